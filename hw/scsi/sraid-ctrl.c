@@ -1,0 +1,357 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * sraid-ctrl: QEMU glue of the sraid clustered RAID controller.
+ *
+ * This file only adapts QEMU's SCSI and qdev interfaces to the firmware core
+ * in hw/scsi/sraid/, which holds the behaviour and is tested outside QEMU.
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/module.h"
+#include "hw/qdev-properties.h"
+#include "hw/qdev-properties-system.h"
+#include "hw/scsi/scsi.h"
+#include "hw/scsi/sraid-ctrl.h"
+#include "block/block-io.h"
+#include "migration/blocker.h"
+#include "scsi/constants.h"
+#include "system/block-backend.h"
+#include "trace/trace-hw_scsi_sraid.h"
+
+#include "sraid/core-error.h"
+#include "sraid/ctrl-lun.h"
+#include "sraid/version.h"
+
+struct SraidCtrl {
+    SCSIDevice parent_obj;
+
+    /* properties */
+    uint8_t node_id;
+    uint8_t channels;
+    char *vendor;
+    char *product;
+    char *serial;
+    uint64_t wwn;
+
+    SraidCtrlLun lun;
+    SraidDriveBus drive_bus;
+    SraidDrive *drives[SRAID_MAX_CHANNELS][SRAID_MAX_NODES];
+    Error *migration_blocker;
+};
+
+typedef struct SraidCtrlReq {
+    SCSIRequest req;
+    SraidScsiResult res;
+    size_t data_left;
+    uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
+} SraidCtrlReq;
+
+/*
+ * Default identifiers, unique per node id: NAA 3h (locally assigned) with
+ * "SRAIDC" in ASCII and the node id in the low 12 bits.
+ */
+#define SRAID_CTRL_WWN_BASE     0x3535241494443000ULL
+
+static int32_t sraid_ctrl_send_command(SCSIRequest *req, uint8_t *buf)
+{
+    SraidCtrlReq *r = DO_UPCAST(SraidCtrlReq, req, req);
+    SraidCtrl *s = SRAID_CTRL(req->dev);
+
+    sraid_ctrl_lun_execute(&s->lun, buf, req->cmd.len, r->buf, sizeof(r->buf),
+                           &r->res);
+    trace_sraid_ctrl_command(s->node_id, req->tag, buf[0], r->res.status,
+                             r->res.data_len);
+    if (r->res.status != GOOD) {
+        trace_sraid_ctrl_check_condition(s->node_id, r->res.sense[2] & 0xf,
+                                         r->res.sense[12], r->res.sense[13]);
+        memcpy(req->sense, r->res.sense, r->res.sense_len);
+        req->sense_len = r->res.sense_len;
+        scsi_req_complete(req, r->res.status);
+        return 0;
+    }
+    r->data_left = r->res.data_len;
+    if (r->data_left == 0) {
+        scsi_req_complete(req, GOOD);
+    }
+    return r->data_left;
+}
+
+static void sraid_ctrl_read_data(SCSIRequest *req)
+{
+    SraidCtrlReq *r = DO_UPCAST(SraidCtrlReq, req, req);
+    size_t n = r->data_left;
+
+    if (n == 0) {
+        scsi_req_complete(req, GOOD);
+        return;
+    }
+    r->data_left = 0;
+    scsi_req_data(req, n);
+}
+
+static uint8_t *sraid_ctrl_get_buf(SCSIRequest *req)
+{
+    SraidCtrlReq *r = DO_UPCAST(SraidCtrlReq, req, req);
+
+    return r->buf;
+}
+
+static const SCSIReqOps sraid_ctrl_req_ops = {
+    .size         = sizeof(SraidCtrlReq),
+    .send_command = sraid_ctrl_send_command,
+    .read_data    = sraid_ctrl_read_data,
+    .get_buf      = sraid_ctrl_get_buf,
+};
+
+static SCSIRequest *sraid_ctrl_alloc_req(SCSIDevice *d, uint32_t tag,
+                                         uint32_t lun, uint8_t *buf,
+                                         void *hba_private)
+{
+    return scsi_req_alloc(&sraid_ctrl_req_ops, d, tag, lun, hba_private);
+}
+
+static void sraid_ctrl_realize(SCSIDevice *sd, Error **errp)
+{
+    SraidCtrl *s = SRAID_CTRL(sd);
+    SraidLunIdentity id;
+    g_autoptr(GError) gerr = NULL;
+    g_autofree char *serial = NULL;
+
+    if (s->node_id >= SRAID_MAX_NODES) {
+        error_setg(errp, "node-id %u is out of range: use 0 to %u (the"
+                   " controller's SCSI id on the back-end bus)",
+                   s->node_id, SRAID_MAX_NODES - 1);
+        return;
+    }
+    if (s->channels < 1 || s->channels > SRAID_MAX_CHANNELS) {
+        error_setg(errp, "channels %u is out of range: use 1 to %u",
+                   s->channels, SRAID_MAX_CHANNELS);
+        return;
+    }
+    serial = s->serial ? g_strdup(s->serial)
+                       : g_strdup_printf("SRAIDCTRL-N%02u", s->node_id);
+    if (!sraid_lun_identity_set(&id, TYPE_STORAGE_ARRAY, s->vendor,
+                                s->product, SRAID_FIRMWARE_REVISION, serial,
+                                s->wwn ? s->wwn
+                                       : SRAID_CTRL_WWN_BASE | s->node_id,
+                                &gerr)) {
+        error_setg(errp, "%s", gerr->message);
+        return;
+    }
+
+    /*
+     * The bus layer drains and releases conf.blk of every SCSI device, so
+     * even this device without a medium needs an (empty) BlockBackend.
+     */
+    sd->conf.blk = blk_new(qemu_get_aio_context(), 0, BLK_PERM_ALL);
+    sd->type = TYPE_STORAGE_ARRAY;
+
+    error_setg(&s->migration_blocker, "%s does not support migration yet:"
+               " its cluster state lives outside the guest", TYPE_SRAID_CTRL);
+    if (migrate_add_blocker(&s->migration_blocker, errp) < 0) {
+        return;
+    }
+
+    sraid_ctrl_lun_init(&s->lun, &id);
+    qbus_init(&s->drive_bus, sizeof(s->drive_bus), TYPE_SRAID_DRIVE_BUS,
+              DEVICE(s), NULL);
+    trace_sraid_ctrl_realize(s->node_id, s->channels);
+}
+
+static void sraid_ctrl_unrealize(SCSIDevice *sd)
+{
+    SraidCtrl *s = SRAID_CTRL(sd);
+
+    trace_sraid_ctrl_unrealize(s->node_id);
+    migrate_del_blocker(&s->migration_blocker);
+}
+
+static void sraid_ctrl_finalize(Object *obj)
+{
+    SCSIDevice *sd = SCSI_DEVICE(obj);
+
+    /* After scsi_qdev_unrealize(), which still uses conf.blk. */
+    if (sd->conf.blk) {
+        blk_unref(sd->conf.blk);
+        sd->conf.blk = NULL;
+    }
+}
+
+static const Property sraid_ctrl_properties[] = {
+    DEFINE_PROP_UINT8("node-id", SraidCtrl, node_id, 7),
+    DEFINE_PROP_UINT8("channels", SraidCtrl, channels, 2),
+    DEFINE_PROP_STRING("vendor", SraidCtrl, vendor),
+    DEFINE_PROP_STRING("product", SraidCtrl, product),
+    DEFINE_PROP_STRING("serial", SraidCtrl, serial),
+    DEFINE_PROP_UINT64("wwn", SraidCtrl, wwn, 0),
+};
+
+static void sraid_ctrl_instance_init(Object *obj)
+{
+    SraidCtrl *s = SRAID_CTRL(obj);
+
+    /* String properties cannot have static defaults: set them here. */
+    s->vendor = g_strdup(SRAID_VENDOR);
+    s->product = g_strdup(SRAID_CTRL_PRODUCT);
+}
+
+static void sraid_ctrl_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    SCSIDeviceClass *sc = SCSI_DEVICE_CLASS(klass);
+
+    sc->realize = sraid_ctrl_realize;
+    sc->unrealize = sraid_ctrl_unrealize;
+    sc->alloc_req = sraid_ctrl_alloc_req;
+    dc->desc = "sraid clustered RAID controller";
+    dc->fw_name = "storage";
+    set_bit(DEVICE_CATEGORY_STORAGE, dc->categories);
+    device_class_set_props(dc, sraid_ctrl_properties);
+    dc->vmsd = &vmstate_scsi_device;
+}
+
+/* Member drives */
+
+static SraidCtrl *sraid_drive_ctrl(SraidDrive *d)
+{
+    return SRAID_CTRL(qdev_get_parent_bus(DEVICE(d))->parent);
+}
+
+/*
+ * Image formats keep metadata that two QEMU processes would corrupt when
+ * both write: members must be raw storage so every node can open them.
+ */
+static bool sraid_drive_format_shareable(const char *fmt)
+{
+    static const char *const ok[] = {
+        "raw", "file", "host_device", "iscsi", "nbd", "null-co", "null-aio",
+        "blkdebug",
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+        if (!strcmp(fmt, ok[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void sraid_drive_realize(DeviceState *dev, Error **errp)
+{
+    SraidDrive *d = SRAID_DRIVE(dev);
+    SraidCtrl *s = sraid_drive_ctrl(d);
+    BlockBackend *blk = d->conf.blk;
+    const char *name;
+    const char *fmt;
+    int64_t size;
+
+    if (!blk || !blk_bs(blk)) {
+        error_setg(errp, "sraid-drive needs a drive: add drive=<id> of a"
+                   " -blockdev or -drive if=none");
+        return;
+    }
+    name = blk_name(blk);
+    fmt = bdrv_get_format_name(blk_bs(blk));
+    if (!fmt || !sraid_drive_format_shareable(fmt)) {
+        error_setg(errp, "drive '%s': format %s cannot be shared by the"
+                   " cluster's QEMU processes; use a raw image or device",
+                   name, fmt ? fmt : "(none)");
+        return;
+    }
+    if (d->channel >= s->channels) {
+        error_setg(errp, "drive '%s': channel %u does not exist (the"
+                   " controller has channels 0 to %u)", name, d->channel,
+                   s->channels - 1);
+        return;
+    }
+    if (d->target >= SRAID_MAX_NODES) {
+        error_setg(errp, "drive '%s': target %u is out of range: use 0 to %u",
+                   name, d->target, SRAID_MAX_NODES - 1);
+        return;
+    }
+    if (d->target == s->node_id) {
+        error_setg(errp, "drive '%s': target %u is the controller's own"
+                   " node-id on the back-end bus; choose another target",
+                   name, d->target);
+        return;
+    }
+    if (s->drives[d->channel][d->target]) {
+        error_setg(errp, "drive '%s': channel %u target %u is already taken"
+                   " by drive '%s'", name, d->channel, d->target,
+                   blk_name(s->drives[d->channel][d->target]->conf.blk));
+        return;
+    }
+
+    /*
+     * Every node of the cluster opens the same members read-write, so share
+     * writes with other users (other QEMU processes included).
+     */
+    if (blk_set_perm(blk, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE,
+                     BLK_PERM_ALL & ~BLK_PERM_RESIZE, errp) < 0) {
+        error_prepend(errp, "drive '%s': ", name);
+        return;
+    }
+    size = blk_getlength(blk);
+    if (size < 0) {
+        error_setg_errno(errp, -size, "drive '%s': cannot read its size",
+                         name);
+        return;
+    }
+    s->drives[d->channel][d->target] = d;
+    trace_sraid_drive_attach(s->node_id, d->channel, d->target, name, size);
+}
+
+static void sraid_drive_unrealize(DeviceState *dev)
+{
+    SraidDrive *d = SRAID_DRIVE(dev);
+    SraidCtrl *s = sraid_drive_ctrl(d);
+
+    if (s->drives[d->channel][d->target] == d) {
+        s->drives[d->channel][d->target] = NULL;
+        trace_sraid_drive_detach(s->node_id, d->channel, d->target);
+    }
+}
+
+static const Property sraid_drive_properties[] = {
+    DEFINE_PROP_DRIVE("drive", SraidDrive, conf.blk),
+    DEFINE_PROP_UINT8("channel", SraidDrive, channel, 0),
+    DEFINE_PROP_UINT8("target", SraidDrive, target, 0),
+};
+
+static void sraid_drive_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+
+    dc->realize = sraid_drive_realize;
+    dc->unrealize = sraid_drive_unrealize;
+    dc->bus_type = TYPE_SRAID_DRIVE_BUS;
+    dc->desc = "member drive of an sraid-ctrl (channel, target, drive)";
+    set_bit(DEVICE_CATEGORY_STORAGE, dc->categories);
+    device_class_set_props(dc, sraid_drive_properties);
+}
+
+static const TypeInfo sraid_types[] = {
+    {
+        .name          = TYPE_SRAID_CTRL,
+        .parent        = TYPE_SCSI_DEVICE,
+        .instance_size = sizeof(SraidCtrl),
+        .instance_init = sraid_ctrl_instance_init,
+        .instance_finalize = sraid_ctrl_finalize,
+        .class_init    = sraid_ctrl_class_init,
+    },
+    {
+        .name          = TYPE_SRAID_DRIVE_BUS,
+        .parent        = TYPE_BUS,
+        .instance_size = sizeof(SraidDriveBus),
+    },
+    {
+        .name          = TYPE_SRAID_DRIVE,
+        .parent        = TYPE_DEVICE,
+        .instance_size = sizeof(SraidDrive),
+        .class_init    = sraid_drive_class_init,
+    },
+};
+
+DEFINE_TYPES(sraid_types)

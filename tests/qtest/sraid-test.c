@@ -1,0 +1,414 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qtest of sraid-ctrl: a real QEMU with the controller behind virtio-scsi,
+ * driven through the virtio rings like a guest driver would.
+ */
+
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "libqos/libqos-pc.h"
+#include "libqos/virtio.h"
+#include "libqos/virtio-pci.h"
+#include "qobject/qdict.h"
+#include "scsi/constants.h"
+#include "standard-headers/linux/virtio_ring.h"
+#include "standard-headers/linux/virtio_scsi.h"
+
+#define VSCSI_SLOT      4
+#define CTRL_TARGET     1               /* sraid-ctrl's scsi-id on virtio */
+#define CTRL_SERIAL     "CTRL-TEST-0001"
+#define CTRL_WWN        0x3000c0ffee000007ULL
+#define TIMEOUT_US      (5 * 1000 * 1000)
+#define MAX_QUEUES      16
+
+typedef struct VScsi {
+    QOSState *qs;
+    QVirtioPCIDevice *pdev;
+    unsigned num_queues;
+    QVirtQueue *vq[MAX_QUEUES + 2];
+} VScsi;
+
+typedef struct ScsiResult {
+    uint8_t response;                   /* virtio-scsi response code */
+    uint8_t status;                     /* SCSI status */
+    uint8_t sense[VIRTIO_SCSI_SENSE_SIZE];
+    uint32_t resid;
+    uint8_t data[512];
+    size_t data_len;                    /* data-in actually transferred */
+} ScsiResult;
+
+static const char *ctrl_args =
+    "-device virtio-scsi-pci,id=vs0,addr=" stringify(VSCSI_SLOT) ".0 "
+    "-device sraid-ctrl,id=ctrl0,bus=vs0.0,scsi-id=" stringify(CTRL_TARGET)
+    ",lun=0,node-id=7,serial=" CTRL_SERIAL ",wwn=" stringify(CTRL_WWN);
+
+static VScsi *vscsi_start(const char *extra)
+{
+    VScsi *v = g_new0(VScsi, 1);
+    QPCIAddress addr = { .devfn = QPCI_DEVFN(VSCSI_SLOT, 0) };
+    QVirtioDevice *vdev;
+    uint64_t features;
+
+    v->qs = qtest_pc_boot("-nodefaults -display none %s %s", ctrl_args,
+                          extra ? extra : "");
+    v->pdev = virtio_pci_new(v->qs->pcibus, &addr);
+    g_assert_nonnull(v->pdev);
+    vdev = &v->pdev->vdev;
+    qvirtio_pci_device_enable(v->pdev);
+    qvirtio_start_device(vdev);
+    /* A plain driver: no event index, no hotplug events. */
+    features = qvirtio_get_features(vdev);
+    features &= ~(QVIRTIO_F_BAD_FEATURE | (1ull << VIRTIO_RING_F_EVENT_IDX) |
+                  (1ull << VIRTIO_SCSI_F_HOTPLUG));
+    qvirtio_set_features(vdev, features);
+    v->num_queues = qvirtio_config_readl(vdev, 0);
+    g_assert_cmpuint(v->num_queues, >=, 1);
+    g_assert_cmpuint(v->num_queues, <=, MAX_QUEUES);
+    for (unsigned i = 0; i < v->num_queues + 2; i++) {
+        v->vq[i] = qvirtqueue_setup(vdev, &v->qs->alloc, i);
+    }
+    qvirtio_set_driver_ok(vdev);
+    return v;
+}
+
+static void vscsi_stop(VScsi *v)
+{
+    for (unsigned i = 0; i < v->num_queues + 2; i++) {
+        qvirtqueue_cleanup(v->pdev->vdev.bus, v->vq[i], &v->qs->alloc);
+    }
+    qvirtio_pci_device_disable(v->pdev);
+    g_free(v->pdev);
+    qtest_shutdown(v->qs);
+    g_free(v);
+}
+
+/* Send @cdb to @target/@lun on the first request queue; wait for it. */
+static void vscsi_cmd(VScsi *v, uint8_t target, uint16_t lun,
+                      const uint8_t *cdb, size_t cdb_len, size_t data_in_len,
+                      ScsiResult *r)
+{
+    QTestState *qts = v->qs->qts;
+    QVirtQueue *vq = v->vq[2];
+    struct virtio_scsi_cmd_req req = { 0 };
+    struct virtio_scsi_cmd_resp resp = { .response = 0xff, .status = 0xff };
+    uint64_t req_addr, resp_addr, data_addr = 0;
+    uint32_t head;
+
+    g_assert_cmpuint(cdb_len, <=, VIRTIO_SCSI_CDB_SIZE);
+    g_assert_cmpuint(data_in_len, <=, sizeof(r->data));
+    memset(r, 0, sizeof(*r));
+
+    /* virtio-scsi LUN format: 1, target, then a flat-space LUN */
+    req.lun[0] = 1;
+    req.lun[1] = target;
+    req.lun[2] = 0x40 | (lun >> 8);
+    req.lun[3] = lun & 0xff;
+    req.tag = 0x5a;
+    memcpy(req.cdb, cdb, cdb_len);
+
+    req_addr = guest_alloc(&v->qs->alloc, sizeof(req));
+    qtest_memwrite(qts, req_addr, &req, sizeof(req));
+    resp_addr = guest_alloc(&v->qs->alloc, sizeof(resp));
+    qtest_memwrite(qts, resp_addr, &resp, sizeof(resp));
+
+    head = qvirtqueue_add(qts, vq, req_addr, sizeof(req), false, true);
+    qvirtqueue_add(qts, vq, resp_addr, sizeof(resp), true, data_in_len != 0);
+    if (data_in_len) {
+        data_addr = guest_alloc(&v->qs->alloc, data_in_len);
+        qtest_memset(qts, data_addr, 0xee, data_in_len);
+        qvirtqueue_add(qts, vq, data_addr, data_in_len, true, false);
+    }
+    qvirtqueue_kick(qts, &v->pdev->vdev, vq, head);
+    qvirtio_wait_used_elem(qts, &v->pdev->vdev, vq, head, NULL, TIMEOUT_US);
+
+    qtest_memread(qts, resp_addr, &resp, sizeof(resp));
+    r->response = resp.response;
+    r->status = resp.status;
+    r->resid = resp.resid;
+    memcpy(r->sense, resp.sense, sizeof(r->sense));
+    if (data_in_len) {
+        g_assert_cmpuint(resp.resid, <=, data_in_len);
+        r->data_len = data_in_len - resp.resid;
+        qtest_memread(qts, data_addr, r->data, data_in_len);
+        guest_free(&v->qs->alloc, data_addr);
+    }
+    guest_free(&v->qs->alloc, req_addr);
+    guest_free(&v->qs->alloc, resp_addr);
+}
+
+static void assert_sense(const ScsiResult *r, uint8_t key, uint8_t asc,
+                         uint8_t ascq)
+{
+    g_assert_cmpuint(r->response, ==, VIRTIO_SCSI_S_OK);
+    g_assert_cmpuint(r->status, ==, CHECK_CONDITION);
+    g_assert_cmphex(r->sense[0], ==, 0x70);
+    g_assert_cmphex(r->sense[2] & 0xf, ==, key);
+    g_assert_cmphex(r->sense[12], ==, asc);
+    g_assert_cmphex(r->sense[13], ==, ascq);
+}
+
+static void assert_good(const ScsiResult *r)
+{
+    g_assert_cmpuint(r->response, ==, VIRTIO_SCSI_S_OK);
+    g_assert_cmpuint(r->status, ==, GOOD);
+}
+
+/* The first command after power-on reports the reset (SAM-5 5.14). */
+static void clear_power_on_ua(VScsi *v)
+{
+    static const uint8_t tur[6] = { TEST_UNIT_READY };
+    ScsiResult r;
+
+    vscsi_cmd(v, CTRL_TARGET, 0, tur, sizeof(tur), 0, &r);
+    assert_sense(&r, UNIT_ATTENTION, 0x29, 0x00);
+    vscsi_cmd(v, CTRL_TARGET, 0, tur, sizeof(tur), 0, &r);
+    assert_good(&r);
+}
+
+static void inquiry(VScsi *v, bool evpd, uint8_t page, uint16_t alloc,
+                    ScsiResult *r)
+{
+    uint8_t cdb[6] = { INQUIRY, evpd, page, alloc >> 8, alloc & 0xff, 0 };
+
+    vscsi_cmd(v, CTRL_TARGET, 0, cdb, sizeof(cdb), alloc, r);
+}
+
+static void test_standard_inquiry(void)
+{
+    VScsi *v = vscsi_start(NULL);
+    ScsiResult r;
+
+    /* INQUIRY is not blocked by the unit attention (SPC-4 5.13). */
+    inquiry(v, false, 0, 96, &r);
+    assert_good(&r);
+    g_assert_cmpuint(r.data_len, ==, 74);
+    g_assert_cmphex(r.data[0], ==, TYPE_STORAGE_ARRAY);
+    g_assert_cmphex(r.data[2], ==, 0x06);               /* SPC-4 */
+    g_assert_cmphex(r.data[3] & 0x0f, ==, 2);           /* format 2 */
+    g_assert_cmpuint(r.data[4], ==, 74 - 5);
+    g_assert_cmpmem(r.data + 8, 8, "SRAID   ", 8);
+    g_assert_cmpmem(r.data + 16, 16, "CLUSTER RAID    ", 16);
+    g_assert_cmpuint(r.data[36], ==, 0);                /* not booting */
+    clear_power_on_ua(v);
+    vscsi_stop(v);
+}
+
+static void test_vpd_pages(void)
+{
+    VScsi *v = vscsi_start(NULL);
+    ScsiResult r;
+    size_t off;
+    bool found_naa = false;
+
+    inquiry(v, true, 0x00, 255, &r);
+    assert_good(&r);
+    g_assert_cmpuint(r.data[1], ==, 0x00);
+    g_assert_cmpuint(r.data[3], ==, 3);
+    g_assert_cmpmem(r.data + 4, 3, "\x00\x80\x83", 3);
+
+    inquiry(v, true, 0x80, 255, &r);
+    assert_good(&r);
+    g_assert_cmpuint(r.data[3], ==, strlen(CTRL_SERIAL));
+    g_assert_cmpmem(r.data + 4, strlen(CTRL_SERIAL),
+                    CTRL_SERIAL, strlen(CTRL_SERIAL));
+
+    inquiry(v, true, 0x83, 255, &r);
+    assert_good(&r);
+    g_assert_cmpuint(r.data_len, ==, 4 + ((r.data[2] << 8) | r.data[3]));
+    for (off = 4; off + 4 <= r.data_len; off += 4 + r.data[off + 3]) {
+        if ((r.data[off + 1] & 0x0f) == 3) {            /* NAA */
+            uint64_t naa = ldq_be_p(r.data + off + 4);
+
+            g_assert_cmpuint(r.data[off + 3], ==, 8);
+            g_assert_cmphex(naa, ==, CTRL_WWN);
+            found_naa = true;
+        }
+    }
+    g_assert_true(found_naa);
+    vscsi_stop(v);
+}
+
+static void test_allocation_length(void)
+{
+    VScsi *v = vscsi_start(NULL);
+    ScsiResult r;
+
+    /* SPC-4 4.2.5.6: return no more than the allocation length. */
+    inquiry(v, false, 0, 5, &r);
+    assert_good(&r);
+    g_assert_cmpuint(r.data_len, ==, 5);
+    g_assert_cmpuint(r.data[4], ==, 74 - 5);
+    vscsi_stop(v);
+}
+
+static void test_invalid_cdbs(void)
+{
+    static const uint8_t unknown_op[10] = { 0x28 };    /* READ(10) */
+    static const uint8_t tur_naca[6] = { TEST_UNIT_READY, 0, 0, 0, 0, 0x04 };
+    VScsi *v = vscsi_start(NULL);
+    ScsiResult r;
+
+    clear_power_on_ua(v);
+    /* page code without EVPD */
+    inquiry(v, false, 0x83, 255, &r);
+    assert_sense(&r, ILLEGAL_REQUEST, 0x24, 0x00);
+    /* a VPD page we do not have */
+    inquiry(v, true, 0xb0, 255, &r);
+    assert_sense(&r, ILLEGAL_REQUEST, 0x24, 0x00);
+    /* the controller unit has no medium: no READ */
+    vscsi_cmd(v, CTRL_TARGET, 0, unknown_op, sizeof(unknown_op), 512, &r);
+    assert_sense(&r, ILLEGAL_REQUEST, 0x20, 0x00);
+    /* NACA is not supported */
+    vscsi_cmd(v, CTRL_TARGET, 0, tur_naca, sizeof(tur_naca), 0, &r);
+    assert_sense(&r, ILLEGAL_REQUEST, 0x24, 0x00);
+    vscsi_stop(v);
+}
+
+static void test_report_luns(void)
+{
+    static const uint8_t cdb[12] = { REPORT_LUNS, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
+    VScsi *v = vscsi_start(NULL);
+    ScsiResult r;
+
+    clear_power_on_ua(v);
+    vscsi_cmd(v, CTRL_TARGET, 0, cdb, sizeof(cdb), 256, &r);
+    assert_good(&r);
+    g_assert_cmpuint(ldl_be_p(r.data), ==, 8);          /* one LUN */
+    g_assert_cmpuint(ldq_be_p(r.data + 8), ==, 0);      /* LUN 0 */
+    vscsi_stop(v);
+}
+
+static void test_listed_and_blocks_migration(void)
+{
+    QTestState *qts = qtest_initf("-nodefaults -display none %s", ctrl_args);
+    QDict *rsp;
+
+    rsp = qtest_qmp(qts, "{'execute': 'device-list-properties',"
+                         " 'arguments': {'typename': 'sraid-ctrl'}}");
+    g_assert_true(qdict_haskey(rsp, "return"));
+    qobject_unref(rsp);
+
+    rsp = qtest_qmp(qts, "{'execute': 'migrate',"
+                         " 'arguments': {'uri': 'exec:cat >/dev/null'}}");
+    g_assert_true(qdict_haskey(rsp, "error"));
+    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(rsp, "error"),
+                                          "desc"),
+                            "sraid-ctrl does not support migration"));
+    qobject_unref(rsp);
+    qtest_quit(qts);
+}
+
+/* Start QEMU with @args and expect it to refuse with @message. */
+static void expect_startup_error(const char *args, const char *message)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "%s -machine pc -nodefaults -display none -S %s",
+        qtest_qemu_binary(NULL), args);
+    g_autofree char *err = NULL;
+    g_auto(GStrv) argv = NULL;
+    g_autoptr(GError) gerr = NULL;
+    int status;
+
+    g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, &gerr));
+    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL,
+                               NULL, NULL, NULL, &err, &status, &gerr));
+    if (!strstr(err, message)) {
+        g_test_message("stderr: %s", err);
+    }
+    g_assert_false(g_spawn_check_wait_status(status, NULL));
+    g_assert_nonnull(strstr(err, message));
+}
+
+static void test_bad_properties(void)
+{
+    expect_startup_error("-device virtio-scsi-pci "
+                         "-device sraid-ctrl,node-id=16",
+                         "node-id 16 is out of range");
+    expect_startup_error("-device virtio-scsi-pci "
+                         "-device sraid-ctrl,channels=0",
+                         "channels 0 is out of range");
+    expect_startup_error("-device virtio-scsi-pci "
+                         "-device sraid-ctrl,vendor=MUCHTOOLONG",
+                         "vendor 'MUCHTOOLONG' must be 1 to 8 characters");
+    expect_startup_error("-device virtio-scsi-pci "
+                         "-device sraid-ctrl,wwn=0x1234",
+                         "is not an NAA 2h, 3h or 5h identifier");
+}
+
+static char *make_image(const char *fmt_hint)
+{
+    g_autoptr(GError) gerr = NULL;
+    char *path = NULL;
+    int fd = g_file_open_tmp("sraid-test-XXXXXX.img", &path, &gerr);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(ftruncate(fd, 4 * 1024 * 1024), ==, 0);
+    close(fd);
+    return path;
+}
+
+static void test_member_drives(void)
+{
+    g_autofree char *img0 = make_image("raw");
+    g_autofree char *img1 = make_image("raw");
+    g_autofree char *drives = g_strdup_printf(
+        "-blockdev driver=file,filename=%s,node-name=m0 "
+        "-blockdev driver=file,filename=%s,node-name=m1 "
+        "-device sraid-drive,bus=ctrl0.0,drive=m0,channel=0,target=0 "
+        "-device sraid-drive,bus=ctrl0.0,drive=m1,channel=1,target=0",
+        img0, img1);
+    g_autofree char *base = g_strdup_printf(
+        "-device virtio-scsi-pci -device sraid-ctrl,id=ctrl0,node-id=7 "
+        "-blockdev driver=file,filename=%s,node-name=m0 ", img0);
+    g_autofree char *arg = NULL;
+    QTestState *qts;
+    QDict *rsp;
+
+    /* Two members on two channels: realized and visible in the tree. */
+    qts = qtest_initf("-nodefaults -display none %s %s", ctrl_args, drives);
+    rsp = qtest_qmp(qts, "{'execute': 'human-monitor-command',"
+                         " 'arguments': {'command-line': 'info qtree'}}");
+    g_assert_nonnull(strstr(qdict_get_str(rsp, "return"),
+                            "dev: sraid-drive"));
+    qobject_unref(rsp);
+    qtest_quit(qts);
+
+    arg = g_strdup_printf("%s -device sraid-drive,bus=ctrl0.0,drive=m0,"
+                          "channel=2", base);
+    expect_startup_error(arg, "channel 2 does not exist");
+    g_free(arg);
+    arg = g_strdup_printf("%s -device sraid-drive,bus=ctrl0.0,drive=m0,"
+                          "target=7", base);
+    expect_startup_error(arg, "target 7 is the controller's own node-id");
+    g_free(arg);
+    arg = g_strdup_printf("%s -blockdev driver=file,filename=%s,node-name=m1"
+                          " -device sraid-drive,bus=ctrl0.0,drive=m0"
+                          " -device sraid-drive,bus=ctrl0.0,drive=m1",
+                          base, img1);
+    expect_startup_error(arg, "channel 0 target 0 is already taken");
+    g_free(arg);
+    arg = g_strdup_printf("-device virtio-scsi-pci"
+                          " -device sraid-ctrl,id=ctrl0"
+                          " -device sraid-drive,bus=ctrl0.0");
+    expect_startup_error(arg, "sraid-drive needs a drive");
+
+    unlink(img0);
+    unlink(img1);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+
+    qtest_add_func("/sraid/ctrl/standard-inquiry", test_standard_inquiry);
+    qtest_add_func("/sraid/ctrl/vpd-pages", test_vpd_pages);
+    qtest_add_func("/sraid/ctrl/allocation-length", test_allocation_length);
+    qtest_add_func("/sraid/ctrl/invalid-cdbs", test_invalid_cdbs);
+    qtest_add_func("/sraid/ctrl/report-luns", test_report_luns);
+    qtest_add_func("/sraid/ctrl/listed-and-blocks-migration",
+                   test_listed_and_blocks_migration);
+    qtest_add_func("/sraid/ctrl/bad-properties", test_bad_properties);
+    qtest_add_func("/sraid/drive/members", test_member_drives);
+    return g_test_run();
+}

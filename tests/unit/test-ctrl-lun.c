@@ -1,0 +1,219 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Unit tests of the controller logical unit (peripheral type 0Ch).
+ */
+#include <glib.h>
+#include <string.h>
+
+#include "ctrl-lun.h"
+
+#define SERIAL "SRAIDCTRL-N07"
+#define NAA    0x3535241494443007ULL
+
+static SraidCtrlLun lun;
+
+static void setup(void)
+{
+    SraidLunIdentity id;
+
+    g_assert_true(sraid_lun_identity_set(&id, SRAID_TYPE_STORAGE_ARRAY,
+                                         "SRAID", "CLUSTER RAID", "0001",
+                                         SERIAL, NAA, NULL));
+    sraid_ctrl_lun_init(&lun, &id);
+}
+
+static void exec(const uint8_t *cdb, size_t len, uint8_t *buf,
+                 SraidScsiResult *res)
+{
+    memset(buf, 0xee, SRAID_CTRL_LUN_MAX_DATA_IN);
+    sraid_ctrl_lun_execute(&lun, cdb, len, buf, SRAID_CTRL_LUN_MAX_DATA_IN,
+                           res);
+}
+
+static void assert_check(const SraidScsiResult *res, uint8_t key,
+                         uint8_t asc)
+{
+    g_assert_cmpuint(res->status, ==, SRAID_STATUS_CHECK_CONDITION);
+    g_assert_cmpuint(res->sense_len, ==, SRAID_SENSE_FIXED_LEN);
+    g_assert_cmphex(res->sense[2], ==, key);
+    g_assert_cmphex(res->sense[12], ==, asc);
+    g_assert_cmpuint(res->data_len, ==, 0);
+}
+
+static void test_standard_inquiry(void)
+{
+    const uint8_t cdb[6] = { 0x12, 0, 0, 0, 0xff, 0 };
+    uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
+    SraidScsiResult res;
+
+    setup();
+    exec(cdb, sizeof(cdb), buf, &res);
+    g_assert_cmpuint(res.status, ==, SRAID_STATUS_GOOD);
+    g_assert_cmpuint(res.data_len, ==, 74);
+    g_assert_cmphex(buf[0], ==, 0x0c);
+    g_assert_cmphex(buf[2], ==, 0x06);
+    g_assert_cmphex(buf[3], ==, 0x12);
+    g_assert_cmpuint(buf[4], ==, 69);
+    g_assert_cmpmem(buf + 8, 8, "SRAID   ", 8);
+    g_assert_cmpmem(buf + 16, 16, "CLUSTER RAID    ", 16);
+    g_assert_cmpmem(buf + 32, 4, "0001", 4);
+    g_assert_cmpuint(buf[36], ==, 0);
+    g_assert_cmphex(buf[58], ==, 0x00);         /* SAM-5 */
+    g_assert_cmphex(buf[59], ==, 0xa0);
+    g_assert_cmphex(buf[74], ==, 0xee);         /* nothing past the data */
+}
+
+/* Seed 003 Table 20: byte 36 flags a booting controller. */
+static void test_booting_flag(void)
+{
+    const uint8_t cdb[6] = { 0x12, 0, 0, 0, 0xff, 0 };
+    uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
+    SraidScsiResult res;
+
+    setup();
+    lun.booting = true;
+    exec(cdb, sizeof(cdb), buf, &res);
+    g_assert_cmpuint(buf[36], ==, 1);
+}
+
+static void test_vpd(void)
+{
+    uint8_t cdb[6] = { 0x12, 1, 0x00, 0, 0xff, 0 };
+    uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
+    SraidScsiResult res;
+
+    setup();
+    exec(cdb, sizeof(cdb), buf, &res);
+    g_assert_cmpuint(res.data_len, ==, 7);
+    g_assert_cmpmem(buf, 7, "\x0c\x00\x00\x03\x00\x80\x83", 7);
+
+    cdb[2] = 0x80;
+    exec(cdb, sizeof(cdb), buf, &res);
+    g_assert_cmpuint(res.data_len, ==, 4 + strlen(SERIAL));
+    g_assert_cmpuint(buf[1], ==, 0x80);
+    g_assert_cmpmem(buf + 4, strlen(SERIAL), SERIAL, strlen(SERIAL));
+
+    cdb[2] = 0x83;
+    exec(cdb, sizeof(cdb), buf, &res);
+    g_assert_cmpuint(buf[1], ==, 0x83);
+    g_assert_cmpuint(res.data_len, ==, 4 + ((buf[2] << 8) | buf[3]));
+    /* first designator: binary NAA, LU association, 8 bytes */
+    g_assert_cmpmem(buf + 4, 4, "\x01\x03\x00\x08", 4);
+    g_assert_cmphex(sraid_get_be64(buf + 8), ==, NAA);
+    /* second: ASCII T10 vendor id + serial */
+    g_assert_cmpmem(buf + 16, 2, "\x02\x01", 2);
+    g_assert_cmpuint(buf[19], ==, 8 + strlen(SERIAL));
+    g_assert_cmpmem(buf + 20, 8, "SRAID   ", 8);
+    g_assert_cmpmem(buf + 28, strlen(SERIAL), SERIAL, strlen(SERIAL));
+}
+
+static void test_allocation_length(void)
+{
+    uint8_t cdb[6] = { 0x12, 1, 0x83, 0, 0, 0 };
+    uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
+    SraidScsiResult res;
+
+    setup();
+    for (unsigned alloc = 0; alloc < 300; alloc++) {
+        sraid_put_be16(cdb + 3, alloc);
+        exec(cdb, sizeof(cdb), buf, &res);
+        g_assert_cmpuint(res.status, ==, SRAID_STATUS_GOOD);
+        g_assert_cmpuint(res.data_len, ==, MIN(alloc, 4 + 12 + 4 + 8 +
+                                                      strlen(SERIAL)));
+        g_assert_cmphex(buf[res.data_len], ==, 0xee);
+    }
+}
+
+static void test_errors(void)
+{
+    const uint8_t page_no_evpd[6] = { 0x12, 0, 0x80, 0, 0xff, 0 };
+    const uint8_t cmddt[6] = { 0x12, 2, 0, 0, 0xff, 0 };
+    const uint8_t bad_page[6] = { 0x12, 1, 0xb0, 0, 0xff, 0 };
+    const uint8_t read10[10] = { 0x28 };
+    const uint8_t sense_desc[6] = { 0x03, 1, 0, 0, 0xff, 0 };
+    uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
+    SraidScsiResult res;
+
+    setup();
+    exec(page_no_evpd, sizeof(page_no_evpd), buf, &res);
+    assert_check(&res, SRAID_SENSE_ILLEGAL_REQUEST, 0x24);
+    exec(cmddt, sizeof(cmddt), buf, &res);
+    assert_check(&res, SRAID_SENSE_ILLEGAL_REQUEST, 0x24);
+    exec(bad_page, sizeof(bad_page), buf, &res);
+    assert_check(&res, SRAID_SENSE_ILLEGAL_REQUEST, 0x24);
+    exec(read10, sizeof(read10), buf, &res);
+    assert_check(&res, SRAID_SENSE_ILLEGAL_REQUEST, 0x20);
+    exec(sense_desc, sizeof(sense_desc), buf, &res);
+    assert_check(&res, SRAID_SENSE_ILLEGAL_REQUEST, 0x24);
+}
+
+static void test_tur_and_request_sense(void)
+{
+    const uint8_t tur[6] = { 0 };
+    const uint8_t rs[6] = { 0x03, 0, 0, 0, 252, 0 };
+    uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
+    SraidScsiResult res;
+
+    setup();
+    exec(tur, sizeof(tur), buf, &res);
+    g_assert_cmpuint(res.status, ==, SRAID_STATUS_GOOD);
+    g_assert_cmpuint(res.data_len, ==, 0);
+    exec(rs, sizeof(rs), buf, &res);
+    g_assert_cmpuint(res.status, ==, SRAID_STATUS_GOOD);
+    g_assert_cmpuint(res.data_len, ==, 18);
+    g_assert_cmphex(buf[0], ==, 0x70);
+    g_assert_cmphex(buf[2], ==, 0x00);
+}
+
+/*
+ * Random CDBs: whatever arrives, the result is well formed and no byte past
+ * the allocation length is written.
+ */
+static void test_random_cdbs(void)
+{
+    GRand *rand = g_rand_new_with_seed(0x5a1d);
+    uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
+    SraidScsiResult res;
+
+    setup();
+    for (unsigned i = 0; i < 200000; i++) {
+        uint8_t cdb[16];
+        size_t len = g_rand_int_range(rand, 0, 17);
+        static const uint8_t ops[] = { 0x00, 0x03, 0x12, 0x20, 0xa0 };
+
+        for (size_t j = 0; j < sizeof(cdb); j++) {
+            cdb[j] = g_rand_int(rand);
+        }
+        if (g_rand_boolean(rand)) {
+            cdb[0] = ops[g_rand_int_range(rand, 0, sizeof(ops))];
+        }
+        exec(cdb, len, buf, &res);
+        if (res.status == SRAID_STATUS_GOOD) {
+            g_assert_cmpuint(res.sense_len, ==, 0);
+            g_assert_cmpuint(res.data_len, <=, SRAID_CTRL_LUN_MAX_DATA_IN);
+            if (cdb[0] == 0x12) {
+                g_assert_cmpuint(res.data_len, <=, sraid_get_be16(cdb + 3));
+            }
+        } else {
+            g_assert_cmpuint(res.status, ==, SRAID_STATUS_CHECK_CONDITION);
+            g_assert_cmpuint(res.data_len, ==, 0);
+            g_assert_cmphex(res.sense[0], ==, 0x70);
+        }
+    }
+    g_rand_free(rand);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/ctrl-lun/standard-inquiry", test_standard_inquiry);
+    g_test_add_func("/ctrl-lun/booting-flag", test_booting_flag);
+    g_test_add_func("/ctrl-lun/vpd", test_vpd);
+    g_test_add_func("/ctrl-lun/allocation-length", test_allocation_length);
+    g_test_add_func("/ctrl-lun/errors", test_errors);
+    g_test_add_func("/ctrl-lun/tur-and-request-sense",
+                    test_tur_and_request_sense);
+    g_test_add_func("/ctrl-lun/random-cdbs", test_random_cdbs);
+    return g_test_run();
+}
