@@ -21,8 +21,10 @@ libfdt-dev zlib1g-dev libisal-dev ccache dpkg-dev patch xz-utils"
 # From bookworm-backports: QEMU 10.0 needs meson >= 1.5.
 BACKPORT_PKGS="meson python3-pycotap"
 # What the tests run against: firmware for -kernel boot, libiscsi tools,
-# CUnit for iscsi-test-cu, tgt as the compliance baseline.
-TEST_PKGS="seabios ipxe-qemu qemu-system-data libiscsi-bin libcunit1 tgt"
+# CUnit for iscsi-test-cu, tgt as the compliance baseline; kmod and cpio to
+# build the Linux guest image (scripts/guest-image.sh).
+TEST_PKGS="seabios ipxe-qemu qemu-system-data libiscsi-bin libcunit1 tgt
+kmod cpio"
 
 log() { echo "install-deps: $*"; }
 

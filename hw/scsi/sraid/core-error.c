@@ -5,4 +5,7 @@
  */
 #include "core-error.h"
 
-G_DEFINE_QUARK(sraid-error-quark, sraid_error)
+GQuark sraid_error_quark(void)
+{
+    return g_quark_from_static_string("sraid-error-quark");
+}

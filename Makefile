@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# sraid: the front door.  Everything lands in build/ (git-ignored).
+#
+#   make demo    build what is missing, start QEMU with sraid-ctrl, show it
+#   make check   build what is missing and run every test: 'N passed, N failed'
+#   make lint    checkpatch + hook patches still apply
+#   make clean   remove build/
+#
+# Variables: QEMU_SRC=<tree> builds against your own QEMU 10.0.x tree.
+
+BUILD      ?= $(CURDIR)/build
+QEMU_BUILD := $(BUILD)/qemu-build
+CORE_BUILD := $(BUILD)/core
+QEMU_BIN   := $(QEMU_BUILD)/qemu-system-x86_64
+export BUILD QEMU_SRC
+
+.PHONY: all deps core qemu check demo lint clean
+
+all: core qemu
+
+deps:
+	@scripts/install-deps.sh all
+
+core: deps
+	@mkdir -p $(BUILD)
+	@if [ ! -f $(CORE_BUILD)/build.ninja ]; then \
+		meson setup $(CORE_BUILD) . >$(BUILD)/core-setup.log 2>&1 || \
+		{ cat $(BUILD)/core-setup.log; exit 1; }; fi
+	@ninja -C $(CORE_BUILD)
+
+qemu: deps
+	@scripts/build-qemu.sh
+
+check: core qemu
+	@scripts/check.sh
+
+demo: core qemu
+	@scripts/demo.sh
+
+lint: deps
+	@scripts/lint.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# make check: run every test layer against what 'make core qemu' built and
+# print one 'N passed, N failed' line at the end (scripts/run-tests.py).
+
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$REPO/build}
+export BUILD
+QEMU_BUILD=$BUILD/qemu-build
+QEMU=$QEMU_BUILD/qemu-system-x86_64
+
+tests=()
+# 1. unit tests of the firmware core (GLib, no QEMU)
+for t in $(meson introspect --tests "$BUILD/core" |
+           python3 -c 'import json, sys
+for t in json.load(sys.stdin): print(t["name"] + "=" + t["cmd"][0])'); do
+    tests+=("unit/${t%%=*}=${t#*=} --tap")
+done
+# 2. the built QEMU lists our devices
+tests+=("smoke/device-help=$REPO/tests/smoke/device-help.sh $QEMU")
+# 3. qtest: real QEMU processes driven through virtio-scsi
+tests+=("qtest/sraid-test=QTEST_QEMU_BINARY=$QEMU $QEMU_BUILD/tests/qtest/sraid-test --tap -k")
+# 4. guest boot: unmodified Linux behind each HBA finds the controller
+tests+=("guest/hba-scan=$REPO/tests/guest/hba-scan-test.sh $QEMU")
+# 5. lint: checkpatch, SPDX, core layering, hook patches
+tests+=("lint=$REPO/scripts/lint.sh")
+
+exec python3 "$REPO/scripts/run-tests.py" --log "$BUILD/test.log" "${tests[@]}"
