@@ -88,7 +88,7 @@ main() {
         (cd "$QEMU_SRC" && pwd)
         return
     fi
-    if [ -f "$TREE/.sraid-pristine" ]; then
+    if [ -f "$TREE/.sraid-unpacked" ]; then
         check_version "$TREE"
         echo "$TREE"
         return
@@ -102,7 +102,7 @@ main() {
                 "(scripts/install-deps.sh)"
     fi
     unpack "$tarball"
-    touch "$TREE/.sraid-pristine"
+    touch "$TREE/.sraid-unpacked"
     echo "$TREE"
 }
 

@@ -62,7 +62,7 @@ for p in qemu/patches/*.patch; do
         mkdir -p "$tmp/$(dirname "$f")"
         if [ -f "$tmp/$f" ]; then
             continue
-        elif [ -f "$TREE/.sraid-pristine" ] &&
+        elif [ -f "$TREE/.sraid-unpacked" ] &&
              tarball=$(ls "$BUILD"/qemu-*.tar.* 2>/dev/null | sort -V | tail -n1) &&
              [ -n "$tarball" ]; then
             tar -xOf "$tarball" --wildcards "*/$f" >"$tmp/$f" 2>/dev/null
