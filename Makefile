@@ -5,6 +5,7 @@
 #   make demo    build what is missing, start QEMU with sraid-ctrl, show it
 #   make check   build what is missing and run every test: 'N passed, N failed'
 #   make lint    checkpatch + hook patches still apply
+#   make fuzz    libFuzzer targets, FUZZ_SECONDS each (default 60)
 #   make clean   remove build/
 #
 # Variables: QEMU_SRC=<tree> builds against your own QEMU 10.0.x tree.
@@ -15,7 +16,7 @@ CORE_BUILD := $(BUILD)/core
 QEMU_BIN   := $(QEMU_BUILD)/qemu-system-x86_64
 export BUILD QEMU_SRC
 
-.PHONY: all deps core qemu check demo lint clean
+.PHONY: all deps core qemu check demo lint fuzz clean
 
 all: core qemu
 
@@ -40,6 +41,10 @@ demo: core qemu
 
 lint: deps
 	@scripts/lint.sh
+
+fuzz:
+	@scripts/install-deps.sh fuzz
+	@scripts/fuzz.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -8,7 +8,7 @@
 # entries reuse the URIs of this machine's own Debian apt sources, so no
 # mirror host is ever written into the repository.
 #
-# Usage: scripts/install-deps.sh [build|test|all]   (default: all)
+# Usage: scripts/install-deps.sh [build|test|all|fuzz]   (default: all)
 
 set -euo pipefail
 
@@ -25,6 +25,8 @@ BACKPORT_PKGS="meson python3-pycotap"
 # build the Linux guest image (scripts/guest-image.sh).
 TEST_PKGS="seabios ipxe-qemu qemu-system-data libiscsi-bin libcunit1 tgt
 kmod cpio"
+# make fuzz: clang's libFuzzer and sanitizers.
+FUZZ_PKGS="clang libclang-rt-14-dev"
 
 log() { echo "install-deps: $*"; }
 
@@ -146,7 +148,8 @@ main() {
     case "$what" in
     build) pkgs="$BUILD_PKGS" ;;
     test|all) pkgs="$BUILD_PKGS $TEST_PKGS" ;;
-    *) log "usage: $0 [build|test|all]" >&2; exit 2 ;;
+    fuzz) pkgs="$BUILD_PKGS $FUZZ_PKGS" ;;
+    *) log "usage: $0 [build|test|all|fuzz]" >&2; exit 2 ;;
     esac
     # shellcheck disable=SC2086
     local missing

@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# make fuzz: build every tests/fuzz/fuzz-*.c with clang's libFuzzer, ASan
+# and UBSan against the firmware core, and run each for FUZZ_SECONDS
+# (default 60).  The corpus grows in build/fuzz/<target>/corpus.
+
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$REPO/build}
+SECONDS_EACH=${FUZZ_SECONDS:-60}
+OUT=$BUILD/fuzz
+CC=${FUZZ_CC:-clang}
+
+command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (apt-get install clang)" >&2; exit 1; }
+mkdir -p "$OUT"
+core_srcs=$(sed -n "s/^ *'\([a-z0-9-]*\.c\)',\$/\1/p" "$REPO/hw/scsi/sraid/meson.build" |
+            sed "s|^|$REPO/hw/scsi/sraid/|")
+# shellcheck disable=SC2086
+glib=$(pkg-config --cflags --libs glib-2.0)
+
+for target in "$REPO"/tests/fuzz/fuzz-*.c; do
+    name=$(basename "$target" .c)
+    mkdir -p "$OUT/$name/corpus"
+    # shellcheck disable=SC2086
+    "$CC" -g -O1 -fsanitize=fuzzer,address,undefined \
+        -fno-sanitize-recover=undefined -I "$REPO/hw/scsi/sraid" \
+        "$target" $core_srcs $glib -o "$OUT/$name/$name"
+    echo "fuzz: $name for ${SECONDS_EACH}s"
+    (cd "$OUT/$name" && "./$name" -max_total_time="$SECONDS_EACH" \
+        -max_len=64 -print_final_stats=1 corpus 2>&1 | tail -n 12)
+done
