@@ -59,5 +59,13 @@ if [ ! -f "$OUT/build.ninja" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; 
     echo "$WANT" >"$STAMP"
 fi
 
+# Run uninstalled, QEMU looks for firmware under qemu-bundle/<configured
+# path> (get_relocated_path()): point those at the Debian packages' files.
+IFS=: read -r -a fw_dirs <<<"$FIRMWARE"
+for d in "${fw_dirs[@]}"; do
+    mkdir -p "$OUT/qemu-bundle$(dirname "$d")"
+    ln -sfn "$d" "$OUT/qemu-bundle$d"
+done
+
 log "building ${TARGETS[*]}"
 ninja -C "$OUT" "${TARGETS[@]}"

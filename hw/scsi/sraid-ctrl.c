@@ -179,6 +179,19 @@ static void sraid_ctrl_finalize(Object *obj)
     }
 }
 
+/*
+ * Reset: cancel outstanding commands and establish the unit attention
+ * POWER ON, RESET, OR BUS DEVICE RESET OCCURRED (SAM-5 5.14, SPC-4 5.12)
+ * that every initiator sees on its next command.
+ */
+static void sraid_ctrl_reset(DeviceState *dev)
+{
+    SraidCtrl *s = SRAID_CTRL(dev);
+
+    scsi_device_purge_requests(SCSI_DEVICE(dev), SENSE_CODE(RESET));
+    trace_sraid_ctrl_reset(s->node_id);
+}
+
 static const Property sraid_ctrl_properties[] = {
     DEFINE_PROP_UINT8("node-id", SraidCtrl, node_id, 7),
     DEFINE_PROP_UINT8("channels", SraidCtrl, channels, 2),
@@ -208,6 +221,7 @@ static void sraid_ctrl_class_init(ObjectClass *klass, void *data)
     dc->desc = "sraid clustered RAID controller";
     dc->fw_name = "storage";
     set_bit(DEVICE_CATEGORY_STORAGE, dc->categories);
+    device_class_set_legacy_reset(dc, sraid_ctrl_reset);
     device_class_set_props(dc, sraid_ctrl_properties);
     dc->vmsd = &vmstate_scsi_device;
 }
