@@ -51,6 +51,7 @@ depmod -b "$work/kpkg" "$kver"
 root=$work/root
 mkdir -p "$root/bin" "$root/etc" "$root/lib/modules"
 cp "$work/bpkg/bin/busybox" "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
 cp "$REPO/tests/guest/init" "$root/init"
 chmod 755 "$root/init"
 

@@ -71,10 +71,19 @@ static int32_t sraid_ctrl_send_command(SCSIRequest *req, uint8_t *buf)
         scsi_req_complete(req, r->res.status);
         return 0;
     }
-    r->data_left = r->res.data_len;
-    if (r->data_left == 0) {
+    if (r->res.data_len == 0) {
         scsi_req_complete(req, GOOD);
+        return 0;
     }
+    /*
+     * Transfer the whole allocation length, zero padded, as scsi-disk does:
+     * pvscsi turns any residual into BTSTAT_DATARUN, which Linux's driver
+     * treats as a failed command.  The page lengths inside the data still
+     * tell the initiator how much is valid.
+     */
+    r->data_left = MIN(req->cmd.xfer, sizeof(r->buf));
+    r->data_left = MAX(r->data_left, r->res.data_len);
+    memset(r->buf + r->res.data_len, 0, sizeof(r->buf) - r->res.data_len);
     return r->data_left;
 }
 
