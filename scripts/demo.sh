@@ -75,9 +75,20 @@ echo "guest's own view (sysfs: what Linux stored from INQUIRY and VPD):"
 grep '^scsi ' "$DEMO/console.log" | sed 's/^/  /'
 
 say "3. what the controller answered (QEMU trace events sraid_*)"
-grep -c 'sraid_ctrl_command' "$DEMO/trace.log" | sed 's/^/  commands answered: /'
-grep 'sraid_ctrl_command' "$DEMO/trace.log" | sed 's/^[0-9]*@[0-9.]*://' |
-    awk '{ print "  " $0 }' | sort | uniq -c | sort -rn | head -n 8
+# "sraid_ctrl_command node N tag T cdb OP B1 B2 status S data-in L"
+awk '/sraid_ctrl_command/ {
+        for (i = 1; i <= NF; i++) {
+            if ($i == "cdb") { op = $(i + 1); b1 = $(i + 2); b2 = $(i + 3) }
+            if ($i == "status") st = $(i + 1)
+            if ($i == "data-in") len = $(i + 1)
+        }
+        if (op == "12" && b1 % 2) what = "INQUIRY, VPD page " b2 "h"
+        else if (op == "12") what = "INQUIRY, standard data"
+        else if (op == "00") what = "TEST UNIT READY"
+        else if (op == "03") what = "REQUEST SENSE"
+        else what = "opcode " op "h"
+        printf "  %-28s status %s  %3d bytes of data\n", what, st, len
+     }' "$DEMO/trace.log" | sort | uniq -c
 
 say "checks"
 fail=0

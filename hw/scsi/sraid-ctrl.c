@@ -61,8 +61,10 @@ static int32_t sraid_ctrl_send_command(SCSIRequest *req, uint8_t *buf)
 
     sraid_ctrl_lun_execute(&s->lun, buf, req->cmd.len, r->buf, sizeof(r->buf),
                            &r->res);
-    trace_sraid_ctrl_command(s->node_id, req->tag, buf[0], r->res.status,
-                             r->res.data_len);
+    trace_sraid_ctrl_command(s->node_id, req->tag, buf[0],
+                             req->cmd.len > 1 ? buf[1] : 0,
+                             req->cmd.len > 2 ? buf[2] : 0,
+                             r->res.status, r->res.data_len);
     if (r->res.status != GOOD) {
         trace_sraid_ctrl_check_condition(s->node_id, r->res.sense[2] & 0xf,
                                          r->res.sense[12], r->res.sense[13]);
@@ -126,7 +128,6 @@ static void sraid_ctrl_realize(SCSIDevice *sd, Error **errp)
     SraidCtrl *s = SRAID_CTRL(sd);
     SraidLunIdentity id;
     g_autoptr(GError) gerr = NULL;
-    g_autofree char *serial = NULL;
 
     if (s->node_id >= SRAID_MAX_NODES) {
         error_setg(errp, "node-id %u is out of range: use 0 to %u (the"
@@ -139,13 +140,16 @@ static void sraid_ctrl_realize(SCSIDevice *sd, Error **errp)
                    s->channels, SRAID_MAX_CHANNELS);
         return;
     }
-    serial = s->serial ? g_strdup(s->serial)
-                       : g_strdup_printf("SRAIDCTRL-N%02u", s->node_id);
+    /* Defaults depend on node-id; store them so qom-get shows them. */
+    if (!s->serial) {
+        s->serial = g_strdup_printf("SRAIDCTRL-N%02u", s->node_id);
+    }
+    if (!s->wwn) {
+        s->wwn = SRAID_CTRL_WWN_BASE | s->node_id;
+    }
     if (!sraid_lun_identity_set(&id, TYPE_STORAGE_ARRAY, s->vendor,
-                                s->product, SRAID_FIRMWARE_REVISION, serial,
-                                s->wwn ? s->wwn
-                                       : SRAID_CTRL_WWN_BASE | s->node_id,
-                                &gerr)) {
+                                s->product, SRAID_FIRMWARE_REVISION,
+                                s->serial, s->wwn, &gerr)) {
         error_setg(errp, "%s", gerr->message);
         return;
     }
