@@ -14,8 +14,6 @@
 #include "cdb.h"
 #include "ctrl-lun.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static SraidCtrlLun lun;
