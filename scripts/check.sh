@@ -22,7 +22,7 @@ done
 # 2. the built QEMU lists our devices
 tests+=("smoke/device-help=$REPO/tests/smoke/device-help.sh $QEMU")
 # 3. qtest: real QEMU processes driven through virtio-scsi
-tests+=("qtest/sraid-test=QTEST_QEMU_BINARY=$QEMU $QEMU_BUILD/tests/qtest/sraid-test --tap -k")
+tests+=("qtest/sraid-test=QTEST_QEMU_BINARY=$QEMU QTEST_QEMU_IMG=$QEMU_BUILD/qemu-img $QEMU_BUILD/tests/qtest/sraid-test --tap -k")
 # 4. guest boot: unmodified Linux behind each HBA finds the controller
 tests+=("guest/hba-scan=$REPO/tests/guest/hba-scan-test.sh $QEMU")
 # 5. lint: checkpatch, SPDX, core layering, hook patches

@@ -265,6 +265,17 @@ static bool sraid_drive_format_shareable(const char *fmt)
     return false;
 }
 
+/* -drive id, or -blockdev node name: what the user typed after drive= */
+static const char *sraid_drive_name(SraidDrive *d)
+{
+    const char *name = blk_name(d->conf.blk);
+
+    if (!*name && blk_bs(d->conf.blk)) {
+        name = bdrv_get_node_name(blk_bs(d->conf.blk));
+    }
+    return name;
+}
+
 static void sraid_drive_realize(DeviceState *dev, Error **errp)
 {
     SraidDrive *d = SRAID_DRIVE(dev);
@@ -279,7 +290,7 @@ static void sraid_drive_realize(DeviceState *dev, Error **errp)
                    " -blockdev or -drive if=none");
         return;
     }
-    name = blk_name(blk);
+    name = sraid_drive_name(d);
     fmt = bdrv_get_format_name(blk_bs(blk));
     if (!fmt || !sraid_drive_format_shareable(fmt)) {
         error_setg(errp, "drive '%s': format %s cannot be shared by the"
@@ -307,7 +318,7 @@ static void sraid_drive_realize(DeviceState *dev, Error **errp)
     if (s->drives[d->channel][d->target]) {
         error_setg(errp, "drive '%s': channel %u target %u is already taken"
                    " by drive '%s'", name, d->channel, d->target,
-                   blk_name(s->drives[d->channel][d->target]->conf.blk));
+                   sraid_drive_name(s->drives[d->channel][d->target]));
         return;
     }
 

@@ -392,17 +392,19 @@ static void test_member_drives(void)
 
     arg = g_strdup_printf("%s -device sraid-drive,bus=ctrl0.0,drive=m0,"
                           "channel=2", base);
-    expect_startup_error(arg, "channel 2 does not exist");
+    expect_startup_error(arg, "drive 'm0': channel 2 does not exist");
     g_free(arg);
     arg = g_strdup_printf("%s -device sraid-drive,bus=ctrl0.0,drive=m0,"
                           "target=7", base);
-    expect_startup_error(arg, "target 7 is the controller's own node-id");
+    expect_startup_error(arg, "drive 'm0': target 7 is the controller's own"
+                              " node-id");
     g_free(arg);
     arg = g_strdup_printf("%s -blockdev driver=file,filename=%s,node-name=m1"
                           " -device sraid-drive,bus=ctrl0.0,drive=m0"
                           " -device sraid-drive,bus=ctrl0.0,drive=m1",
                           base, img1);
-    expect_startup_error(arg, "channel 0 target 0 is already taken");
+    expect_startup_error(arg, "drive 'm1': channel 0 target 0 is already"
+                              " taken by drive 'm0'");
     g_free(arg);
     arg = g_strdup_printf("-device virtio-scsi-pci"
                           " -device sraid-ctrl,id=ctrl0"
@@ -411,6 +413,31 @@ static void test_member_drives(void)
 
     unlink(img0);
     unlink(img1);
+}
+
+/* A qcow2 member would be corrupted by a second node's QEMU: refused. */
+static void test_member_format_refused(void)
+{
+    const char *qemu_img = g_getenv("QTEST_QEMU_IMG");
+    g_autofree char *img = NULL;
+    g_autofree char *cmd = NULL;
+    g_autofree char *arg = NULL;
+    int status;
+
+    if (!qemu_img) {
+        g_test_skip("QTEST_QEMU_IMG not set");
+        return;
+    }
+    img = make_image();
+    cmd = g_strdup_printf("%s create -q -f qcow2 %s 4M", qemu_img, img);
+    g_assert_true(g_spawn_command_line_sync(cmd, NULL, NULL, &status, NULL));
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    arg = g_strdup_printf("-device virtio-scsi-pci -device sraid-ctrl,id=c0"
+                          " -blockdev driver=qcow2,node-name=q0,"
+                          "file.driver=file,file.filename=%s"
+                          " -device sraid-drive,bus=c0.0,drive=q0", img);
+    expect_startup_error(arg, "drive 'q0': format qcow2 cannot be shared");
+    unlink(img);
 }
 
 int main(int argc, char **argv)
@@ -426,5 +453,6 @@ int main(int argc, char **argv)
                    test_listed_and_blocks_migration);
     qtest_add_func("/sraid/ctrl/bad-properties", test_bad_properties);
     qtest_add_func("/sraid/drive/members", test_member_drives);
+    qtest_add_func("/sraid/drive/format-refused", test_member_format_refused);
     return g_test_run();
 }
