@@ -19,13 +19,15 @@ for t in $(meson introspect --tests "$BUILD/core" |
 for t in json.load(sys.stdin): print(t["name"] + "=" + t["cmd"][0])'); do
     tests+=("unit/${t%%=*}=${t#*=} --tap")
 done
-# 2. the built QEMU lists our devices
+# 2. host tools, as a user runs them
+tests+=("tools/sraid-img=$REPO/tests/tools/sraid-img-test.sh $BUILD/core/sraid-img")
+# 3. the built QEMU lists our devices
 tests+=("smoke/device-help=$REPO/tests/smoke/device-help.sh $QEMU")
-# 3. qtest: real QEMU processes driven through virtio-scsi
+# 4. qtest: real QEMU processes driven through virtio-scsi
 tests+=("qtest/sraid-test=QTEST_QEMU_BINARY=$QEMU QTEST_QEMU_IMG=$QEMU_BUILD/qemu-img $QEMU_BUILD/tests/qtest/sraid-test --tap -k")
-# 4. guest boot: unmodified Linux behind each HBA finds the controller
+# 5. guest boot: unmodified Linux behind each HBA finds the controller
 tests+=("guest/hba-scan=$REPO/tests/guest/hba-scan-test.sh $QEMU")
-# 5. lint: checkpatch, SPDX, core layering, hook patches
+# 6. lint: checkpatch, SPDX, core layering, hook patches
 tests+=("lint=$REPO/scripts/lint.sh")
 
 exec python3 "$REPO/scripts/run-tests.py" --log "$BUILD/test.log" "${tests[@]}"

@@ -330,10 +330,14 @@ static gboolean decode_header(const uint8_t *buf, size_t len,
                        " reads version %u", get16(buf + H_VERSION),
                        SRAID_COD_VERSION);
     }
+    /* The reserved bytes are outside the header CRC: they must be zero. */
     if (get16(buf + H_HEADER_LEN) != SRAID_COD_HEADER_LEN ||
-        get32(buf + H_FLAGS) != 0) {
-        return invalid(errp, "configuration header length or flags not"
-                       " understood");
+        get32(buf + H_FLAGS) != 0 ||
+        !all_zero(buf + H_COPY + 1, H_HEADER_CRC - H_COPY - 1) ||
+        !all_zero(buf + SRAID_COD_HEADER_LEN,
+                  SRAID_COD_SECTOR - SRAID_COD_HEADER_LEN)) {
+        return invalid(errp, "configuration header length, flags or"
+                       " reserved bytes not understood");
     }
     hdr->generation = get64(buf + H_GENERATION);
     memcpy(hdr->array_guid, buf + H_ARRAY_GUID, 16);

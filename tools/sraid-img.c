@@ -1,0 +1,574 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * sraid-img: offline management of sraid member disks, like qemu-img.
+ *
+ *   sraid-img create -l LEVEL [-s STRIP] [-n NAME] [--ld-size SIZE]
+ *                    [--ld-name NAME] FILE...
+ *   sraid-img info [--output=human|json] FILE...
+ *   sraid-img check FILE...
+ *
+ * Exit status: 0 success (check: consistent), 1 error, 2 check found
+ * inconsistent stripes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cod-store.h"
+#include "core-error.h"
+#include "parity.h"
+#include "raid-geometry.h"
+
+#define SECTOR 512
+
+typedef struct Disks {
+    unsigned n;
+    char **names;
+    int *fds;
+    uint64_t *bytes;
+} Disks;
+
+static int disk_pread(void *opaque, unsigned d, uint64_t off, void *buf,
+                      size_t len)
+{
+    Disks *ds = opaque;
+    ssize_t r = pread(ds->fds[d], buf, len, off);
+
+    if (r < 0) {
+        return -errno;
+    }
+    if ((size_t)r < len) {
+        memset((uint8_t *)buf + r, 0, len - r);
+    }
+    return 0;
+}
+
+static int disk_pwrite(void *opaque, unsigned d, uint64_t off,
+                       const void *buf, size_t len)
+{
+    Disks *ds = opaque;
+    ssize_t r = pwrite(ds->fds[d], buf, len, off);
+
+    if (r < 0) {
+        return -errno;
+    }
+    return (size_t)r == len ? 0 : -EIO;
+}
+
+static int disk_flush(void *opaque, unsigned d)
+{
+    Disks *ds = opaque;
+
+    return fdatasync(ds->fds[d]) < 0 ? -errno : 0;
+}
+
+static gboolean disks_open(Disks *ds, char **names, unsigned n,
+                           gboolean write, GError **errp)
+{
+    ds->n = n;
+    ds->names = names;
+    ds->fds = g_new(int, n);
+    ds->bytes = g_new(uint64_t, n);
+    for (unsigned i = 0; i < n; i++) {
+        struct stat st;
+        off_t end;
+
+        ds->fds[i] = open(names[i], write ? O_RDWR : O_RDONLY);
+        if (ds->fds[i] < 0 || fstat(ds->fds[i], &st) < 0) {
+            g_set_error(errp, SRAID_ERROR, SRAID_ERROR_INVALID, "%s: %s",
+                        names[i], g_strerror(errno));
+            ds->n = i;
+            return FALSE;
+        }
+        end = lseek(ds->fds[i], 0, SEEK_END);   /* block devices too */
+        ds->bytes[i] = end < 0 ? 0 : end;
+    }
+    return TRUE;
+}
+
+static void disks_close(Disks *ds)
+{
+    for (unsigned i = 0; i < ds->n; i++) {
+        close(ds->fds[i]);
+    }
+    g_free(ds->fds);
+    g_free(ds->bytes);
+}
+
+static SraidMemberIo disks_io(Disks *ds)
+{
+    return (SraidMemberIo) { disk_pread, disk_pwrite, disk_flush, ds };
+}
+
+/* "64K", "1M", "512" (bytes) -> bytes; 0 on error */
+static uint64_t parse_size(const char *s)
+{
+    char *end;
+    guint64 v = g_ascii_strtoull(s, &end, 10);
+
+    switch (g_ascii_toupper(*end)) {
+    case 'K':
+        v <<= 10, end++;
+        break;
+    case 'M':
+        v <<= 20, end++;
+        break;
+    case 'G':
+        v <<= 30, end++;
+        break;
+    case 'T':
+        v <<= 40, end++;
+        break;
+    }
+    return *end ? 0 : v;
+}
+
+static const char *const member_states[] = {
+    "online", "failed", "rebuilding", "spare", "missing",
+};
+static const char *const ld_states[] = { "optimal", "degraded", "offline" };
+static const char *const verdicts[] = {
+    "blank", "current", "stale", "foreign",
+};
+
+static char *guid_str(const uint8_t *g)
+{
+    GString *s = g_string_new(NULL);
+
+    for (unsigned i = 0; i < 16; i++) {
+        g_string_append_printf(s, "%02x%s", g[i],
+                               (i == 3 || i == 5 || i == 7 || i == 9) ? "-"
+                                                                      : "");
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* Load the configuration; every refused disk is named in the error. */
+static gboolean load(Disks *ds, SraidCod *cod, SraidDiskStatus *st,
+                     GError **errp)
+{
+    SraidMemberIo io = disks_io(ds);
+    g_autoptr(GError) err = NULL;
+
+    if (!sraid_cod_load(&io, ds->n, ds->bytes, cod, st, &err)) {
+        GString *msg = g_string_new(err->message);
+
+        for (unsigned d = 0; d < ds->n; d++) {
+            if (st[d].problem) {
+                g_string_append_printf(msg, "\n  %s: %s", ds->names[d],
+                                       st[d].problem);
+            }
+        }
+        g_set_error_literal(errp, SRAID_ERROR, SRAID_ERROR_INVALID,
+                            msg->str);
+        g_string_free(msg, TRUE);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static int cmd_create(int argc, char **argv)
+{
+    int level = -1;
+    g_autofree char *strip_s = NULL, *ld_size_s = NULL;
+    g_autofree char *name = NULL, *ld_name = NULL;
+    GOptionEntry entries[] = {
+        { "level", 'l', 0, G_OPTION_ARG_INT, &level,
+          "RAID level: 0, 1, 5, 6 or 10", "LEVEL" },
+        { "strip", 's', 0, G_OPTION_ARG_STRING, &strip_s,
+          "strip size, 4K to 1M (default 64K)", "SIZE" },
+        { "name", 'n', 0, G_OPTION_ARG_STRING, &name, "array name", "NAME" },
+        { "ld-size", 0, 0, G_OPTION_ARG_STRING, &ld_size_s,
+          "logical drive size (default: all)", "SIZE" },
+        { "ld-name", 0, 0, G_OPTION_ARG_STRING, &ld_name,
+          "logical drive name", "NAME" },
+        { NULL },
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("FILE...");
+    g_autoptr(GError) err = NULL;
+    SraidCod cod = { 0 };
+    SraidGeometry g;
+    SraidCodLd *ld;
+    Disks ds = { 0 };
+    SraidMemberIo io;
+    uint64_t usable = UINT64_MAX, strip, ld_sectors;
+    int *disk_of_member;
+
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        goto fail;
+    }
+    if (level < 0 || argc < 2) {
+        g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
+                    "create needs -l LEVEL and the member files");
+        goto fail;
+    }
+    strip = parse_size(strip_s ? strip_s : "64K");
+    if (!strip || strip % SECTOR) {
+        g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
+                    "strip size '%s' is not a size in 512-byte sectors",
+                    strip_s);
+        goto fail;
+    }
+    if (argc - 1 > SRAID_MAX_MEMBERS) {
+        g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
+                    "at most %u members", SRAID_MAX_MEMBERS);
+        goto fail;
+    }
+    if (!disks_open(&ds, argv + 1, argc - 1, TRUE, &err)) {
+        goto fail;
+    }
+    for (unsigned d = 0; d < ds.n; d++) {
+        if (!sraid_cod_area_offset(ds.bytes[d])) {
+            g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
+                        "%s: %" G_GUINT64_FORMAT " bytes is too small"
+                        " (16 MiB at least)", ds.names[d], ds.bytes[d]);
+            goto fail;
+        }
+        usable = MIN(usable, sraid_cod_usable_sectors(ds.bytes[d]));
+    }
+    if (!sraid_geometry_init(&g, level, ds.n, strip / SECTOR, usable,
+                             &err)) {
+        goto fail;
+    }
+    ld_sectors = g.stripes * g.strip_sectors;
+    if (ld_size_s) {
+        uint64_t want = parse_size(ld_size_s);
+        uint64_t per_member_strips = (want / SECTOR + g.data_strips *
+                                      g.strip_sectors - 1) /
+                                     (g.data_strips * g.strip_sectors);
+
+        if (!want || per_member_strips > g.stripes) {
+            g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
+                        "--ld-size %s does not fit: at most %"
+                        G_GUINT64_FORMAT " bytes", ld_size_s,
+                        sraid_geometry_capacity(&g) * SECTOR);
+            goto fail;
+        }
+        ld_sectors = per_member_strips * g.strip_sectors;
+    }
+
+    for (unsigned i = 0; i < 16; i++) {
+        cod.array_guid[i] = g_random_int();
+    }
+    g_strlcpy(cod.name, name ? name : "sraid", sizeof(cod.name));
+    cod.nmembers = ds.n;
+    for (unsigned i = 0; i < ds.n; i++) {
+        for (unsigned j = 0; j < 16; j++) {
+            cod.members[i].guid[j] = g_random_int();
+        }
+        cod.members[i].sectors = usable;
+        cod.members[i].channel = i % 2;
+        cod.members[i].target = i / 2;
+    }
+    cod.nlds = 1;
+    ld = &cod.lds[0];
+    ld->level = level;
+    ld->nmembers = ds.n;
+    ld->strip_sectors = g.strip_sectors;
+    ld->member_sectors = ld_sectors;
+    /* NAA 3h, locally assigned, from the array GUID: same on every node */
+    ld->naa = 0x3000000000000000ULL |
+              ((uint64_t)cod.array_guid[0] << 48 |
+               (uint64_t)cod.array_guid[1] << 40 |
+               (uint64_t)cod.array_guid[2] << 32 |
+               (uint64_t)cod.array_guid[3] << 24 |
+               (uint64_t)cod.array_guid[4] << 16 |
+               (uint64_t)cod.array_guid[5] << 8) | ld->id;
+    g_snprintf(ld->serial, sizeof(ld->serial), "%02X%02X%02X%02X-LD%u",
+               cod.array_guid[0], cod.array_guid[1], cod.array_guid[2],
+               cod.array_guid[3], ld->id);
+    g_strlcpy(ld->name, ld_name ? ld_name : "ld0", sizeof(ld->name));
+    for (unsigned i = 0; i < ds.n; i++) {
+        ld->members[i] = i;
+    }
+
+    io = disks_io(&ds);
+    disk_of_member = g_new(int, ds.n);
+    for (unsigned i = 0; i < ds.n; i++) {
+        disk_of_member[i] = i;
+    }
+    if (!sraid_cod_store(&io, &cod, disk_of_member, ds.bytes, &err)) {
+        g_free(disk_of_member);
+        goto fail;
+    }
+    g_free(disk_of_member);
+    printf("created RAID %d array '%s' on %u members, logical drive '%s' of"
+           " %" G_GUINT64_FORMAT " bytes\n", level, cod.name, ds.n, ld->name,
+           ld_sectors * g.data_strips * SECTOR);
+    disks_close(&ds);
+    return 0;
+
+fail:
+    fprintf(stderr, "sraid-img create: %s\n", err->message);
+    disks_close(&ds);
+    return 1;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+    g_autofree char *output = NULL;
+    GOptionEntry entries[] = {
+        { "output", 0, 0, G_OPTION_ARG_STRING, &output,
+          "human (default) or json", "FORMAT" },
+        { NULL },
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("FILE...");
+    g_autoptr(GError) err = NULL;
+    g_autofree SraidDiskStatus *st = NULL;
+    SraidCod cod;
+    Disks ds = { 0 };
+    gboolean json;
+
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        goto fail;
+    }
+    json = output && !strcmp(output, "json");
+    if ((output && !json && strcmp(output, "human")) || argc < 2) {
+        g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
+                    "usage: info [--output=human|json] FILE...");
+        goto fail;
+    }
+    if (!disks_open(&ds, argv + 1, argc - 1, FALSE, &err)) {
+        goto fail;
+    }
+    st = g_new0(SraidDiskStatus, ds.n);
+    if (!load(&ds, &cod, st, &err)) {
+        goto fail;
+    }
+    if (json) {
+        g_autofree char *guid = guid_str(cod.array_guid);
+
+        printf("{\n  \"array\": {\"name\": \"%s\", \"guid\": \"%s\","
+               " \"generation\": %" G_GUINT64_FORMAT "},\n", cod.name, guid,
+               cod.generation);
+        printf("  \"disks\": [");
+        for (unsigned d = 0; d < ds.n; d++) {
+            g_autofree char *f = g_strescape(ds.names[d], NULL);
+
+            printf("%s\n    {\"file\": \"%s\", \"verdict\": \"%s\","
+                   " \"member\": %u, \"generation\": %" G_GUINT64_FORMAT
+                   "}", d ? "," : "", f, verdicts[st[d].verdict],
+                   st[d].member_index, st[d].generation);
+        }
+        printf("\n  ],\n  \"members\": [");
+        for (unsigned i = 0; i < cod.nmembers; i++) {
+            g_autofree char *mg = guid_str(cod.members[i].guid);
+
+            printf("%s\n    {\"index\": %u, \"state\": \"%s\", \"channel\":"
+                   " %u, \"target\": %u, \"guid\": \"%s\", \"sectors\": %"
+                   G_GUINT64_FORMAT "}", i ? "," : "", i,
+                   member_states[cod.members[i].state],
+                   cod.members[i].channel, cod.members[i].target, mg,
+                   cod.members[i].sectors);
+        }
+        printf("\n  ],\n  \"logical-drives\": [");
+        for (unsigned l = 0; l < cod.nlds; l++) {
+            SraidCodLd *ld = &cod.lds[l];
+            SraidGeometry g;
+
+            sraid_geometry_init(&g, ld->level, ld->nmembers,
+                                ld->strip_sectors, ld->member_sectors, NULL);
+            printf("%s\n    {\"id\": %u, \"name\": \"%s\", \"level\": %u,"
+                   " \"state\": \"%s\", \"strip-bytes\": %u, \"size\": %"
+                   G_GUINT64_FORMAT ", \"naa\": \"%016" G_GINT64_MODIFIER
+                   "x\", \"serial\": \"%s\", \"members\": [", l ? "," : "",
+                   ld->id, ld->name, ld->level, ld_states[ld->state],
+                   ld->strip_sectors * SECTOR,
+                   sraid_geometry_capacity(&g) * SECTOR, ld->naa,
+                   ld->serial);
+            for (unsigned i = 0; i < ld->nmembers; i++) {
+                printf("%s%u", i ? ", " : "", ld->members[i]);
+            }
+            printf("]}");
+        }
+        printf("\n  ]\n}\n");
+    } else {
+        printf("array '%s', generation %" G_GUINT64_FORMAT "\n", cod.name,
+               cod.generation);
+        for (unsigned d = 0; d < ds.n; d++) {
+            printf("disk %s: %s, member %u%s%s\n", ds.names[d],
+                   verdicts[st[d].verdict], st[d].member_index,
+                   st[d].problem ? "; " : "",
+                   st[d].problem ? st[d].problem : "");
+        }
+        for (unsigned i = 0; i < cod.nmembers; i++) {
+            printf("member %u: %s, channel %u target %u, %" G_GUINT64_FORMAT
+                   " sectors\n", i, member_states[cod.members[i].state],
+                   cod.members[i].channel, cod.members[i].target,
+                   cod.members[i].sectors);
+        }
+        for (unsigned l = 0; l < cod.nlds; l++) {
+            SraidCodLd *ld = &cod.lds[l];
+            SraidGeometry g;
+
+            sraid_geometry_init(&g, ld->level, ld->nmembers,
+                                ld->strip_sectors, ld->member_sectors, NULL);
+            printf("logical drive %u '%s': RAID %u, %s, %" G_GUINT64_FORMAT
+                   " bytes, strip %u bytes, serial %s, naa %016"
+                   G_GINT64_MODIFIER "x\n", ld->id, ld->name, ld->level,
+                   ld_states[ld->state], sraid_geometry_capacity(&g) * SECTOR,
+                   ld->strip_sectors * SECTOR, ld->serial, ld->naa);
+        }
+    }
+    sraid_disk_status_clear(st, ds.n);
+    disks_close(&ds);
+    return 0;
+
+fail:
+    fprintf(stderr, "sraid-img info: %s\n", err->message);
+    if (st) {
+        sraid_disk_status_clear(st, ds.n);
+    }
+    disks_close(&ds);
+    return 1;
+}
+
+/* Scan one LD's stripes: parity or mirror copies must agree. */
+static unsigned check_ld(Disks *ds, const SraidCodLd *ld,
+                         const int *disk_of_member)
+{
+    SraidGeometry g;
+    size_t len = ld->strip_sectors * SECTOR;
+    uint8_t *blocks[SRAID_MAX_MEMBERS];
+    unsigned bad = 0;
+
+    sraid_geometry_init(&g, ld->level, ld->nmembers, ld->strip_sectors,
+                        ld->member_sectors, NULL);
+    if (ld->level == SRAID_RAID0) {
+        return 0;       /* no redundancy to check */
+    }
+    for (unsigned i = 0; i < ld->nmembers; i++) {
+        blocks[i] = sraid_parity_alloc(len);
+    }
+    for (uint64_t s = 0; s < g.stripes; s++) {
+        uint64_t off = (ld->start + s * ld->strip_sectors) * SECTOR;
+        gboolean ok = TRUE;
+        uint8_t *order[SRAID_MAX_MEMBERS];
+
+        for (unsigned i = 0; i < ld->nmembers; i++) {
+            disk_pread(ds, disk_of_member[ld->members[i]], off, blocks[i],
+                       len);
+        }
+        switch (ld->level) {
+        case SRAID_RAID1:
+            for (unsigned i = 1; i < ld->nmembers; i++) {
+                ok &= !memcmp(blocks[0], blocks[i], len);
+            }
+            break;
+        case SRAID_RAID10:
+            for (unsigned i = 0; i < ld->nmembers; i += 2) {
+                ok &= !memcmp(blocks[i], blocks[i + 1], len);
+            }
+            break;
+        default:
+            for (unsigned d = 0; d < g.data_strips; d++) {
+                order[d] = blocks[sraid_geometry_data_member(&g, s, d)];
+            }
+            order[g.data_strips] = blocks[sraid_geometry_p_member(&g, s)];
+            if (g.parity_strips == 2) {
+                order[g.data_strips + 1] =
+                    blocks[sraid_geometry_q_member(&g, s)];
+            }
+            ok = sraid_parity_check(g.data_strips, g.parity_strips, order,
+                                    len);
+            break;
+        }
+        if (!ok) {
+            printf("logical drive %u: stripe %" G_GUINT64_FORMAT
+                   " inconsistent (member offset %" G_GUINT64_FORMAT ")\n",
+                   ld->id, s, off);
+            bad++;
+        }
+    }
+    for (unsigned i = 0; i < ld->nmembers; i++) {
+        sraid_parity_free(blocks[i]);
+    }
+    return bad;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree SraidDiskStatus *st = NULL;
+    int disk_of_member[SRAID_MAX_MEMBERS];
+    SraidCod cod;
+    Disks ds = { 0 };
+    unsigned bad = 0;
+
+    if (argc < 2) {
+        fprintf(stderr, "sraid-img check: usage: check FILE...\n");
+        return 1;
+    }
+    if (!disks_open(&ds, argv + 1, argc - 1, FALSE, &err)) {
+        goto fail;
+    }
+    st = g_new0(SraidDiskStatus, ds.n);
+    if (!load(&ds, &cod, st, &err)) {
+        goto fail;
+    }
+    for (unsigned i = 0; i < SRAID_MAX_MEMBERS; i++) {
+        disk_of_member[i] = -1;
+    }
+    for (unsigned d = 0; d < ds.n; d++) {
+        if (st[d].verdict == SRAID_DISK_FOREIGN) {
+            g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
+                        "%s belongs to another array: remove it",
+                        ds.names[d]);
+            goto fail;
+        }
+        if (st[d].verdict == SRAID_DISK_CURRENT) {
+            disk_of_member[st[d].member_index] = d;
+        }
+    }
+    for (unsigned l = 0; l < cod.nlds; l++) {
+        for (unsigned i = 0; i < cod.lds[l].nmembers; i++) {
+            if (disk_of_member[cod.lds[l].members[i]] < 0) {
+                g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
+                            "member %u of logical drive %u is not among the"
+                            " files given (or is stale)",
+                            cod.lds[l].members[i], cod.lds[l].id);
+                goto fail;
+            }
+        }
+        bad += check_ld(&ds, &cod.lds[l], disk_of_member);
+    }
+    printf("%s: %u inconsistent stripe%s\n", bad ? "INCONSISTENT" : "consistent",
+           bad, bad == 1 ? "" : "s");
+    sraid_disk_status_clear(st, ds.n);
+    disks_close(&ds);
+    return bad ? 2 : 0;
+
+fail:
+    fprintf(stderr, "sraid-img check: %s\n", err->message);
+    if (st) {
+        sraid_disk_status_clear(st, ds.n);
+    }
+    disks_close(&ds);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: sraid-img create|info|check ...\n");
+        return 1;
+    }
+    if (!strcmp(argv[1], "create")) {
+        return cmd_create(argc - 1, argv + 1);
+    } else if (!strcmp(argv[1], "info")) {
+        return cmd_info(argc - 1, argv + 1);
+    } else if (!strcmp(argv[1], "check")) {
+        return cmd_check(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "sraid-img: unknown command '%s': use create, info or"
+            " check\n", argv[1]);
+    return 1;
+}
