@@ -7,6 +7,8 @@
  *                    [--ld-name NAME] FILE...
  *   sraid-img info [--output=human|json] FILE...
  *   sraid-img check FILE...
+ *   sraid-img export -o OUT FILE...      (reconstructs through missing members)
+ *   sraid-img import -i IN FILE...
  *
  * Exit status: 0 success (check: consistent), 1 error, 2 check found
  * inconsistent stripes.
@@ -24,6 +26,7 @@
 #include "core-error.h"
 #include "parity.h"
 #include "raid-geometry.h"
+#include "raid-io.h"
 
 #define SECTOR 512
 
@@ -555,10 +558,237 @@ fail:
     return 1;
 }
 
+/* LD member I/O onto the disk files; member -> disk through @map. */
+typedef struct LdFiles {
+    Disks *ds;
+    int map[SRAID_MAX_MEMBERS];
+} LdFiles;
+
+static int ld_pread(void *opaque, unsigned m, uint64_t sector, void *buf,
+                    uint32_t n)
+{
+    LdFiles *lf = opaque;
+
+    if (lf->map[m] < 0) {
+        return -ENODEV;
+    }
+    return disk_pread(lf->ds, lf->map[m], sector * SECTOR, buf,
+                      (size_t)n * SECTOR);
+}
+
+static int ld_pwrite(void *opaque, unsigned m, uint64_t sector,
+                     const void *buf, uint32_t n)
+{
+    LdFiles *lf = opaque;
+
+    if (lf->map[m] < 0) {
+        return -ENODEV;
+    }
+    return disk_pwrite(lf->ds, lf->map[m], sector * SECTOR, buf,
+                       (size_t)n * SECTOR);
+}
+
+/*
+ * Open logical drive 0 of the array on the files given: members that are
+ * absent, stale or failed are treated as failed, so reads reconstruct.
+ */
+static gboolean ld_open(Disks *ds, gboolean write, SraidLd *ld, LdFiles *lf,
+                        GError **errp)
+{
+    g_autofree SraidDiskStatus *st = g_new0(SraidDiskStatus, ds->n);
+    SraidCod cod;
+    SraidCodLd *cl;
+    SraidGeometry g;
+    SraidLdIo io = { ld_pread, ld_pwrite, NULL, lf };
+    uint32_t failed = 0;
+    int disk_of_member[SRAID_MAX_MEMBERS];
+    gboolean newly_failed = FALSE;
+
+    if (!load(ds, &cod, st, errp)) {
+        return FALSE;
+    }
+    for (unsigned i = 0; i < SRAID_MAX_MEMBERS; i++) {
+        disk_of_member[i] = -1;
+    }
+    for (unsigned d = 0; d < ds->n; d++) {
+        if (st[d].verdict == SRAID_DISK_FOREIGN) {
+            g_set_error(errp, SRAID_ERROR, SRAID_ERROR_INVALID,
+                        "%s belongs to another array: remove it",
+                        ds->names[d]);
+            sraid_disk_status_clear(st, ds->n);
+            return FALSE;
+        }
+        if (st[d].verdict == SRAID_DISK_CURRENT) {
+            disk_of_member[st[d].member_index] = d;
+        }
+    }
+    sraid_disk_status_clear(st, ds->n);
+    if (cod.nlds == 0) {
+        g_set_error(errp, SRAID_ERROR, SRAID_ERROR_INVALID,
+                    "the array has no logical drive");
+        return FALSE;
+    }
+    cl = &cod.lds[0];
+    sraid_geometry_init(&g, cl->level, cl->nmembers, cl->strip_sectors,
+                        cl->member_sectors, NULL);
+    lf->ds = ds;
+    for (unsigned i = 0; i < cl->nmembers; i++) {
+        unsigned m = cl->members[i];
+
+        lf->map[i] = disk_of_member[m];
+        if (lf->map[i] < 0 || cod.members[m].state != SRAID_MEMBER_ONLINE) {
+            failed |= 1u << i;
+            if (cod.members[m].state == SRAID_MEMBER_ONLINE) {
+                cod.members[m].state = SRAID_MEMBER_FAILED;
+                newly_failed = TRUE;
+            }
+        }
+    }
+    sraid_ld_init(ld, &g, cl->start, failed, &io);
+    if (!sraid_ld_usable(ld)) {
+        g_set_error(errp, SRAID_ERROR, SRAID_ERROR_INVALID,
+                    "logical drive %u cannot be read: %u of its %u members"
+                    " are missing or failed (RAID %u survives %u)", cl->id,
+                    __builtin_popcount(failed), cl->nmembers, cl->level,
+                    sraid_geometry_redundancy(&g));
+        sraid_ld_cleanup(ld);
+        return FALSE;
+    }
+    /*
+     * Writing without a member makes that member stale: record it as
+     * failed first, or its old data would be trusted when it comes back.
+     */
+    if (write && newly_failed && sraid_ld_usable(ld)) {
+        SraidMemberIo mio = disks_io(ds);
+
+        cl->state = SRAID_LD_DEGRADED;
+        if (!sraid_cod_store(&mio, &cod, disk_of_member, ds->bytes, errp)) {
+            sraid_ld_cleanup(ld);
+            return FALSE;
+        }
+    }
+    if (failed) {
+        fprintf(stderr, "sraid-img: logical drive %u is degraded (%u"
+                " member%s missing or failed)%s\n", cl->id,
+                __builtin_popcount(failed),
+                __builtin_popcount(failed) == 1 ? "" : "s",
+                write ? "; writing keeps parity for the others" :
+                        "; reconstructing");
+    }
+    return TRUE;
+}
+
+#define CHUNK_SECTORS 2048      /* 1 MiB per request */
+
+static int cmd_copy(int argc, char **argv, gboolean to_ld)
+{
+    g_autofree char *path = NULL;
+    GOptionEntry entries[] = {
+        { to_ld ? "input" : "output", to_ld ? 'i' : 'o', 0,
+          G_OPTION_ARG_FILENAME, &path,
+          to_ld ? "raw file to write into the logical drive"
+                : "raw file to write the logical drive to", "FILE" },
+        { NULL },
+    };
+    const char *cmd = to_ld ? "import" : "export";
+    g_autoptr(GOptionContext) ctx = g_option_context_new("MEMBER-FILE...");
+    g_autoptr(GError) err = NULL;
+    g_autofree uint8_t *buf = g_malloc(CHUNK_SECTORS * SECTOR);
+    Disks ds = { 0 };
+    LdFiles lf;
+    SraidLd ld;
+    gboolean ld_open_ok = FALSE;
+    uint64_t cap, total;
+    int fd = -1;
+
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        goto fail;
+    }
+    if (!path || argc < 2) {
+        g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
+                    "usage: %s %s FILE MEMBER-FILE...", cmd,
+                    to_ld ? "-i" : "-o");
+        goto fail;
+    }
+    if (!disks_open(&ds, argv + 1, argc - 1, to_ld, &err) ||
+        !ld_open(&ds, to_ld, &ld, &lf, &err)) {
+        goto fail;
+    }
+    ld_open_ok = TRUE;
+    cap = sraid_geometry_capacity(&ld.g);
+    fd = to_ld ? open(path, O_RDONLY) : open(path, O_WRONLY | O_CREAT |
+                                                    O_TRUNC, 0644);
+    if (fd < 0) {
+        g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID, "%s: %s", path,
+                    g_strerror(errno));
+        goto fail;
+    }
+    total = cap;
+    if (to_ld) {
+        off_t size = lseek(fd, 0, SEEK_END);
+
+        if (size < 0 || (uint64_t)size > cap * SECTOR) {
+            g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
+                        "%s is larger than the logical drive (%"
+                        G_GUINT64_FORMAT " bytes)", path, cap * SECTOR);
+            goto fail;
+        }
+        total = ((uint64_t)size + SECTOR - 1) / SECTOR;
+    }
+    for (uint64_t lba = 0; lba < total; lba += CHUNK_SECTORS) {
+        uint64_t n = MIN(CHUNK_SECTORS, total - lba);
+        int ret;
+
+        if (to_ld) {
+            memset(buf, 0, n * SECTOR);
+            if (pread(fd, buf, n * SECTOR, lba * SECTOR) < 0) {
+                ret = -errno;
+            } else {
+                ret = sraid_ld_write(&ld, lba, n, buf);
+            }
+        } else {
+            ret = sraid_ld_read(&ld, lba, n, buf);
+            if (ret == 0 && pwrite(fd, buf, n * SECTOR, lba * SECTOR) !=
+                (ssize_t)(n * SECTOR)) {
+                ret = -errno;
+            }
+        }
+        if (ret < 0) {
+            g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
+                        "at sector %" G_GUINT64_FORMAT ": %s", lba,
+                        g_strerror(-ret));
+            goto fail;
+        }
+    }
+    if (to_ld) {
+        for (unsigned d = 0; d < ds.n; d++) {
+            disk_flush(&ds, d);
+        }
+    }
+    printf("%s: %" G_GUINT64_FORMAT " bytes\n", cmd, total * SECTOR);
+    close(fd);
+    sraid_ld_cleanup(&ld);
+    disks_close(&ds);
+    return 0;
+
+fail:
+    fprintf(stderr, "sraid-img %s: %s\n", cmd, err->message);
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (ld_open_ok) {
+        sraid_ld_cleanup(&ld);
+    }
+    disks_close(&ds);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: sraid-img create|info|check ...\n");
+        fprintf(stderr, "usage: sraid-img create|info|check|export|import"
+                " ...\n");
         return 1;
     }
     if (!strcmp(argv[1], "create")) {
@@ -567,8 +797,12 @@ int main(int argc, char **argv)
         return cmd_info(argc - 1, argv + 1);
     } else if (!strcmp(argv[1], "check")) {
         return cmd_check(argc - 1, argv + 1);
+    } else if (!strcmp(argv[1], "export")) {
+        return cmd_copy(argc - 1, argv + 1, FALSE);
+    } else if (!strcmp(argv[1], "import")) {
+        return cmd_copy(argc - 1, argv + 1, TRUE);
     }
-    fprintf(stderr, "sraid-img: unknown command '%s': use create, info or"
-            " check\n", argv[1]);
+    fprintf(stderr, "sraid-img: unknown command '%s': use create, info,"
+            " check, export or import\n", argv[1]);
     return 1;
 }
