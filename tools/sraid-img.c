@@ -9,6 +9,7 @@
  *   sraid-img check FILE...
  *   sraid-img export -o OUT FILE...      (reconstructs through missing members)
  *   sraid-img import -i IN FILE...
+ *   sraid-img repair FILE...            (parity / mirrors from the data)
  *
  * Exit status: 0 success (check: consistent), 1 error, 2 check found
  * inconsistent stripes.
@@ -784,11 +785,66 @@ fail:
     return 1;
 }
 
+/*
+ * Make every stripe of logical drive 0 consistent: parity recomputed from
+ * the data strips, mirror copies from the first copy.  Needs all members.
+ */
+static int cmd_repair(int argc, char **argv)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree uint8_t *buf = NULL;
+    Disks ds = { 0 };
+    LdFiles lf;
+    SraidLd ld;
+    uint64_t stripe_sectors, cap;
+
+    if (argc < 2) {
+        fprintf(stderr, "sraid-img repair: usage: repair FILE...\n");
+        return 1;
+    }
+    if (!disks_open(&ds, argv + 1, argc - 1, TRUE, &err) ||
+        !ld_open(&ds, FALSE, &ld, &lf, &err)) {
+        goto fail;
+    }
+    if (ld.failed) {
+        sraid_ld_cleanup(&ld);
+        g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
+                    "repair needs every member: a missing one would be"
+                    " rebuilt from possibly inconsistent parity");
+        goto fail;
+    }
+    /* rewriting whole stripes recomputes P/Q and every mirror copy */
+    stripe_sectors = (uint64_t)ld.g.strip_sectors * ld.g.data_strips;
+    cap = sraid_geometry_capacity(&ld.g);
+    buf = g_malloc(stripe_sectors * SECTOR);
+    for (uint64_t lba = 0; lba < cap; lba += stripe_sectors) {
+        if (sraid_ld_read(&ld, lba, stripe_sectors, buf) < 0 ||
+            sraid_ld_write(&ld, lba, stripe_sectors, buf) < 0) {
+            sraid_ld_cleanup(&ld);
+            g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
+                        "I/O error at sector %" G_GUINT64_FORMAT, lba);
+            goto fail;
+        }
+    }
+    for (unsigned d = 0; d < ds.n; d++) {
+        disk_flush(&ds, d);
+    }
+    printf("repaired %" G_GUINT64_FORMAT " stripes\n", ld.g.stripes);
+    sraid_ld_cleanup(&ld);
+    disks_close(&ds);
+    return 0;
+
+fail:
+    fprintf(stderr, "sraid-img repair: %s\n", err->message);
+    disks_close(&ds);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: sraid-img create|info|check|export|import"
-                " ...\n");
+        fprintf(stderr, "usage: sraid-img create|info|check|export|import|"
+                "repair ...\n");
         return 1;
     }
     if (!strcmp(argv[1], "create")) {
@@ -801,8 +857,10 @@ int main(int argc, char **argv)
         return cmd_copy(argc - 1, argv + 1, FALSE);
     } else if (!strcmp(argv[1], "import")) {
         return cmd_copy(argc - 1, argv + 1, TRUE);
+    } else if (!strcmp(argv[1], "repair")) {
+        return cmd_repair(argc - 1, argv + 1);
     }
     fprintf(stderr, "sraid-img: unknown command '%s': use create, info,"
-            " check, export or import\n", argv[1]);
+            " check, export, import or repair\n", argv[1]);
     return 1;
 }

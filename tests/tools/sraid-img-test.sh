@@ -43,7 +43,7 @@ has() {     # text, command...: command output contains text
     "$@" 2>&1 | grep -qF -- "$text"
 }
 
-echo "1..29"
+echo "1..32"
 for spec in "0 2" "1 2" "5 4" "6 5" "10 4"; do
     set -- $spec
     # shellcheck disable=SC2046
@@ -113,3 +113,16 @@ ok "the absent member is recorded as failed by the degraded import" \
    json 'd["members"][1]["state"] == "failed" and d["logical-drives"][0]["state"] == "degraded"'
 ok "member 1 back with stale data is not trusted: export is still exact" \
    sh -c "'$IMG' export -o '$W/out3.raw' '$W'/d0.img '$W'/d1.img '$W'/d2.img >/dev/null 2>&1 && cmp -n 1000000 '$W/in2.raw' '$W/out3.raw'"
+
+# repair: a set with old data on its members becomes consistent, data kept
+# shellcheck disable=SC2046
+"$IMG" create -l 6 -s 16K $(disks 4) >/dev/null
+for i in 0 1 2 3; do
+    head -c 4000000 /dev/urandom | dd of="$W/d$i.img" conv=notrunc 2>/dev/null
+done
+ok "a member set with old data is inconsistent" exit_is 2 "$IMG" check "$W"/d*.img
+"$IMG" export -o "$W/before.raw" "$W"/d*.img >/dev/null 2>&1
+ok "repair makes every stripe consistent" \
+   sh -c "'$IMG' repair '$W'/d*.img >/dev/null && '$IMG' check '$W'/d*.img >/dev/null"
+ok "repair keeps the data strips" \
+   sh -c "'$IMG' export -o '$W/after.raw' '$W'/d*.img >/dev/null 2>&1 && cmp '$W/before.raw' '$W/after.raw'"
