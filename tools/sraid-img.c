@@ -177,6 +177,30 @@ static gboolean load(Disks *ds, SraidCod *cod, SraidDiskStatus *st,
     return TRUE;
 }
 
+/*
+ * Which disk holds each member (-1: none or stale).  A disk of another
+ * array among the files is an error naming it.
+ */
+static gboolean map_members(Disks *ds, const SraidDiskStatus *st,
+                            int *disk_of_member, GError **errp)
+{
+    for (unsigned i = 0; i < SRAID_MAX_MEMBERS; i++) {
+        disk_of_member[i] = -1;
+    }
+    for (unsigned d = 0; d < ds->n; d++) {
+        if (st[d].verdict == SRAID_DISK_FOREIGN) {
+            g_set_error(errp, SRAID_ERROR, SRAID_ERROR_INVALID,
+                        "%s belongs to another array: remove it",
+                        ds->names[d]);
+            return FALSE;
+        }
+        if (st[d].verdict == SRAID_DISK_CURRENT) {
+            disk_of_member[st[d].member_index] = d;
+        }
+    }
+    return TRUE;
+}
+
 static int cmd_create(int argc, char **argv)
 {
     int level = -1;
@@ -518,19 +542,8 @@ static int cmd_check(int argc, char **argv)
     if (!load(&ds, &cod, st, &err)) {
         goto fail;
     }
-    for (unsigned i = 0; i < SRAID_MAX_MEMBERS; i++) {
-        disk_of_member[i] = -1;
-    }
-    for (unsigned d = 0; d < ds.n; d++) {
-        if (st[d].verdict == SRAID_DISK_FOREIGN) {
-            g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
-                        "%s belongs to another array: remove it",
-                        ds.names[d]);
-            goto fail;
-        }
-        if (st[d].verdict == SRAID_DISK_CURRENT) {
-            disk_of_member[st[d].member_index] = d;
-        }
+    if (!map_members(&ds, st, disk_of_member, &err)) {
+        goto fail;
     }
     for (unsigned l = 0; l < cod.nlds; l++) {
         for (unsigned i = 0; i < cod.lds[l].nmembers; i++) {
@@ -544,8 +557,8 @@ static int cmd_check(int argc, char **argv)
         }
         bad += check_ld(&ds, &cod.lds[l], disk_of_member);
     }
-    printf("%s: %u inconsistent stripe%s\n", bad ? "INCONSISTENT" : "consistent",
-           bad, bad == 1 ? "" : "s");
+    printf("%s: %u inconsistent stripe%s\n",
+           bad ? "INCONSISTENT" : "consistent", bad, bad == 1 ? "" : "s");
     sraid_disk_status_clear(st, ds.n);
     disks_close(&ds);
     return bad ? 2 : 0;
@@ -608,20 +621,9 @@ static gboolean ld_open(Disks *ds, gboolean write, SraidLd *ld, LdFiles *lf,
     if (!load(ds, &cod, st, errp)) {
         return FALSE;
     }
-    for (unsigned i = 0; i < SRAID_MAX_MEMBERS; i++) {
-        disk_of_member[i] = -1;
-    }
-    for (unsigned d = 0; d < ds->n; d++) {
-        if (st[d].verdict == SRAID_DISK_FOREIGN) {
-            g_set_error(errp, SRAID_ERROR, SRAID_ERROR_INVALID,
-                        "%s belongs to another array: remove it",
-                        ds->names[d]);
-            sraid_disk_status_clear(st, ds->n);
-            return FALSE;
-        }
-        if (st[d].verdict == SRAID_DISK_CURRENT) {
-            disk_of_member[st[d].member_index] = d;
-        }
+    if (!map_members(ds, st, disk_of_member, errp)) {
+        sraid_disk_status_clear(st, ds->n);
+        return FALSE;
     }
     sraid_disk_status_clear(st, ds->n);
     if (cod.nlds == 0) {

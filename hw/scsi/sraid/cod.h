@@ -62,7 +62,7 @@ typedef struct SraidCodLd {
     uint64_t naa;
     char serial[SRAID_COD_SERIAL_LEN + 1];
     char name[SRAID_COD_NAME_LEN + 1];
-    uint8_t members[SRAID_MAX_MEMBERS];     /* member table indexes, RAID order */
+    uint8_t members[SRAID_MAX_MEMBERS];     /* member indexes, RAID order */
 } SraidCodLd;
 
 typedef struct SraidCod {
