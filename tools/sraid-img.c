@@ -163,11 +163,12 @@ static gboolean load(Disks *ds, SraidCod *cod, SraidDiskStatus *st,
     if (!sraid_cod_load(&io, ds->n, ds->bytes, cod, st, &err)) {
         GString *msg = g_string_new(err->message);
 
+        /* the core numbers disks: name every one of them */
         for (unsigned d = 0; d < ds->n; d++) {
-            if (st[d].problem) {
-                g_string_append_printf(msg, "\n  %s: %s", ds->names[d],
-                                       st[d].problem);
-            }
+            g_string_append_printf(msg, "\n  disk %u, %s: %s", d,
+                                   ds->names[d],
+                                   st[d].problem ? st[d].problem
+                                                 : verdicts[st[d].verdict]);
         }
         g_set_error_literal(errp, SRAID_ERROR, SRAID_ERROR_INVALID,
                             msg->str);

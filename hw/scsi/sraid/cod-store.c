@@ -95,6 +95,102 @@ void sraid_disk_status_clear(SraidDiskStatus *status, unsigned ndisks)
     }
 }
 
+/* Decode both copies of disk @d; keep its newest valid one in @best. */
+static void read_disk(const SraidMemberIo *io, unsigned d, uint64_t bytes,
+                      uint8_t *buf, SraidCod *best, SraidCodHeader *best_hdr,
+                      SraidDiskStatus *status)
+{
+    uint64_t area = sraid_cod_area_offset(bytes);
+    g_autofree SraidCod *tmp = g_new0(SraidCod, 1);
+
+    memset(status, 0, sizeof(*status));
+    status->verdict = SRAID_DISK_BLANK;
+    if (!area) {
+        status->problem = g_strdup("smaller than 16 MiB: no configuration"
+                                   " area");
+        return;
+    }
+    for (unsigned copy = 0; copy < 2; copy++) {
+        g_autoptr(GError) err = NULL;
+        SraidCodHeader hdr;
+        int ret = io->pread(io->opaque, d,
+                            area + (uint64_t)copy * SRAID_COD_COPY_BYTES,
+                            buf, SRAID_COD_COPY_BYTES);
+
+        if (ret < 0) {
+            g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
+                        "read error: %s", g_strerror(-ret));
+        } else if (sraid_cod_decode(buf, SRAID_COD_COPY_BYTES, tmp, &hdr,
+                                    &err)) {
+            status->copy_valid[copy] = TRUE;
+            if (status->verdict == SRAID_DISK_BLANK ||
+                hdr.generation > best_hdr->generation) {
+                *best = *tmp;
+                *best_hdr = hdr;
+                status->verdict = SRAID_DISK_CURRENT;
+                status->generation = hdr.generation;
+                status->member_index = hdr.member_index;
+            }
+        }
+        if (err && !status->problem) {
+            status->problem = g_strdup_printf("copy %c: %s", 'A' + copy,
+                                              err->message);
+        }
+    }
+}
+
+/*
+ * The array is the one most disks belong to: a foreign disk plugged in
+ * must not take over, whatever its generation, and equal numbers of disks
+ * of two arrays are refused.  Within the array the newest generation wins.
+ * Returns the winning disk, or -1 with @errp set.
+ */
+static int pick_array(unsigned ndisks, const SraidCod *best,
+                      const SraidDiskStatus *status, GError **errp)
+{
+    int winner = -1;
+    unsigned winner_disks = 0;
+    gboolean tie = FALSE;
+
+    for (unsigned d = 0; d < ndisks; d++) {
+        unsigned disks = 0;
+
+        if (status[d].verdict == SRAID_DISK_BLANK) {
+            continue;
+        }
+        if (winner >= 0 &&
+            !memcmp(best[winner].array_guid, best[d].array_guid, 16)) {
+            if (best[d].generation > best[winner].generation) {
+                winner = d;
+            }
+            continue;
+        }
+        for (unsigned e = 0; e < ndisks; e++) {
+            disks += status[e].verdict != SRAID_DISK_BLANK &&
+                     !memcmp(best[e].array_guid, best[d].array_guid, 16);
+        }
+        if (disks > winner_disks) {
+            winner = d;
+            winner_disks = disks;
+            tie = FALSE;
+        } else if (disks == winner_disks) {
+            tie = TRUE;
+        }
+    }
+    if (winner < 0) {
+        g_set_error(errp, SRAID_ERROR, SRAID_ERROR_INVALID,
+                    "no disk carries a valid sraid configuration");
+        return -1;
+    }
+    if (tie) {
+        g_set_error(errp, SRAID_ERROR, SRAID_ERROR_INVALID,
+                    "the disks belong to different arrays in equal numbers:"
+                    " refusing to guess which one to use");
+        return -1;
+    }
+    return winner;
+}
+
 gboolean sraid_cod_load(const SraidMemberIo *io, unsigned ndisks,
                         const uint64_t *disk_bytes, SraidCod *cod,
                         SraidDiskStatus *status, GError **errp)
@@ -102,92 +198,15 @@ gboolean sraid_cod_load(const SraidMemberIo *io, unsigned ndisks,
     g_autofree uint8_t *buf = g_malloc(SRAID_COD_COPY_BYTES);
     g_autofree SraidCod *best = g_new0(SraidCod, ndisks);
     g_autofree SraidCodHeader *best_hdr = g_new0(SraidCodHeader, ndisks);
-    SraidCod *tmp = g_new0(SraidCod, 1);
-    int winner = -1;
+    int winner;
 
     for (unsigned d = 0; d < ndisks; d++) {
-        uint64_t area = sraid_cod_area_offset(disk_bytes[d]);
-
-        memset(&status[d], 0, sizeof(status[d]));
-        status[d].verdict = SRAID_DISK_BLANK;
-        if (!area) {
-            status[d].problem = g_strdup("smaller than 16 MiB: no"
-                                         " configuration area");
-            continue;
-        }
-        for (unsigned copy = 0; copy < 2; copy++) {
-            g_autoptr(GError) err = NULL;
-            SraidCodHeader hdr;
-            int ret = io->pread(io->opaque, d,
-                                area + (uint64_t)copy * SRAID_COD_COPY_BYTES,
-                                buf, SRAID_COD_COPY_BYTES);
-
-            if (ret < 0) {
-                g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
-                            "read error: %s", g_strerror(-ret));
-            } else if (sraid_cod_decode(buf, SRAID_COD_COPY_BYTES, tmp,
-                                        &hdr, &err)) {
-                status[d].copy_valid[copy] = TRUE;
-                if (status[d].verdict == SRAID_DISK_BLANK ||
-                    hdr.generation > best_hdr[d].generation) {
-                    best[d] = *tmp;
-                    best_hdr[d] = hdr;
-                    status[d].verdict = SRAID_DISK_CURRENT;
-                    status[d].generation = hdr.generation;
-                    status[d].member_index = hdr.member_index;
-                }
-            }
-            if (err && !status[d].problem) {
-                status[d].problem = g_strdup_printf("copy %c: %s",
-                                                    'A' + copy, err->message);
-            }
-        }
+        read_disk(io, d, disk_bytes[d], buf, &best[d], &best_hdr[d],
+                  &status[d]);
     }
-    g_free(tmp);
-
-    /*
-     * The array is the one most disks belong to (a foreign disk plugged in
-     * must not take over, whatever its generation); a tie is refused.
-     * Within it, the newest generation wins.
-     */
-    {
-        unsigned best_count = 0;
-        gboolean tie = FALSE;
-
-        for (unsigned d = 0; d < ndisks; d++) {
-            unsigned count = 0;
-
-            if (status[d].verdict == SRAID_DISK_BLANK) {
-                continue;
-            }
-            for (unsigned e = 0; e < ndisks; e++) {
-                count += status[e].verdict != SRAID_DISK_BLANK &&
-                         !memcmp(best[e].array_guid, best[d].array_guid, 16);
-            }
-            if (winner >= 0 &&
-                !memcmp(best[winner].array_guid, best[d].array_guid, 16)) {
-                if (best[d].generation > best[winner].generation) {
-                    winner = d;
-                }
-            } else if (count > best_count) {
-                winner = d;
-                best_count = count;
-                tie = FALSE;
-            } else if (count == best_count) {
-                tie = TRUE;
-            }
-        }
-        if (winner < 0) {
-            g_set_error(errp, SRAID_ERROR, SRAID_ERROR_INVALID,
-                        "no disk carries a valid sraid configuration");
-            return FALSE;
-        }
-        if (tie) {
-            g_set_error(errp, SRAID_ERROR, SRAID_ERROR_INVALID,
-                        "the disks belong to different arrays in equal"
-                        " numbers: refusing to guess which one to use");
-            return FALSE;
-        }
+    winner = pick_array(ndisks, best, status, errp);
+    if (winner < 0) {
+        return FALSE;
     }
     for (unsigned d = 0; d < ndisks; d++) {
         if (status[d].verdict == SRAID_DISK_BLANK) {
