@@ -22,7 +22,9 @@ echo "1..$plan"
 
 for f in "${files[@]}"; do
     n=$((n + 1))
-    if out=$("$TREE/scripts/checkpatch.pl" --no-tree --terse -f "$f" 2>&1); then
+    # checkpatch exits 0 on warnings: count them as failures too
+    if out=$("$TREE/scripts/checkpatch.pl" --no-tree --terse -f "$f" 2>&1) &&
+       ! grep -qE '(ERROR|WARNING):' <<<"$out"; then
         echo "ok $n - checkpatch $f"
     else
         echo "not ok $n - checkpatch $f"

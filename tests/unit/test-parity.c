@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "parity.h"
+#include "raid-geometry.h"
 
 /* GF(2^8) with polynomial x^8 + x^4 + x^3 + x^2 + 1 (0x11D), generator 2 */
 static uint8_t ref_mul(uint8_t a, uint8_t b)
@@ -46,8 +47,8 @@ static void ref_pq(unsigned ndata, uint8_t **data, uint8_t *p, uint8_t *q,
 typedef struct Stripe {
     unsigned ndata, nparity;
     size_t len;
-    uint8_t *blocks[34];
-    uint8_t *saved[34];
+    uint8_t *blocks[SRAID_MAX_MEMBERS + 2];
+    uint8_t *saved[SRAID_MAX_MEMBERS + 2];
 } Stripe;
 
 static void stripe_new(Stripe *s, unsigned ndata, unsigned nparity,
