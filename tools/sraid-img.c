@@ -614,7 +614,7 @@ static gboolean ld_open(Disks *ds, gboolean write, SraidLd *ld, LdFiles *lf,
     SraidCod cod;
     SraidCodLd *cl;
     SraidGeometry g;
-    SraidLdIo io = { ld_pread, ld_pwrite, NULL, lf };
+    SraidLdIo io = { .pread = ld_pread, .pwrite = ld_pwrite, .opaque = lf };
     uint32_t failed = 0;
     int disk_of_member[SRAID_MAX_MEMBERS];
     gboolean newly_failed = FALSE;
@@ -749,7 +749,7 @@ static int cmd_copy(int argc, char **argv, gboolean to_ld)
             if (pread(fd, buf, n * SECTOR, lba * SECTOR) < 0) {
                 ret = -errno;
             } else {
-                ret = sraid_ld_write(&ld, lba, n, buf);
+                ret = sraid_ld_write(&ld, lba, n, buf, 0);
             }
         } else {
             ret = sraid_ld_read(&ld, lba, n, buf);
@@ -822,7 +822,7 @@ static int cmd_repair(int argc, char **argv)
     buf = g_malloc(stripe_sectors * SECTOR);
     for (uint64_t lba = 0; lba < cap; lba += stripe_sectors) {
         if (sraid_ld_read(&ld, lba, stripe_sectors, buf) < 0 ||
-            sraid_ld_write(&ld, lba, stripe_sectors, buf) < 0) {
+            sraid_ld_write(&ld, lba, stripe_sectors, buf, 0) < 0) {
             sraid_ld_cleanup(&ld);
             g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
                         "I/O error at sector %" G_GUINT64_FORMAT, lba);

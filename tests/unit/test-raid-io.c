@@ -21,6 +21,8 @@ typedef struct Members {
     uint8_t *disk[SRAID_MAX_MEMBERS];
     uint32_t broken;                    /* members whose I/O fails */
     uint32_t reported;                  /* member_failed calls */
+    /* batches seen through submit, and the member I/Os in them */
+    unsigned batches, reads, writes;
 } Members;
 
 static int m_pread(void *opaque, unsigned m, uint64_t sector, void *buf,
@@ -51,6 +53,36 @@ static int m_pwrite(void *opaque, unsigned m, uint64_t sector,
     return 0;
 }
 
+/*
+ * The batched interface, run backwards: the engine must not depend on the
+ * order inside a batch.  Requests of one batch never overlap.
+ */
+static void m_submit(void *opaque, SraidMemberReq *reqs, unsigned n,
+                     unsigned flags)
+{
+    Members *ms = opaque;
+
+    ms->batches++;
+    for (unsigned i = 0; i < n; i++) {
+        for (unsigned j = i + 1; j < n; j++) {
+            g_assert(reqs[i].member != reqs[j].member ||
+                     reqs[i].sector + reqs[i].sectors <= reqs[j].sector ||
+                     reqs[j].sector + reqs[j].sectors <= reqs[i].sector);
+        }
+    }
+    for (unsigned i = n; i-- > 0;) {
+        SraidMemberReq *r = &reqs[i];
+
+        if (r->write) {
+            ms->writes++;
+            r->ret = m_pwrite(ms, r->member, r->sector, r->buf, r->sectors);
+        } else {
+            ms->reads++;
+            r->ret = m_pread(ms, r->member, r->sector, r->buf, r->sectors);
+        }
+    }
+}
+
 static void m_failed(void *opaque, unsigned m, int err)
 {
     ((Members *)opaque)->reported |= 1u << m;
@@ -64,10 +96,17 @@ typedef struct Fixture {
     GRand *rand;
 } Fixture;
 
+/* Batched (submit) or one call per member I/O (pread/pwrite)? */
+static gboolean batched;
+
 static void fixture_init(Fixture *f, SraidRaidLevel level, unsigned n)
 {
     SraidGeometry g;
-    SraidLdIo io = { m_pread, m_pwrite, m_failed, &f->ms };
+    SraidLdIo io = {
+        .submit = batched ? m_submit : NULL,
+        .pread = m_pread, .pwrite = m_pwrite,
+        .member_failed = m_failed, .opaque = &f->ms,
+    };
 
     memset(f, 0, sizeof(*f));
     g_assert_true(sraid_geometry_init(&g, level, n, STRIP, STRIPES * STRIP,
@@ -112,7 +151,7 @@ static void random_writes(Fixture *f, unsigned count)
         for (uint64_t b = 0; b < n * SRAID_SECTOR; b++) {
             buf[b] = g_rand_int(f->rand);
         }
-        g_assert_cmpint(sraid_ld_write(&f->ld, lba, n, buf), ==, 0);
+        g_assert_cmpint(sraid_ld_write(&f->ld, lba, n, buf, 0), ==, 0);
     }
 }
 
@@ -190,7 +229,7 @@ static void test_healthy(void)
         assert_consistent(&f);
         /* out of range */
         g_assert_cmpint(sraid_ld_read(&f.ld, f.cap, 1, f.ref), ==, -EINVAL);
-        g_assert_cmpint(sraid_ld_write(&f.ld, f.cap - 1, 2, f.ref), ==,
+        g_assert_cmpint(sraid_ld_write(&f.ld, f.cap - 1, 2, f.ref, 0), ==,
                         -EINVAL);
         fixture_free(&f);
     }
@@ -260,7 +299,7 @@ static void test_too_many_failures(void)
     f.ms.broken = 0x3;
     g_assert_cmpint(sraid_ld_read(&f.ld, 0, f.cap, f.ref), ==, -EIO);
     g_assert_false(sraid_ld_usable(&f.ld));
-    g_assert_cmpint(sraid_ld_write(&f.ld, 0, 1, buf), ==, -EIO);
+    g_assert_cmpint(sraid_ld_write(&f.ld, 0, 1, buf, 0), ==, -EIO);
     fixture_free(&f);
 
     fixture_init(&f, SRAID_RAID0, 3);
@@ -274,6 +313,58 @@ static void test_too_many_failures(void)
     fixture_free(&f);
 }
 
+static void run_batched(gconstpointer fn)
+{
+    batched = TRUE;
+    ((void (*)(void))fn)();
+    batched = FALSE;
+}
+
+/* Member I/O of one request: how many phases, how many reads. */
+static void assert_phases(Fixture *f, uint64_t lba, uint64_t n,
+                          unsigned batches, unsigned reads, unsigned writes)
+{
+    g_autofree uint8_t *buf = g_malloc0(n * SRAID_SECTOR);
+
+    f->ms.batches = f->ms.reads = f->ms.writes = 0;
+    g_assert_cmpint(sraid_ld_write(&f->ld, lba, n, buf, 0), ==, 0);
+    g_assert_cmpuint(f->ms.batches, ==, batches);
+    g_assert_cmpuint(f->ms.reads, ==, reads);
+    g_assert_cmpuint(f->ms.writes, ==, writes);
+}
+
+/*
+ * The write strategies by cost: a full stripe reads nothing; RAID 5 picks
+ * read-modify-write (touched strip + P) when that reads less than
+ * reconstruct-write (the data strips not overwritten), which never reads
+ * parity on a healthy array; mirrors write all copies in one phase.
+ */
+static void test_phases(void)
+{
+    Fixture f;
+
+    batched = TRUE;
+    fixture_init(&f, SRAID_RAID5, 5);           /* 4 data strips */
+    assert_phases(&f, 0, 4 * STRIP, 1, 0, 5);   /* full stripe */
+    assert_phases(&f, 1, 1, 2, 2, 2);           /* RMW: D + P */
+    assert_phases(&f, 0, 3 * STRIP, 2, 1, 4);   /* RCW: the 4th strip */
+    fixture_free(&f);
+
+    fixture_init(&f, SRAID_RAID5, 3);           /* 2 data strips */
+    assert_phases(&f, 1, 1, 2, 1, 2);           /* RCW: other D only */
+
+    fixture_free(&f);
+    fixture_init(&f, SRAID_RAID6, 6);           /* 4 data strips */
+    assert_phases(&f, 1, 1, 2, 3, 3);           /* RCW: 3 other D */
+    assert_phases(&f, 4 * STRIP, 4 * STRIP, 1, 0, 6);
+    fixture_free(&f);
+
+    fixture_init(&f, SRAID_RAID10, 4);
+    assert_phases(&f, 0, 4 * STRIP, 1, 0, 8);
+    fixture_free(&f);
+    batched = FALSE;
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -281,5 +372,12 @@ int main(int argc, char **argv)
     g_test_add_func("/raid-io/degraded-and-rebuild",
                     test_degraded_and_rebuild);
     g_test_add_func("/raid-io/too-many-failures", test_too_many_failures);
+    g_test_add_data_func("/raid-io/batched/healthy", test_healthy,
+                         run_batched);
+    g_test_add_data_func("/raid-io/batched/degraded-and-rebuild",
+                         test_degraded_and_rebuild, run_batched);
+    g_test_add_data_func("/raid-io/batched/too-many-failures",
+                         test_too_many_failures, run_batched);
+    g_test_add_func("/raid-io/phases", test_phases);
     return g_test_run();
 }

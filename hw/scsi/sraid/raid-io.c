@@ -2,6 +2,10 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
  * sraid firmware core: logical drive I/O over member I/O.
+ *
+ * Every request is planned in phases: the member reads it needs, then the
+ * member writes.  Each phase goes to the owner as one batch so the members
+ * work in parallel.  Scratch buffers belong to the request.
  */
 #include <errno.h>
 #include <string.h>
@@ -12,25 +16,16 @@
 void sraid_ld_init(SraidLd *ld, const SraidGeometry *g, uint64_t start,
                    uint32_t failed, const SraidLdIo *io)
 {
-    size_t len = (size_t)g->strip_sectors * SRAID_SECTOR;
-
     memset(ld, 0, sizeof(*ld));
     ld->g = *g;
     ld->start = start;
     ld->failed = failed;
     ld->io = *io;
-    for (unsigned i = 0; i < g->members; i++) {
-        ld->strip[i] = sraid_parity_alloc(len);
-    }
-    ld->spare_strip = sraid_parity_alloc(len);
 }
 
 void sraid_ld_cleanup(SraidLd *ld)
 {
-    for (unsigned i = 0; i < ld->g.members; i++) {
-        sraid_parity_free(ld->strip[i]);
-    }
-    sraid_parity_free(ld->spare_strip);
+    /* nothing held between requests today; kept for the owners' symmetry */
 }
 
 static gboolean is_failed(const SraidLd *ld, unsigned m)
@@ -67,53 +62,112 @@ gboolean sraid_ld_usable(const SraidLd *ld)
     }
 }
 
-/* Member I/O that fails the member on error. */
-static int mread(SraidLd *ld, unsigned m, uint64_t msector, void *buf,
-                 uint32_t n)
+static uint64_t stripe_sectors(const SraidGeometry *g)
 {
-    int ret;
-
-    if (is_failed(ld, m)) {
-        return -EIO;
-    }
-    ret = ld->io.pread(ld->io.opaque, m, ld->start + msector, buf, n);
-    if (ret < 0) {
-        mark_failed(ld, m, ret);
-    }
-    return ret;
+    return (uint64_t)g->strip_sectors * g->data_strips;
 }
 
-static int mwrite(SraidLd *ld, unsigned m, uint64_t msector, const void *buf,
-                  uint32_t n)
+void sraid_ld_stripe_range(const SraidLd *ld, uint64_t lba, uint64_t sectors,
+                           uint64_t *first, uint64_t *last)
 {
-    int ret;
+    uint64_t ss = stripe_sectors(&ld->g);
 
-    if (is_failed(ld, m)) {
-        return -EIO;
-    }
-    ret = ld->io.pwrite(ld->io.opaque, m, ld->start + msector, buf, n);
-    if (ret < 0) {
-        mark_failed(ld, m, ret);
-    }
-    return ret;
+    *first = lba / ss;
+    *last = (lba + MAX(sectors, 1) - 1) / ss;
 }
 
-/*
- * Parity levels: bring rows [lo, hi) of every strip of @stripe into
- * ld->strip[], reading the survivors and reconstructing the rest.
- * @skip marks members whose content the caller provides itself.
- */
-static int load_stripe(SraidLd *ld, uint64_t stripe, uint32_t lo, uint32_t hi,
-                       uint32_t skip)
-{
-    const SraidGeometry *g = &ld->g;
-    uint64_t base = stripe * g->strip_sectors;
-    size_t off = (size_t)lo * SRAID_SECTOR;
-    size_t len = (size_t)(hi - lo) * SRAID_SECTOR;
-    uint8_t *blocks[SRAID_MAX_MEMBERS];
-    unsigned missing[2], nmissing;
-    unsigned order[SRAID_MAX_MEMBERS];
+/* ---- member I/O batches ---- */
 
+typedef struct Batch {
+    SraidMemberReq *r;
+    unsigned n, cap;
+} Batch;
+
+static void batch_add(SraidLd *ld, Batch *b, unsigned m, gboolean write,
+                      uint64_t msector, uint32_t n, void *buf)
+{
+    if (b->n == b->cap) {
+        b->cap = MAX(b->cap * 2, 2 * SRAID_MAX_MEMBERS);
+        b->r = g_renew(SraidMemberReq, b->r, b->cap);
+    }
+    b->r[b->n++] = (SraidMemberReq) {
+        .member = m, .write = write, .sector = ld->start + msector,
+        .sectors = n, .buf = buf, .ret = -EINPROGRESS,
+    };
+}
+
+/* Run the batch; members that fail an I/O are marked failed. */
+static void batch_run(SraidLd *ld, Batch *b, unsigned flags)
+{
+    if (!b->n) {
+        return;
+    }
+    if (ld->io.submit) {
+        ld->io.submit(ld->io.opaque, b->r, b->n, flags);
+    } else {
+        for (unsigned i = 0; i < b->n; i++) {
+            SraidMemberReq *r = &b->r[i];
+
+            r->ret = r->write ?
+                ld->io.pwrite(ld->io.opaque, r->member, r->sector, r->buf,
+                              r->sectors) :
+                ld->io.pread(ld->io.opaque, r->member, r->sector, r->buf,
+                             r->sectors);
+        }
+    }
+    for (unsigned i = 0; i < b->n; i++) {
+        g_assert(b->r[i].ret != -EINPROGRESS);
+        if (b->r[i].ret < 0) {
+            mark_failed(ld, b->r[i].member, b->r[i].ret);
+        }
+    }
+}
+
+static void batch_reset(Batch *b)
+{
+    b->n = 0;
+}
+
+static void batch_free(Batch *b)
+{
+    g_free(b->r);
+}
+
+/* ---- parity stripes ---- */
+
+/* Rows [lo, hi) of every member of one stripe, in request scratch. */
+typedef struct Stripe {
+    uint64_t stripe;
+    uint32_t lo, hi;
+    size_t len;
+    uint8_t *mem;
+    uint8_t *blk[SRAID_MAX_MEMBERS];        /* by member */
+    uint8_t *tmp;
+} Stripe;
+
+static void stripe_init(const SraidLd *ld, Stripe *st, uint64_t stripe,
+                        uint32_t lo, uint32_t hi)
+{
+    st->stripe = stripe;
+    st->lo = lo;
+    st->hi = hi;
+    st->len = (size_t)(hi - lo) * SRAID_SECTOR;
+    st->mem = sraid_parity_alloc(st->len * (ld->g.members + 1));
+    for (unsigned m = 0; m < ld->g.members; m++) {
+        st->blk[m] = st->mem + st->len * m;
+    }
+    st->tmp = st->mem + st->len * ld->g.members;
+}
+
+static void stripe_free(Stripe *st)
+{
+    sraid_parity_free(st->mem);
+}
+
+/* Members in parity order: data 0..d-1, P, Q. */
+static void parity_order(const SraidGeometry *g, uint64_t stripe,
+                         unsigned *order)
+{
     for (unsigned d = 0; d < g->data_strips; d++) {
         order[d] = sraid_geometry_data_member(g, stripe, d);
     }
@@ -121,153 +175,323 @@ static int load_stripe(SraidLd *ld, uint64_t stripe, uint32_t lo, uint32_t hi,
     if (g->parity_strips == 2) {
         order[g->data_strips + 1] = sraid_geometry_q_member(g, stripe);
     }
+}
 
-retry:
-    nmissing = 0;
-    for (unsigned k = 0; k < g->members; k++) {
-        unsigned m = order[k];
+/*
+ * Bring the members in @want into @st.  Members in @skip are about to be
+ * overwritten by the caller and need no old content, unless a wanted
+ * member is failed: reconstruction needs the old content of every
+ * survivor.  So when the wanted members are healthy only they are read (a
+ * reconstruct-write reads no parity); otherwise every survivor is read and
+ * the missing blocks are rebuilt from parity.
+ */
+static int load_stripe(SraidLd *ld, Stripe *st, uint32_t skip, uint32_t want)
+{
+    const SraidGeometry *g = &ld->g;
+    uint64_t row0 = st->stripe * g->strip_sectors + st->lo;
+    uint32_t all = (uint32_t)((1ull << g->members) - 1);
+    uint32_t have = 0;
+    unsigned order[SRAID_MAX_MEMBERS], missing[SRAID_MAX_MEMBERS];
+    uint8_t *blocks[SRAID_MAX_MEMBERS];
+    unsigned nmissing = 0;
+    gboolean rebuild;
+    Batch b = { 0 };
 
-        blocks[k] = ld->strip[m] + off;
-        if (skip & (1u << m)) {
-            continue;
-        }
-        if (is_failed(ld, m)) {
-            if (nmissing == g->parity_strips) {
-                return -EIO;
+    want &= ~skip;
+    for (;;) {
+        uint32_t before = ld->failed, get;
+
+        rebuild = (want & ld->failed) != 0;
+        get = (rebuild ? all : want) & ~have & ~ld->failed;
+        batch_reset(&b);
+        for (unsigned m = 0; m < g->members; m++) {
+            if (get & (1u << m)) {
+                batch_add(ld, &b, m, FALSE, row0, st->hi - st->lo,
+                          st->blk[m]);
             }
-            missing[nmissing++] = k;
-            continue;
         }
-        if (mread(ld, m, base + lo, blocks[k], hi - lo) < 0) {
-            goto retry;             /* now failed: reconstruct it */
+        batch_run(ld, &b, 0);
+        for (unsigned i = 0; i < b.n; i++) {
+            if (b.r[i].ret == 0) {
+                have |= 1u << b.r[i].member;
+            }
+        }
+        if (ld->failed == before) {
+            break;                  /* no new failure: done reading */
         }
     }
-    if (nmissing &&
+    batch_free(&b);
+    if (!rebuild) {
+        return 0;
+    }
+
+    parity_order(g, st->stripe, order);
+    for (unsigned k = 0; k < g->members; k++) {
+        blocks[k] = st->blk[order[k]];
+        if (!(have & (1u << order[k]))) {
+            missing[nmissing++] = k;
+        }
+    }
+    if (nmissing > g->parity_strips ||
         !sraid_parity_recover(g->data_strips, g->parity_strips, blocks,
-                              missing, nmissing, len, NULL)) {
+                              missing, nmissing, st->len, NULL)) {
         return -EIO;
     }
     return 0;
 }
 
-static void compute_parity(SraidLd *ld, uint64_t stripe, uint32_t lo,
-                           uint32_t hi)
+/* Members holding data in @stripe. */
+static uint32_t data_members(const SraidGeometry *g, uint64_t stripe)
+{
+    uint32_t mask = 0;
+
+    for (unsigned d = 0; d < g->data_strips; d++) {
+        mask |= 1u << sraid_geometry_data_member(g, stripe, d);
+    }
+    return mask;
+}
+
+static void compute_parity(SraidLd *ld, Stripe *st)
 {
     const SraidGeometry *g = &ld->g;
-    size_t off = (size_t)lo * SRAID_SECTOR;
-    size_t len = (size_t)(hi - lo) * SRAID_SECTOR;
     uint8_t *data[SRAID_MAX_MEMBERS];
 
     for (unsigned d = 0; d < g->data_strips; d++) {
-        data[d] = ld->strip[sraid_geometry_data_member(g, stripe, d)] + off;
+        data[d] = st->blk[sraid_geometry_data_member(g, st->stripe, d)];
     }
     if (g->parity_strips == 1) {
         sraid_parity_gen_p(g->data_strips, data,
-                           ld->strip[sraid_geometry_p_member(g, stripe)] + off,
-                           len);
+                           st->blk[sraid_geometry_p_member(g, st->stripe)],
+                           st->len);
     } else {
         sraid_parity_gen_pq(g->data_strips, data,
-                            ld->strip[sraid_geometry_p_member(g, stripe)] +
-                            off,
-                            ld->strip[sraid_geometry_q_member(g, stripe)] +
-                            off, len);
+                            st->blk[sraid_geometry_p_member(g, st->stripe)],
+                            st->blk[sraid_geometry_q_member(g, st->stripe)],
+                            st->len);
     }
+}
+
+/* ---- reads ---- */
+
+typedef struct ReadPiece {
+    SraidExtent e;
+    uint8_t *out;
+    int req;                    /* index in the batch, -1 if none */
+} ReadPiece;
+
+/* A piece whose direct read failed or was impossible. */
+static int read_piece_degraded(SraidLd *ld, ReadPiece *p)
+{
+    const SraidGeometry *g = &ld->g;
+    const SraidExtent *e = &p->e;
+    Stripe st;
+    uint32_t lo;
+    int ret;
+
+    if (g->parity_strips == 0) {
+        for (unsigned c = 0; c < e->ncopies; c++) {
+            Batch b = { 0 };
+
+            if (is_failed(ld, e->copies[c])) {
+                continue;
+            }
+            batch_add(ld, &b, e->copies[c], FALSE, e->member_lba,
+                      e->sectors, p->out);
+            batch_run(ld, &b, 0);
+            ret = b.r[0].ret;
+            batch_free(&b);
+            if (ret == 0) {
+                return 0;
+            }
+        }
+        return -EIO;
+    }
+    lo = e->member_lba % g->strip_sectors;
+    stripe_init(ld, &st, e->stripe, lo, lo + e->sectors);
+    ret = load_stripe(ld, &st, 0, 1u << e->copies[0]);
+    if (ret == 0) {
+        memcpy(p->out, st.blk[e->copies[0]], st.len);
+    }
+    stripe_free(&st);
+    return ret;
 }
 
 int sraid_ld_read(SraidLd *ld, uint64_t lba, uint64_t sectors, void *buf)
 {
     const SraidGeometry *g = &ld->g;
+    g_autoptr(GArray) pieces = g_array_new(FALSE, FALSE, sizeof(ReadPiece));
     uint8_t *out = buf;
+    Batch b = { 0 };
+    int ret = 0;
 
     if (lba > sraid_geometry_capacity(g) ||
         sectors > sraid_geometry_capacity(g) - lba) {
         return -EINVAL;
     }
+    if (!sraid_ld_usable(ld)) {
+        return -EIO;
+    }
+    /* one read per strip, from a healthy copy; mirrors alternate copies */
     while (sectors) {
-        SraidExtent e;
-        int ret = -EIO;
+        ReadPiece p = { .out = out, .req = -1 };
 
-        sraid_geometry_map(g, lba, sectors, &e);
-        if (g->parity_strips == 0) {
-            for (unsigned c = 0; c < e.ncopies && ret < 0; c++) {
-                ret = mread(ld, e.copies[c], e.member_lba, out, e.sectors);
-            }
-            if (ret < 0) {
-                return -EIO;
-            }
-        } else {
-            unsigned m = e.copies[0];
-            uint32_t lo = e.member_lba % g->strip_sectors;
+        sraid_geometry_map(g, lba, sectors, &p.e);
+        for (unsigned c = 0; c < p.e.ncopies; c++) {
+            unsigned m = p.e.copies[(p.e.stripe + c) % p.e.ncopies];
 
-            if (mread(ld, m, e.member_lba, out, e.sectors) < 0) {
-                /* degraded read: rebuild the rows from the others */
-                ret = load_stripe(ld, e.stripe, lo, lo + e.sectors, 0);
-                if (ret < 0) {
-                    return ret;
-                }
-                memcpy(out, ld->strip[m] + (size_t)lo * SRAID_SECTOR,
-                       (size_t)e.sectors * SRAID_SECTOR);
+            if (!is_failed(ld, m)) {
+                p.req = b.n;
+                batch_add(ld, &b, m, FALSE, p.e.member_lba, p.e.sectors,
+                          out);
+                break;
             }
         }
-        out += (size_t)e.sectors * SRAID_SECTOR;
+        g_array_append_val(pieces, p);
+        out += (size_t)p.e.sectors * SRAID_SECTOR;
+        lba += p.e.sectors;
+        sectors -= p.e.sectors;
+    }
+    batch_run(ld, &b, 0);
+
+    for (unsigned i = 0; i < pieces->len && ret == 0; i++) {
+        ReadPiece *p = &g_array_index(pieces, ReadPiece, i);
+
+        if (p->req < 0 || b.r[p->req].ret < 0) {
+            ret = read_piece_degraded(ld, p);
+        }
+    }
+    batch_free(&b);
+    return ret;
+}
+
+/* ---- writes ---- */
+
+/* RAID 0, 1, 10: every healthy copy of every strip, all at once. */
+static int write_copies(SraidLd *ld, uint64_t lba, uint64_t sectors,
+                        const uint8_t *in, unsigned flags)
+{
+    const SraidGeometry *g = &ld->g;
+    g_autoptr(GArray) first = g_array_new(FALSE, FALSE, sizeof(unsigned));
+    Batch b = { 0 };
+    int ret = 0;
+
+    while (sectors) {
+        SraidExtent e;
+        unsigned start = b.n;
+
+        sraid_geometry_map(g, lba, sectors, &e);
+        for (unsigned c = 0; c < e.ncopies; c++) {
+            if (!is_failed(ld, e.copies[c])) {
+                batch_add(ld, &b, e.copies[c], TRUE, e.member_lba,
+                          e.sectors, (void *)in);
+            }
+        }
+        if (b.n == start) {
+            ret = -EIO;                 /* no copy left of this strip */
+        }
+        g_array_append_val(first, start);
+        in += (size_t)e.sectors * SRAID_SECTOR;
         lba += e.sectors;
         sectors -= e.sectors;
     }
-    return 0;
+    batch_run(ld, &b, flags);
+    batch_free(&b);
+    /* a strip is written when one copy took it and the LD still stands */
+    return ret < 0 || !sraid_ld_usable(ld) ? -EIO : 0;
 }
 
-/* RAID 5 small write: new P = old P ^ old D ^ new D for one strip. */
-static int rmw_single(SraidLd *ld, const SraidExtent *e, const uint8_t *in)
+/* Copy the new data of logical [lba, end) into its rows of @st. */
+static void overlay(SraidLd *ld, Stripe *st, uint64_t lba, uint64_t end,
+                    const uint8_t *in)
 {
     const SraidGeometry *g = &ld->g;
-    unsigned dm = e->copies[0];
-    unsigned pm = sraid_geometry_p_member(g, e->stripe);
-    uint32_t lo = e->member_lba % g->strip_sectors;
-    size_t len = (size_t)e->sectors * SRAID_SECTOR;
-    uint8_t *old = ld->strip[dm], *par = ld->strip[pm], *out = NULL;
-    uint8_t *vec[3];
+    uint64_t base = st->stripe * g->strip_sectors;
 
-    if (mread(ld, dm, e->member_lba, old, e->sectors) < 0 ||
-        mread(ld, pm, e->stripe * g->strip_sectors + lo, par,
-              e->sectors) < 0) {
-        return -EAGAIN;             /* a member failed: go degraded */
+    for (uint64_t l = lba; l < end;) {
+        SraidExtent e;
+
+        sraid_geometry_map(g, l, end - l, &e);
+        memcpy(st->blk[e.copies[0]] +
+               (size_t)(e.member_lba - base - st->lo) * SRAID_SECTOR,
+               in + (l - lba) * SRAID_SECTOR,
+               (size_t)e.sectors * SRAID_SECTOR);
+        l += e.sectors;
     }
-    /* RAID 5 has at least 3 members: a third strip buffer is free */
-    for (unsigned k = 0; k < g->members; k++) {
-        if (k != dm && k != pm) {
-            out = ld->strip[k];
-            break;
+}
+
+/*
+ * RAID 5 read-modify-write of the members in @touched, rows of @st:
+ * P' = P ^ old data ^ new data.  Returns -EAGAIN when a member failed on
+ * the way (the caller falls back to reconstruct-write).
+ */
+static int rmw_raid5(SraidLd *ld, Stripe *st, uint32_t touched,
+                     uint64_t lba, uint64_t end, const uint8_t *in,
+                     unsigned flags)
+{
+    const SraidGeometry *g = &ld->g;
+    uint64_t row0 = st->stripe * g->strip_sectors + st->lo;
+    unsigned pm = sraid_geometry_p_member(g, st->stripe);
+    uint8_t *vec[SRAID_MAX_MEMBERS + 1];
+    unsigned n = 0;
+    Batch b = { 0 };
+    uint32_t before = ld->failed;
+
+    for (unsigned m = 0; m < g->members; m++) {
+        if ((touched | (1u << pm)) & (1u << m)) {
+            batch_add(ld, &b, m, FALSE, row0, st->hi - st->lo, st->blk[m]);
         }
     }
-    memcpy(ld->spare_strip, in, len);
-    vec[0] = old;
-    vec[1] = ld->spare_strip;
-    vec[2] = par;
-    sraid_parity_gen_p(3, vec, out, len);       /* old P ^ old D ^ new D */
-    if (mwrite(ld, dm, e->member_lba, in, e->sectors) < 0 ||
-        mwrite(ld, pm, e->stripe * g->strip_sectors + lo, out,
-               e->sectors) < 0) {
+    batch_run(ld, &b, 0);
+    if (ld->failed != before) {
+        batch_free(&b);
         return -EAGAIN;
     }
+    /* tmp = P ^ old data; then overlay the new data; P = tmp ^ new data */
+    for (unsigned m = 0; m < g->members; m++) {
+        if ((touched | (1u << pm)) & (1u << m)) {
+            vec[n++] = st->blk[m];
+        }
+    }
+    sraid_parity_gen_p(n, vec, st->tmp, st->len);
+    overlay(ld, st, lba, end, in);
+    n = 0;
+    for (unsigned m = 0; m < g->members; m++) {
+        if (touched & (1u << m)) {
+            vec[n++] = st->blk[m];
+        }
+    }
+    vec[n++] = st->tmp;
+    sraid_parity_gen_p(n, vec, st->blk[pm], st->len);
+
+    batch_reset(&b);
+    for (unsigned m = 0; m < g->members; m++) {
+        if ((touched | (1u << pm)) & (1u << m)) {
+            batch_add(ld, &b, m, TRUE, row0, st->hi - st->lo, st->blk[m]);
+        }
+    }
+    batch_run(ld, &b, flags);
+    batch_free(&b);
     return 0;
 }
 
 /* Write the part of [lba, lba + sectors) that lies in one stripe. */
 static int write_stripe(SraidLd *ld, uint64_t lba, uint64_t sectors,
-                        const uint8_t *in, uint64_t *done)
+                        const uint8_t *in, unsigned flags, uint64_t *done)
 {
     const SraidGeometry *g = &ld->g;
-    uint64_t stripe_sectors = (uint64_t)g->strip_sectors * g->data_strips;
-    uint64_t stripe = lba / stripe_sectors;
-    uint64_t end = MIN(lba + sectors, (stripe + 1) * stripe_sectors);
+    uint64_t stripe = lba / stripe_sectors(g);
+    uint64_t end = MIN(lba + sectors, (stripe + 1) * stripe_sectors(g));
     uint64_t base = stripe * g->strip_sectors;
-    uint32_t lo = g->strip_sectors, hi = 0, written = 0;
-    uint64_t l;
+    uint32_t lo = g->strip_sectors, hi = 0, touched = 0, covered = 0;
+    unsigned pm = sraid_geometry_p_member(g, stripe);
+    Stripe st;
+    Batch b = { 0 };
+    uint32_t out;
     int ret;
 
     *done = end - lba;
-    /* rows touched, and which members get new data */
-    for (l = lba; l < end;) {
+    /* rows touched, which members get new data */
+    for (uint64_t l = lba; l < end;) {
         SraidExtent e;
         uint32_t o;
 
@@ -275,66 +499,65 @@ static int write_stripe(SraidLd *ld, uint64_t lba, uint64_t sectors,
         o = e.member_lba - base;
         lo = MIN(lo, o);
         hi = MAX(hi, o + e.sectors);
-        written |= 1u << e.copies[0];
+        touched |= 1u << e.copies[0];
         l += e.sectors;
     }
-
-    if (ld->failed == 0 && g->parity_strips == 1 &&
-        __builtin_popcount(written) == 1 &&
-        (uint64_t)(hi - lo) == end - lba) {
-        SraidExtent e;
-
-        sraid_geometry_map(g, lba, end - lba, &e);
-        ret = rmw_single(ld, &e, in);
-        if (ret != -EAGAIN) {
-            return ret;
-        }
-    }
-
-    /*
-     * General path: rows [lo, hi) of every strip, old content where this
-     * write does not reach (a full-stripe write reads nothing), new data
-     * overlaid, parity recomputed, changed members written.
-     */
-    {
-        uint32_t full = 0;
-
-        if (lo == 0 && hi == g->strip_sectors &&
-            end - lba == stripe_sectors) {
-            full = written;
-        }
-        ret = load_stripe(ld, stripe, lo, hi, full);
-        if (ret < 0) {
-            return ret;
-        }
-    }
-    for (l = lba; l < end;) {
+    stripe_init(ld, &st, stripe, lo, hi);
+    /* members whose rows [lo, hi) the new data covers entirely */
+    for (uint64_t l = lba; l < end;) {
         SraidExtent e;
 
         sraid_geometry_map(g, l, end - l, &e);
-        memcpy(ld->strip[e.copies[0]] +
-               (size_t)(e.member_lba - base) * SRAID_SECTOR,
-               in + (size_t)(l - lba) * SRAID_SECTOR,
-               (size_t)e.sectors * SRAID_SECTOR);
+        if (e.member_lba - base == lo && e.sectors == hi - lo) {
+            covered |= 1u << e.copies[0];
+        }
         l += e.sectors;
     }
-    compute_parity(ld, stripe, lo, hi);
-    written |= 1u << sraid_geometry_p_member(g, stripe);
-    if (g->parity_strips == 2) {
-        written |= 1u << sraid_geometry_q_member(g, stripe);
-    }
-    for (unsigned m = 0; m < g->members; m++) {
-        if ((written & (1u << m)) && !is_failed(ld, m)) {
-            /* a failure here leaves parity right for the survivors */
-            mwrite(ld, m, base + lo,
-                   ld->strip[m] + (size_t)lo * SRAID_SECTOR, hi - lo);
+
+    /*
+     * RAID 5 chooses by reads: read-modify-write reads the touched strips
+     * and P, reconstruct-write reads the data strips not overwritten.
+     * RAID 6 always reconstructs (one P+Q generation, no Q delta).
+     */
+    if (g->parity_strips == 1 &&
+        !(ld->failed & (touched | (1u << pm))) &&
+        (unsigned)__builtin_popcount(touched) + 1 <
+        g->data_strips - (unsigned)__builtin_popcount(covered)) {
+        ret = rmw_raid5(ld, &st, touched, lba, end, in, flags);
+        if (ret != -EAGAIN) {
+            goto out;
         }
     }
-    return sraid_ld_usable(ld) ? 0 : -EIO;
+
+    ret = load_stripe(ld, &st, covered, data_members(g, stripe));
+    if (ret < 0) {
+        goto out;
+    }
+    overlay(ld, &st, lba, end, in);
+    compute_parity(ld, &st);
+    out = touched | (1u << pm);
+    if (g->parity_strips == 2) {
+        out |= 1u << sraid_geometry_q_member(g, stripe);
+    }
+    for (unsigned m = 0; m < g->members; m++) {
+        if ((out & (1u << m)) && !is_failed(ld, m)) {
+            /* a failure here leaves parity right for the survivors */
+            batch_add(ld, &b, m, TRUE, base + lo, hi - lo, st.blk[m]);
+        }
+    }
+    batch_run(ld, &b, flags);
+    batch_free(&b);
+    ret = 0;
+out:
+    stripe_free(&st);
+    if (ret == 0 && !sraid_ld_usable(ld)) {
+        ret = -EIO;
+    }
+    return ret;
 }
 
 int sraid_ld_write(SraidLd *ld, uint64_t lba, uint64_t sectors,
-                   const void *buf)
+                   const void *buf, unsigned flags)
 {
     const SraidGeometry *g = &ld->g;
     const uint8_t *in = buf;
@@ -346,28 +569,15 @@ int sraid_ld_write(SraidLd *ld, uint64_t lba, uint64_t sectors,
     if (!sraid_ld_usable(ld)) {
         return -EIO;
     }
+    if (g->parity_strips == 0) {
+        return write_copies(ld, lba, sectors, in, flags);
+    }
     while (sectors) {
         uint64_t done;
+        int ret = write_stripe(ld, lba, sectors, in, flags, &done);
 
-        if (g->parity_strips == 0) {
-            SraidExtent e;
-            unsigned ok = 0;
-
-            sraid_geometry_map(g, lba, sectors, &e);
-            for (unsigned c = 0; c < e.ncopies; c++) {
-                ok += mwrite(ld, e.copies[c], e.member_lba, in,
-                             e.sectors) == 0;
-            }
-            if (!ok) {
-                return -EIO;
-            }
-            done = e.sectors;
-        } else {
-            int ret = write_stripe(ld, lba, sectors, in, &done);
-
-            if (ret < 0) {
-                return ret;
-            }
+        if (ret < 0) {
+            return ret;
         }
         in += done * SRAID_SECTOR;
         lba += done;
@@ -380,34 +590,42 @@ int sraid_ld_rebuild_stripe(SraidLd *ld, unsigned member, uint64_t stripe)
 {
     const SraidGeometry *g = &ld->g;
     uint64_t base = stripe * g->strip_sectors;
-    int ret;
+    Stripe st;
+    Batch b = { 0 };
+    int ret = -EIO;
 
     g_assert(is_failed(ld, member));
+    stripe_init(ld, &st, stripe, 0, g->strip_sectors);
     if (g->parity_strips) {
-        ret = load_stripe(ld, stripe, 0, g->strip_sectors, 0);
-    } else {
+        ret = load_stripe(ld, &st, 0, 1u << member);
+    } else if (g->level != SRAID_RAID0) {
         /* mirrors: copy from a surviving copy of the same strip */
-        int src = -1;
+        for (unsigned m = 0; m < g->members && ret < 0; m++) {
+            gboolean same_set = g->level == SRAID_RAID1 ||
+                                m / 2 == member / 2;
 
-        if (g->level == SRAID_RAID0) {
-            return -EIO;
-        }
-        for (unsigned m = 0; m < g->members; m++) {
-            gboolean same_pair = g->level == SRAID_RAID1 ||
-                                 m / 2 == member / 2;
-
-            if (m != member && same_pair && !is_failed(ld, m)) {
-                src = m;
-                break;
+            if (m != member && same_set && !is_failed(ld, m)) {
+                batch_add(ld, &b, m, FALSE, base, g->strip_sectors,
+                          st.blk[member]);
+                batch_run(ld, &b, 0);
+                ret = b.r[0].ret;
+                batch_reset(&b);
             }
         }
-        ret = src < 0 ? -EIO : mread(ld, src, base, ld->strip[member],
-                                     g->strip_sectors);
     }
-    if (ret < 0) {
-        return ret;
+    if (ret == 0) {
+        /* the member being rebuilt is written although marked failed */
+        batch_add(ld, &b, member, TRUE, base, g->strip_sectors,
+                  st.blk[member]);
+        if (ld->io.submit) {
+            ld->io.submit(ld->io.opaque, b.r, 1, 0);
+        } else {
+            b.r[0].ret = ld->io.pwrite(ld->io.opaque, member, b.r[0].sector,
+                                       b.r[0].buf, b.r[0].sectors);
+        }
+        ret = b.r[0].ret;
     }
-    /* write the rebuilt strip to the member being rebuilt */
-    return ld->io.pwrite(ld->io.opaque, member, ld->start + base,
-                         ld->strip[member], g->strip_sectors);
+    batch_free(&b);
+    stripe_free(&st);
+    return ret;
 }

@@ -11,8 +11,8 @@
  * right.  More failures than the level survives end the request with -EIO:
  * never silently wrong data.
  *
- * The engine runs one request at a time; the caller serializes requests
- * that touch the same stripe.
+ * Member I/O of one request is handed to the owner a phase at a time
+ * (all reads, then all writes), so it can run in parallel.
  */
 #ifndef SRAID_RAID_IO_H
 #define SRAID_RAID_IO_H
@@ -24,8 +24,30 @@
 
 #define SRAID_SECTOR 512
 
+/* One member I/O of a logical drive request. */
+typedef struct SraidMemberReq {
+    unsigned member;            /* index in the LD's RAID order */
+    gboolean write;
+    uint64_t sector;            /* member sector */
+    uint32_t sectors;
+    void *buf;
+    int ret;                    /* 0 or -errno, set by the owner */
+} SraidMemberReq;
+
+/* Write flags */
+#define SRAID_IO_FUA    1u      /* on stable storage before completion */
+
 typedef struct SraidLdIo {
-    /* @member is the index in the LD's RAID order; 0 or -errno. */
+    /*
+     * Run the @n requests of one phase of a logical drive request and set
+     * each one's ret.  They touch distinct member ranges, so the owner may
+     * run them in any order or all at once (the QEMU glue issues them in
+     * parallel).  Optional: without it the engine calls pread/pwrite one
+     * by one.
+     */
+    void (*submit)(void *opaque, SraidMemberReq *reqs, unsigned n,
+                   unsigned flags);
+    /* 0 or -errno. */
     int (*pread)(void *opaque, unsigned member, uint64_t sector, void *buf,
                  uint32_t sectors);
     int (*pwrite)(void *opaque, unsigned member, uint64_t sector,
@@ -35,13 +57,17 @@ typedef struct SraidLdIo {
     void *opaque;
 } SraidLdIo;
 
+/*
+ * A logical drive.  Requests keep their scratch buffers to themselves, so
+ * several may run at once (the QEMU glue runs one coroutine per request);
+ * the caller keeps requests that touch the same stripe apart (stripe lock,
+ * sraid_ld_stripe_range).
+ */
 typedef struct SraidLd {
     SraidGeometry g;
     uint64_t start;                 /* first member sector of the LD */
     uint32_t failed;                /* bit per member, RAID order */
     SraidLdIo io;
-    uint8_t *strip[SRAID_MAX_MEMBERS];      /* one strip per member */
-    uint8_t *spare_strip;
 } SraidLd;
 
 void sraid_ld_init(SraidLd *ld, const SraidGeometry *g, uint64_t start,
@@ -51,9 +77,14 @@ void sraid_ld_cleanup(SraidLd *ld);
 /* Can the LD still serve every sector with the members it has? */
 gboolean sraid_ld_usable(const SraidLd *ld);
 
+/* Stripes [*first, *last] that logical sectors [lba, lba + sectors) touch. */
+void sraid_ld_stripe_range(const SraidLd *ld, uint64_t lba, uint64_t sectors,
+                           uint64_t *first, uint64_t *last);
+
 int sraid_ld_read(SraidLd *ld, uint64_t lba, uint64_t sectors, void *buf);
+/* @flags: SRAID_IO_* */
 int sraid_ld_write(SraidLd *ld, uint64_t lba, uint64_t sectors,
-                   const void *buf);
+                   const void *buf, unsigned flags);
 
 /*
  * Rebuild: rewrite stripe @stripe of member @member from the others (the
