@@ -179,25 +179,26 @@ static gboolean load(Disks *ds, SraidCod *cod, SraidDiskStatus *st,
 }
 
 /*
- * Which disk holds each member (-1: none or stale).  A disk of another
- * array among the files is an error naming it.
+ * Which disk holds each member (-1: none, or a stale disk of a failed
+ * member).  A disk of another array among the files is an error naming it.
  */
 static gboolean map_members(Disks *ds, const SraidDiskStatus *st,
-                            int *disk_of_member, GError **errp)
+                            int *disk_of_member, const SraidCod *cod,
+                            GError **errp)
 {
-    for (unsigned i = 0; i < SRAID_MAX_MEMBERS; i++) {
-        disk_of_member[i] = -1;
-    }
-    for (unsigned d = 0; d < ds->n; d++) {
-        if (st[d].verdict == SRAID_DISK_FOREIGN) {
+    g_autoptr(GError) err = NULL;
+    int bad;
+
+    if (!sraid_cod_map_disks(cod, st, ds->n, disk_of_member, &bad, &err)) {
+        if (st[bad].verdict == SRAID_DISK_FOREIGN) {
             g_set_error(errp, SRAID_ERROR, SRAID_ERROR_INVALID,
                         "%s belongs to another array: remove it",
-                        ds->names[d]);
-            return FALSE;
+                        ds->names[bad]);
+        } else {
+            g_set_error(errp, SRAID_ERROR, SRAID_ERROR_INVALID, "%s: %s",
+                        ds->names[bad], err->message);
         }
-        if (st[d].verdict == SRAID_DISK_CURRENT) {
-            disk_of_member[st[d].member_index] = d;
-        }
+        return FALSE;
     }
     return TRUE;
 }
@@ -543,7 +544,7 @@ static int cmd_check(int argc, char **argv)
     if (!load(&ds, &cod, st, &err)) {
         goto fail;
     }
-    if (!map_members(&ds, st, disk_of_member, &err)) {
+    if (!map_members(&ds, st, disk_of_member, &cod, &err)) {
         goto fail;
     }
     for (unsigned l = 0; l < cod.nlds; l++) {
@@ -622,7 +623,7 @@ static gboolean ld_open(Disks *ds, gboolean write, SraidLd *ld, LdFiles *lf,
     if (!load(ds, &cod, st, errp)) {
         return FALSE;
     }
-    if (!map_members(ds, st, disk_of_member, errp)) {
+    if (!map_members(ds, st, disk_of_member, &cod, errp)) {
         sraid_disk_status_clear(st, ds->n);
         return FALSE;
     }

@@ -429,6 +429,52 @@ static void test_stale_foreign_conflict(void)
     mem_free(&m);
 }
 
+/*
+ * Disks to members: a stale disk keeps its member while the newest
+ * configuration lists it in use (it missed a torn update), not once the
+ * member is recorded failed; foreign disks and double claims are refused
+ * naming the disk.
+ */
+static void test_map_disks(void)
+{
+    SraidCod cod = { .nmembers = 3 };
+    SraidDiskStatus st[4] = {
+        { .verdict = SRAID_DISK_CURRENT, .member_index = 2 },
+        { .verdict = SRAID_DISK_STALE, .member_index = 0 },
+        { .verdict = SRAID_DISK_BLANK },
+        { .verdict = SRAID_DISK_CURRENT, .member_index = 1 },
+    };
+    int map[SRAID_MAX_MEMBERS], bad;
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(sraid_cod_map_disks(&cod, st, 4, map, &bad, NULL));
+    g_assert_cmpint(map[0], ==, 1);
+    g_assert_cmpint(map[1], ==, 3);
+    g_assert_cmpint(map[2], ==, 0);
+
+    cod.members[0].state = SRAID_MEMBER_FAILED;
+    g_assert_true(sraid_cod_map_disks(&cod, st, 4, map, &bad, NULL));
+    g_assert_cmpint(map[0], ==, -1);
+
+    st[2] = (SraidDiskStatus) { .verdict = SRAID_DISK_CURRENT,
+                                .member_index = 2 };
+    g_assert_false(sraid_cod_map_disks(&cod, st, 4, map, &bad, &err));
+    g_assert_cmpint(bad, ==, 2);
+    g_assert_nonnull(strstr(err->message, "both claim member 2"));
+    g_clear_error(&err);
+
+    st[2].verdict = SRAID_DISK_FOREIGN;
+    g_assert_false(sraid_cod_map_disks(&cod, st, 4, map, &bad, &err));
+    g_assert_cmpint(bad, ==, 2);
+    g_assert_nonnull(strstr(err->message, "another array"));
+    g_clear_error(&err);
+
+    st[2] = (SraidDiskStatus) { .verdict = SRAID_DISK_CURRENT,
+                                .member_index = 7 };
+    g_assert_false(sraid_cod_map_disks(&cod, st, 4, map, &bad, &err));
+    g_assert_cmpint(bad, ==, 2);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -440,6 +486,7 @@ int main(int argc, char **argv)
                     test_non_canonical_refused);
     g_test_add_func("/cod/validation", test_validation);
     g_test_add_func("/cod/crash-during-update", test_crash_during_update);
+    g_test_add_func("/cod/map-disks", test_map_disks);
     g_test_add_func("/cod/stale-foreign-conflict",
                     test_stale_foreign_conflict);
     return g_test_run();

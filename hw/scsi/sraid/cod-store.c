@@ -228,3 +228,57 @@ gboolean sraid_cod_load(const SraidMemberIo *io, unsigned ndisks,
     *cod = best[winner];
     return TRUE;
 }
+
+gboolean sraid_cod_map_disks(const SraidCod *cod,
+                             const SraidDiskStatus *status, unsigned ndisks,
+                             int *disk_of_member, int *bad_disk,
+                             GError **errp)
+{
+    *bad_disk = -1;
+    for (unsigned m = 0; m < SRAID_MAX_MEMBERS; m++) {
+        disk_of_member[m] = -1;
+    }
+    for (unsigned d = 0; d < ndisks; d++) {
+        const SraidDiskStatus *st = &status[d];
+        unsigned m = st->member_index;
+
+        if (st->verdict == SRAID_DISK_FOREIGN) {
+            *bad_disk = d;
+            g_set_error(errp, SRAID_ERROR, SRAID_ERROR_INVALID,
+                        "disk %u carries the configuration of another array"
+                        " (generation %" G_GUINT64_FORMAT "): remove it or"
+                        " clear its metadata", d, st->generation);
+            return FALSE;
+        }
+        if (st->verdict == SRAID_DISK_BLANK) {
+            continue;
+        }
+        if (m >= cod->nmembers) {
+            *bad_disk = d;
+            g_set_error(errp, SRAID_ERROR, SRAID_ERROR_INVALID,
+                        "disk %u claims member %u, but the array has %u"
+                        " members", d, m, cod->nmembers);
+            return FALSE;
+        }
+        /*
+         * An update that fails a member is never written to that member's
+         * disk, so a stale disk whose member the newest configuration
+         * still lists as in use only missed a torn update: it keeps its
+         * place (and is brought up to date by the next store).
+         */
+        if (st->verdict == SRAID_DISK_STALE &&
+            (cod->members[m].state == SRAID_MEMBER_FAILED ||
+             cod->members[m].state == SRAID_MEMBER_MISSING)) {
+            continue;
+        }
+        if (disk_of_member[m] >= 0) {
+            *bad_disk = d;
+            g_set_error(errp, SRAID_ERROR, SRAID_ERROR_INVALID,
+                        "disks %d and %u both claim member %u of the array",
+                        disk_of_member[m], d, m);
+            return FALSE;
+        }
+        disk_of_member[m] = d;
+    }
+    return TRUE;
+}

@@ -65,4 +65,17 @@ gboolean sraid_cod_load(const SraidMemberIo *io, unsigned ndisks,
 
 void sraid_disk_status_clear(SraidDiskStatus *status, unsigned ndisks);
 
+/*
+ * After sraid_cod_load: which disk holds each member of @cod
+ * (@disk_of_member[SRAID_MAX_MEMBERS], -1 for none).  Current disks hold
+ * their member; a stale disk holds it only while the newest configuration
+ * lists that member in use (it missed a torn update, not a failure).  A
+ * foreign disk, or two disks claiming one member, fail with *@bad_disk set
+ * to the disk to name.
+ */
+gboolean sraid_cod_map_disks(const SraidCod *cod,
+                             const SraidDiskStatus *status, unsigned ndisks,
+                             int *disk_of_member, int *bad_disk,
+                             GError **errp);
+
 #endif /* SRAID_COD_STORE_H */
