@@ -24,7 +24,7 @@ tests+=("tools/sraid-img=$REPO/tests/tools/sraid-img-test.sh $BUILD/core/sraid-i
 # 3. the built QEMU lists our devices
 tests+=("smoke/device-help=$REPO/tests/smoke/device-help.sh $QEMU")
 # 4. qtest: real QEMU processes driven through virtio-scsi
-tests+=("qtest/sraid-test=QTEST_QEMU_BINARY=$QEMU QTEST_QEMU_IMG=$QEMU_BUILD/qemu-img $QEMU_BUILD/tests/qtest/sraid-test --tap -k")
+tests+=("qtest/sraid-test=QTEST_QEMU_BINARY=$QEMU QTEST_QEMU_IMG=$QEMU_BUILD/qemu-img SRAID_IMG=$BUILD/core/sraid-img $QEMU_BUILD/tests/qtest/sraid-test --tap -k")
 # 5. guest boot: unmodified Linux behind each HBA finds the controller
 tests+=("guest/hba-scan=$REPO/tests/guest/hba-scan-test.sh $QEMU")
 # 6. lint: checkpatch, SPDX, core layering, hook patches

@@ -14,8 +14,11 @@
 #include "hw/qdev-properties-system.h"
 #include "hw/scsi/scsi.h"
 #include "hw/scsi/sraid-ctrl.h"
+#include "sraid-glue.h"
 #include "block/block-io.h"
 #include "migration/blocker.h"
+#include "qemu/error-report.h"
+#include "system/system.h"
 #include "scsi/constants.h"
 #include "system/block-backend.h"
 #include "trace/trace-hw_scsi_sraid.h"
@@ -23,23 +26,6 @@
 #include "sraid/core-error.h"
 #include "sraid/ctrl-lun.h"
 #include "sraid/version.h"
-
-struct SraidCtrl {
-    SCSIDevice parent_obj;
-
-    /* properties */
-    uint8_t node_id;
-    uint8_t channels;
-    char *vendor;
-    char *product;
-    char *serial;
-    uint64_t wwn;
-
-    SraidCtrlLun lun;
-    SraidDriveBus drive_bus;
-    SraidDrive *drives[SRAID_MAX_CHANNELS][SRAID_MAX_NODES];
-    Error *migration_blocker;
-};
 
 typedef struct SraidCtrlReq {
     SCSIRequest req;
@@ -123,6 +109,23 @@ static SCSIRequest *sraid_ctrl_alloc_req(SCSIDevice *d, uint32_t tag,
     return scsi_req_alloc(&sraid_ctrl_req_ops, d, tag, lun, hba_private);
 }
 
+/*
+ * Member drives plug into the controller's bus after it is realized, so
+ * the array comes up once the whole command line is: like a real
+ * controller's firmware scanning its drives at power-on.  A configuration
+ * that cannot be used stops QEMU with a message naming the drive.
+ */
+static void sraid_ctrl_machine_done(Notifier *n, void *opaque)
+{
+    SraidCtrl *s = container_of(n, SraidCtrl, machine_done);
+    Error *err = NULL;
+
+    if (!sraid_array_start(s, &err)) {
+        error_report_err(err);
+        exit(1);
+    }
+}
+
 static void sraid_ctrl_realize(SCSIDevice *sd, Error **errp)
 {
     SraidCtrl *s = SRAID_CTRL(sd);
@@ -170,6 +173,8 @@ static void sraid_ctrl_realize(SCSIDevice *sd, Error **errp)
     sraid_ctrl_lun_init(&s->lun, &id);
     qbus_init(&s->drive_bus, sizeof(s->drive_bus), TYPE_SRAID_DRIVE_BUS,
               DEVICE(s), NULL);
+    s->machine_done.notify = sraid_ctrl_machine_done;
+    qemu_add_machine_init_done_notifier(&s->machine_done);
     trace_sraid_ctrl_realize(s->node_id, s->channels);
 }
 
@@ -178,6 +183,8 @@ static void sraid_ctrl_unrealize(SCSIDevice *sd)
     SraidCtrl *s = SRAID_CTRL(sd);
 
     trace_sraid_ctrl_unrealize(s->node_id);
+    qemu_remove_machine_init_done_notifier(&s->machine_done);
+    sraid_array_stop(s);
     migrate_del_blocker(&s->migration_blocker);
 }
 
@@ -212,6 +219,9 @@ static const Property sraid_ctrl_properties[] = {
     DEFINE_PROP_STRING("product", SraidCtrl, product),
     DEFINE_PROP_STRING("serial", SraidCtrl, serial),
     DEFINE_PROP_UINT64("wwn", SraidCtrl, wwn, 0),
+    DEFINE_PROP_UINT32("ld-scsi-id", SraidCtrl, ld_scsi_id,
+                       SRAID_LD_SCSI_ID_AUTO),
+    DEFINE_PROP_BOOL("write-cache", SraidCtrl, write_cache, false),
 };
 
 static void sraid_ctrl_instance_init(Object *obj)
@@ -233,6 +243,8 @@ static void sraid_ctrl_class_init(ObjectClass *klass, void *data)
     sc->alloc_req = sraid_ctrl_alloc_req;
     dc->desc = "sraid clustered RAID controller";
     dc->fw_name = "storage";
+    /* the array comes up at machine start (sraid_ctrl_machine_done) */
+    dc->hotpluggable = false;
     set_bit(DEVICE_CATEGORY_STORAGE, dc->categories);
     device_class_set_legacy_reset(dc, sraid_ctrl_reset);
     device_class_set_props(dc, sraid_ctrl_properties);
@@ -266,7 +278,7 @@ static bool sraid_drive_format_shareable(const char *fmt)
 }
 
 /* -drive id, or -blockdev node name: what the user typed after drive= */
-static const char *sraid_drive_name(SraidDrive *d)
+const char *sraid_drive_name(SraidDrive *d)
 {
     const char *name = blk_name(d->conf.blk);
 

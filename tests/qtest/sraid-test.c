@@ -7,162 +7,27 @@
 
 #include "qemu/osdep.h"
 #include "libqtest.h"
-#include "libqos/libqos-pc.h"
-#include "libqos/virtio.h"
-#include "libqos/virtio-pci.h"
 #include "qobject/qdict.h"
 #include "scsi/constants.h"
-#include "standard-headers/linux/virtio_ring.h"
-#include "standard-headers/linux/virtio_scsi.h"
+#include "sraid-ld-test.h"
+#include "sraid-vscsi.h"
 
-#define VSCSI_SLOT      4
 #define CTRL_TARGET     1               /* sraid-ctrl's scsi-id on virtio */
 #define CTRL_SERIAL     "CTRL-TEST-0001"
 #define CTRL_WWN        0x3000c0ffee000007ULL
 #define CTRL_WWN_STR    "0x3000c0ffee000007"
-#define TIMEOUT_US      (5 * 1000 * 1000)
-#define MAX_QUEUES      16
-
-typedef struct VScsi {
-    QOSState *qs;
-    QVirtioPCIDevice *pdev;
-    unsigned num_queues;
-    QVirtQueue *vq[MAX_QUEUES + 2];
-} VScsi;
-
-typedef struct ScsiResult {
-    uint8_t response;                   /* virtio-scsi response code */
-    uint8_t status;                     /* SCSI status */
-    uint8_t sense[VIRTIO_SCSI_SENSE_SIZE];
-    uint32_t resid;
-    uint8_t data[512];
-    size_t data_len;                    /* data-in actually transferred */
-} ScsiResult;
-
-static uint32_t get_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-    return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
-}
 
 static const char *ctrl_args =
-    "-device virtio-scsi-pci,id=vs0,addr=" stringify(VSCSI_SLOT) ".0 "
-    "-device sraid-ctrl,id=ctrl0,bus=vs0.0,scsi-id=" stringify(CTRL_TARGET)
+    VSCSI_ARGS " -device sraid-ctrl,id=ctrl0,bus=vs0.0,scsi-id="
+    stringify(CTRL_TARGET)
     ",lun=0,node-id=7,serial=" CTRL_SERIAL ",wwn=" CTRL_WWN_STR;
 
-static VScsi *vscsi_start(const char *extra)
+static VScsi *ctrl_start(const char *extra)
 {
-    VScsi *v = g_new0(VScsi, 1);
-    QPCIAddress addr = { .devfn = QPCI_DEVFN(VSCSI_SLOT, 0) };
-    QVirtioDevice *vdev;
-    uint64_t features;
+    g_autofree char *args = g_strdup_printf("%s %s", ctrl_args,
+                                            extra ? extra : "");
 
-    v->qs = qtest_pc_boot("-nodefaults -display none %s %s", ctrl_args,
-                          extra ? extra : "");
-    v->pdev = virtio_pci_new(v->qs->pcibus, &addr);
-    g_assert_nonnull(v->pdev);
-    vdev = &v->pdev->vdev;
-    qvirtio_pci_device_enable(v->pdev);
-    qvirtio_start_device(vdev);
-    /* A plain driver: no event index, no hotplug events. */
-    features = qvirtio_get_features(vdev);
-    features &= ~(QVIRTIO_F_BAD_FEATURE | (1ull << VIRTIO_RING_F_EVENT_IDX) |
-                  (1ull << VIRTIO_SCSI_F_HOTPLUG));
-    qvirtio_set_features(vdev, features);
-    v->num_queues = qvirtio_config_readl(vdev, 0);
-    g_assert_cmpuint(v->num_queues, >=, 1);
-    g_assert_cmpuint(v->num_queues, <=, MAX_QUEUES);
-    for (unsigned i = 0; i < v->num_queues + 2; i++) {
-        v->vq[i] = qvirtqueue_setup(vdev, &v->qs->alloc, i);
-    }
-    qvirtio_set_driver_ok(vdev);
-    return v;
-}
-
-static void vscsi_stop(VScsi *v)
-{
-    for (unsigned i = 0; i < v->num_queues + 2; i++) {
-        qvirtqueue_cleanup(v->pdev->vdev.bus, v->vq[i], &v->qs->alloc);
-    }
-    qvirtio_pci_device_disable(v->pdev);
-    g_free(v->pdev);
-    qtest_shutdown(v->qs);
-    g_free(v);
-}
-
-/* Send @cdb to @target/@lun on the first request queue; wait for it. */
-static void vscsi_cmd(VScsi *v, uint8_t target, uint16_t lun,
-                      const uint8_t *cdb, size_t cdb_len, size_t data_in_len,
-                      ScsiResult *r)
-{
-    QTestState *qts = v->qs->qts;
-    QVirtQueue *vq = v->vq[2];
-    struct virtio_scsi_cmd_req req = { 0 };
-    struct virtio_scsi_cmd_resp resp = { .response = 0xff, .status = 0xff };
-    uint64_t req_addr, resp_addr, data_addr = 0;
-    uint32_t head;
-
-    g_assert_cmpuint(cdb_len, <=, VIRTIO_SCSI_CDB_SIZE);
-    g_assert_cmpuint(data_in_len, <=, sizeof(r->data));
-    memset(r, 0, sizeof(*r));
-
-    /* virtio-scsi LUN format: 1, target, then a flat-space LUN */
-    req.lun[0] = 1;
-    req.lun[1] = target;
-    req.lun[2] = 0x40 | (lun >> 8);
-    req.lun[3] = lun & 0xff;
-    req.tag = 0x5a;
-    memcpy(req.cdb, cdb, cdb_len);
-
-    req_addr = guest_alloc(&v->qs->alloc, sizeof(req));
-    qtest_memwrite(qts, req_addr, &req, sizeof(req));
-    resp_addr = guest_alloc(&v->qs->alloc, sizeof(resp));
-    qtest_memwrite(qts, resp_addr, &resp, sizeof(resp));
-
-    head = qvirtqueue_add(qts, vq, req_addr, sizeof(req), false, true);
-    qvirtqueue_add(qts, vq, resp_addr, sizeof(resp), true, data_in_len != 0);
-    if (data_in_len) {
-        data_addr = guest_alloc(&v->qs->alloc, data_in_len);
-        qtest_memset(qts, data_addr, 0xee, data_in_len);
-        qvirtqueue_add(qts, vq, data_addr, data_in_len, true, false);
-    }
-    qvirtqueue_kick(qts, &v->pdev->vdev, vq, head);
-    qvirtio_wait_used_elem(qts, &v->pdev->vdev, vq, head, NULL, TIMEOUT_US);
-
-    qtest_memread(qts, resp_addr, &resp, sizeof(resp));
-    r->response = resp.response;
-    r->status = resp.status;
-    r->resid = resp.resid;
-    memcpy(r->sense, resp.sense, sizeof(r->sense));
-    if (data_in_len) {
-        g_assert_cmpuint(resp.resid, <=, data_in_len);
-        r->data_len = data_in_len - resp.resid;
-        qtest_memread(qts, data_addr, r->data, data_in_len);
-        guest_free(&v->qs->alloc, data_addr);
-    }
-    guest_free(&v->qs->alloc, req_addr);
-    guest_free(&v->qs->alloc, resp_addr);
-}
-
-static void assert_sense(const ScsiResult *r, uint8_t key, uint8_t asc,
-                         uint8_t ascq)
-{
-    g_assert_cmpuint(r->response, ==, VIRTIO_SCSI_S_OK);
-    g_assert_cmpuint(r->status, ==, CHECK_CONDITION);
-    g_assert_cmphex(r->sense[0], ==, 0x70);
-    g_assert_cmphex(r->sense[2] & 0xf, ==, key);
-    g_assert_cmphex(r->sense[12], ==, asc);
-    g_assert_cmphex(r->sense[13], ==, ascq);
-}
-
-static void assert_good(const ScsiResult *r)
-{
-    g_assert_cmpuint(r->response, ==, VIRTIO_SCSI_S_OK);
-    g_assert_cmpuint(r->status, ==, GOOD);
+    return vscsi_start(args);
 }
 
 /* The first command after power-on reports the reset (SAM-5 5.14). */
@@ -187,7 +52,7 @@ static void inquiry(VScsi *v, bool evpd, uint8_t page, uint16_t alloc,
 
 static void test_standard_inquiry(void)
 {
-    VScsi *v = vscsi_start(NULL);
+    VScsi *v = ctrl_start(NULL);
     ScsiResult r;
 
     /* INQUIRY is not blocked by the unit attention (SPC-4 5.13). */
@@ -211,7 +76,7 @@ static void test_standard_inquiry(void)
 
 static void test_vpd_pages(void)
 {
-    VScsi *v = vscsi_start(NULL);
+    VScsi *v = ctrl_start(NULL);
     ScsiResult r;
     size_t off, page_end;
     bool found_naa = false;
@@ -247,7 +112,7 @@ static void test_vpd_pages(void)
 
 static void test_allocation_length(void)
 {
-    VScsi *v = vscsi_start(NULL);
+    VScsi *v = ctrl_start(NULL);
     ScsiResult r;
 
     /* SPC-4 4.2.5.6: return no more than the allocation length. */
@@ -262,7 +127,7 @@ static void test_invalid_cdbs(void)
 {
     static const uint8_t unknown_op[10] = { 0x28 };    /* READ(10) */
     static const uint8_t tur_naca[6] = { TEST_UNIT_READY, 0, 0, 0, 0, 0x04 };
-    VScsi *v = vscsi_start(NULL);
+    VScsi *v = ctrl_start(NULL);
     ScsiResult r;
 
     clear_power_on_ua(v);
@@ -284,7 +149,7 @@ static void test_invalid_cdbs(void)
 static void test_report_luns(void)
 {
     static const uint8_t cdb[12] = { REPORT_LUNS, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
-    VScsi *v = vscsi_start(NULL);
+    VScsi *v = ctrl_start(NULL);
     ScsiResult r;
 
     clear_power_on_ua(v);
@@ -454,5 +319,6 @@ int main(int argc, char **argv)
     qtest_add_func("/sraid/ctrl/bad-properties", test_bad_properties);
     qtest_add_func("/sraid/drive/members", test_member_drives);
     qtest_add_func("/sraid/drive/format-refused", test_member_format_refused);
+    sraid_ld_test_register();
     return g_test_run();
 }

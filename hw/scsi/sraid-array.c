@@ -1,0 +1,302 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * sraid: the array on the controller's member drives.
+ *
+ * At machine start the controller reads the configuration on disk (COD)
+ * from every sraid-drive, decides which drive holds which member, records
+ * members that vanished as failed and brings the logical drives up.  When
+ * the data path fails a member, the new configuration is on disk before
+ * the request that found the failure completes: a write acknowledged in
+ * degraded mode never depends on a member the configuration still trusts.
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "system/block-backend.h"
+#include "sraid-glue.h"
+#include "trace/trace-hw_scsi_sraid.h"
+
+#include "sraid/cod-store.h"
+
+#define SRAID_MAX_DRIVES (SRAID_MAX_CHANNELS * SRAID_MAX_NODES)
+
+/* Disks for the COD store: attached drives, or the members in order. */
+typedef struct SraidDiskSet {
+    unsigned n;
+    SraidDrive *drive[SRAID_MAX_DRIVES];
+    uint64_t bytes[SRAID_MAX_DRIVES];
+} SraidDiskSet;
+
+static int sraid_disk_pread(void *opaque, unsigned disk, uint64_t offset,
+                            void *buf, size_t len)
+{
+    SraidDiskSet *ds = opaque;
+
+    return blk_pread(ds->drive[disk]->conf.blk, offset, len, buf, 0);
+}
+
+static int sraid_disk_pwrite(void *opaque, unsigned disk, uint64_t offset,
+                             const void *buf, size_t len)
+{
+    SraidDiskSet *ds = opaque;
+
+    return blk_pwrite(ds->drive[disk]->conf.blk, offset, len, buf, 0);
+}
+
+static int sraid_disk_flush(void *opaque, unsigned disk)
+{
+    SraidDiskSet *ds = opaque;
+
+    return blk_flush(ds->drive[disk]->conf.blk);
+}
+
+static SraidMemberIo sraid_disk_io(SraidDiskSet *ds)
+{
+    return (SraidMemberIo) {
+        .pread = sraid_disk_pread,
+        .pwrite = sraid_disk_pwrite,
+        .flush = sraid_disk_flush,
+        .opaque = ds,
+    };
+}
+
+BlockBackend *sraid_array_member_blk(SraidCtrl *s, unsigned member)
+{
+    SraidDrive *d = member < SRAID_MAX_MEMBERS ? s->member_drive[member]
+                                               : NULL;
+
+    return d ? d->conf.blk : NULL;
+}
+
+/* Write the configuration (generation + 1) to every member in use. */
+static bool sraid_array_store(SraidCtrl *s, Error **errp)
+{
+    SraidDiskSet ds = { .n = s->cod.nmembers };
+    SraidMemberIo io = sraid_disk_io(&ds);
+    int disk_of_member[SRAID_MAX_MEMBERS];
+    g_autoptr(GError) gerr = NULL;
+
+    for (unsigned m = 0; m < SRAID_MAX_MEMBERS; m++) {
+        disk_of_member[m] = -1;
+    }
+    for (unsigned m = 0; m < s->cod.nmembers; m++) {
+        if (s->member_drive[m]) {
+            ds.drive[m] = s->member_drive[m];
+            ds.bytes[m] = blk_getlength(ds.drive[m]->conf.blk);
+            disk_of_member[m] = m;
+        }
+    }
+    if (!sraid_cod_store(&io, &s->cod, disk_of_member, ds.bytes, &gerr)) {
+        error_setg(errp, "sraid-ctrl node %u: cannot write the array"
+                   " configuration: %s", s->node_id, gerr->message);
+        return false;
+    }
+    trace_sraid_array_store(s->node_id, s->cod.generation);
+    return true;
+}
+
+/* RAID-order failure bits of logical drive @l from the member states. */
+static uint32_t sraid_array_ld_failed(SraidCtrl *s, const SraidCodLd *l)
+{
+    uint32_t failed = 0;
+
+    for (unsigned i = 0; i < l->nmembers; i++) {
+        unsigned m = l->members[i];
+
+        if (s->cod.members[m].state != SRAID_MEMBER_ONLINE ||
+            !s->member_drive[m]) {
+            failed |= 1u << i;
+        }
+    }
+    return failed;
+}
+
+/* Set each LD's state from its engine; true if any changed. */
+static bool sraid_array_update_ld_states(SraidCtrl *s)
+{
+    bool changed = false;
+
+    for (unsigned i = 0; i < s->cod.nlds; i++) {
+        SraidCodLd *l = &s->cod.lds[i];
+        SraidLdUnit *u = s->lds[i];
+        uint8_t state;
+
+        if (!u) {
+            continue;
+        }
+        state = !sraid_ld_usable(&u->ld) ? SRAID_LD_OFFLINE :
+                u->ld.failed ? SRAID_LD_DEGRADED : SRAID_LD_OPTIMAL;
+        if (state != l->state) {
+            trace_sraid_ld_state(s->node_id, l->id, l->state, state);
+            l->state = state;
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+/*
+ * A member failed an I/O.  Every LD on it goes degraded (or offline) and
+ * the configuration saying so is on disk before this returns, i.e. before
+ * the guest request that found the failure completes.
+ */
+void coroutine_fn sraid_array_member_failed(SraidCtrl *s, unsigned member,
+                                            int err)
+{
+    Error *local_err = NULL;
+
+    qemu_co_mutex_lock(&s->cod_lock);
+    if (s->cod.members[member].state != SRAID_MEMBER_FAILED) {
+        trace_sraid_member_failed(s->node_id, member, err);
+        error_report("sraid-ctrl node %u: member %u (drive '%s') failed: %s;"
+                     " its logical drives run degraded", s->node_id, member,
+                     s->member_drive[member] ?
+                     sraid_drive_name(s->member_drive[member]) : "(none)",
+                     strerror(-err));
+        s->cod.members[member].state = SRAID_MEMBER_FAILED;
+        for (unsigned i = 0; i < s->cod.nlds; i++) {
+            SraidCodLd *l = &s->cod.lds[i];
+
+            for (unsigned k = 0; k < l->nmembers && s->lds[i]; k++) {
+                if (l->members[k] == member) {
+                    s->lds[i]->ld.failed |= 1u << k;
+                }
+            }
+        }
+        sraid_array_update_ld_states(s);
+        if (!sraid_array_store(s, &local_err)) {
+            error_report_err(local_err);
+        }
+    }
+    qemu_co_mutex_unlock(&s->cod_lock);
+}
+
+static void sraid_array_collect(SraidCtrl *s, SraidDiskSet *ds)
+{
+    ds->n = 0;
+    for (unsigned c = 0; c < SRAID_MAX_CHANNELS; c++) {
+        for (unsigned t = 0; t < SRAID_MAX_NODES; t++) {
+            SraidDrive *d = s->drives[c][t];
+
+            if (d) {
+                ds->drive[ds->n] = d;
+                ds->bytes[ds->n] = blk_getlength(d->conf.blk);
+                ds->n++;
+            }
+        }
+    }
+}
+
+/* Read and check the configuration; fill member_drive. */
+static bool sraid_array_load(SraidCtrl *s, bool *stale, Error **errp)
+{
+    SraidDiskSet ds;
+    SraidMemberIo io = sraid_disk_io(&ds);
+    g_autofree SraidDiskStatus *st = NULL;
+    int disk_of_member[SRAID_MAX_MEMBERS], bad;
+    g_autoptr(GError) gerr = NULL;
+    bool blank = true;
+
+    sraid_array_collect(s, &ds);
+    if (ds.n == 0) {
+        return true;
+    }
+    st = g_new0(SraidDiskStatus, ds.n);
+    if (!sraid_cod_load(&io, ds.n, ds.bytes, &s->cod, st, &gerr)) {
+        g_autoptr(GString) msg = g_string_new(NULL);
+
+        for (unsigned d = 0; d < ds.n; d++) {
+            /* too small to carry a configuration counts as blank */
+            blank &= st[d].verdict == SRAID_DISK_BLANK &&
+                     (!st[d].problem || !sraid_cod_area_offset(ds.bytes[d]));
+            g_string_append_printf(msg, "\n  drive '%s' (channel %u target"
+                                   " %u): %s", sraid_drive_name(ds.drive[d]),
+                                   ds.drive[d]->channel, ds.drive[d]->target,
+                                   st[d].problem ? st[d].problem :
+                                   st[d].verdict == SRAID_DISK_BLANK ?
+                                   "no configuration" : "configuration");
+        }
+        sraid_disk_status_clear(st, ds.n);
+        if (blank) {
+            /* new drives: no array until one is created */
+            trace_sraid_array_none(s->node_id, ds.n);
+            return true;
+        }
+        error_setg(errp, "sraid-ctrl node %u: the configuration on the"
+                   " member drives cannot be used: %s%s", s->node_id,
+                   gerr->message, msg->str);
+        return false;
+    }
+    if (!sraid_cod_map_disks(&s->cod, st, ds.n, disk_of_member, &bad,
+                             &gerr)) {
+        error_setg(errp, "sraid-ctrl node %u: drive '%s' (channel %u target"
+                   " %u): %s", s->node_id, sraid_drive_name(ds.drive[bad]),
+                   ds.drive[bad]->channel, ds.drive[bad]->target,
+                   gerr->message);
+        sraid_disk_status_clear(st, ds.n);
+        return false;
+    }
+    *stale = false;
+    for (unsigned m = 0; m < s->cod.nmembers; m++) {
+        int d = disk_of_member[m];
+
+        s->member_drive[m] = d >= 0 ? ds.drive[d] : NULL;
+        *stale |= d >= 0 && st[d].verdict == SRAID_DISK_STALE;
+    }
+    sraid_disk_status_clear(st, ds.n);
+    s->has_array = true;
+    return true;
+}
+
+bool sraid_array_start(SraidCtrl *s, Error **errp)
+{
+    bool changed = false;
+
+    qemu_co_mutex_init(&s->cod_lock);
+    if (!sraid_array_load(s, &changed, errp)) {
+        return false;
+    }
+    if (!s->has_array) {
+        return true;
+    }
+    /* a member in use without its drive has missed writes from now on */
+    for (unsigned m = 0; m < s->cod.nmembers; m++) {
+        if (!s->member_drive[m] &&
+            s->cod.members[m].state == SRAID_MEMBER_ONLINE) {
+            trace_sraid_member_missing(s->node_id, m);
+            s->cod.members[m].state = SRAID_MEMBER_FAILED;
+            changed = true;
+        }
+    }
+    for (unsigned i = 0; i < s->cod.nlds; i++) {
+        s->lds[i] = sraid_ld_unit_new(s, i, errp);
+        if (!s->lds[i]) {
+            return false;
+        }
+        s->lds[i]->ld.failed = sraid_array_ld_failed(s, &s->cod.lds[i]);
+    }
+    changed |= sraid_array_update_ld_states(s);
+    if (changed && !sraid_array_store(s, errp)) {
+        return false;
+    }
+    trace_sraid_array_start(s->node_id, s->cod.nmembers, s->cod.nlds,
+                            s->cod.generation);
+    for (unsigned i = 0; i < s->cod.nlds; i++) {
+        if (!sraid_ld_device_create(s->lds[i], errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void sraid_array_stop(SraidCtrl *s)
+{
+    for (unsigned i = 0; i < SRAID_COD_MAX_LDS; i++) {
+        if (s->lds[i]) {
+            sraid_ld_unit_free(s->lds[i]);
+            s->lds[i] = NULL;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * sraid: state shared by the QEMU glue files (controller, array, logical
+ * drive block node, logical drive SCSI device).  Not a public interface.
+ */
+#ifndef HW_SCSI_SRAID_GLUE_H
+#define HW_SCSI_SRAID_GLUE_H
+
+#include "hw/scsi/sraid-ctrl.h"
+#include "qemu/coroutine.h"
+#include "qemu/notify.h"
+#include "qemu/queue.h"
+
+#include "sraid/cod.h"
+#include "sraid/ctrl-lun.h"
+#include "sraid/raid-io.h"
+
+/* Stripes [first, last] of one request, held while it runs. */
+typedef struct SraidStripeLock {
+    uint64_t first, last;
+    bool exclusive;
+    QLIST_ENTRY(SraidStripeLock) next;
+} SraidStripeLock;
+
+/* A logical drive of the array, as this controller serves it. */
+typedef struct SraidLdUnit {
+    SraidCtrl *ctrl;
+    unsigned index;                 /* in ctrl->cod.lds */
+    SraidLd ld;                     /* the core's I/O engine */
+    BlockDriverState *bs;           /* private "sraid-ld" node */
+    bool bs_owned;                  /* we hold the reference, no device yet */
+    char *node_name;
+    DeviceState *dev;               /* the sraid-ld SCSI device */
+    QLIST_HEAD(, SraidStripeLock) locks;
+    CoQueue lock_queue;
+} SraidLdUnit;
+
+struct SraidCtrl {
+    SCSIDevice parent_obj;
+
+    /* properties */
+    uint8_t node_id;
+    uint8_t channels;
+    char *vendor;
+    char *product;
+    char *serial;
+    uint64_t wwn;
+    uint32_t ld_scsi_id;            /* scsi-id of logical drive 0 */
+    bool write_cache;
+
+    SraidCtrlLun lun;
+    SraidDriveBus drive_bus;
+    SraidDrive *drives[SRAID_MAX_CHANNELS][SRAID_MAX_NODES];
+    Error *migration_blocker;
+    Notifier machine_done;
+
+    /* the array on the member drives (sraid-array.c) */
+    bool has_array;
+    SraidCod cod;
+    SraidDrive *member_drive[SRAID_MAX_MEMBERS];    /* by COD member index */
+    SraidLdUnit *lds[SRAID_COD_MAX_LDS];
+    CoMutex cod_lock;
+};
+
+#define SRAID_LD_SCSI_ID_AUTO   UINT32_MAX
+
+/* sraid-ctrl.c */
+const char *sraid_drive_name(SraidDrive *d);
+
+/* sraid-array.c */
+bool sraid_array_start(SraidCtrl *s, Error **errp);
+void sraid_array_stop(SraidCtrl *s);
+void coroutine_fn sraid_array_member_failed(SraidCtrl *s,
+                                            unsigned member, int err);
+BlockBackend *sraid_array_member_blk(SraidCtrl *s, unsigned member);
+
+/* sraid-ld-block.c */
+SraidLdUnit *sraid_ld_unit_new(SraidCtrl *s, unsigned index, Error **errp);
+void sraid_ld_unit_free(SraidLdUnit *u);
+
+/* sraid-ld.c */
+#define TYPE_SRAID_LD "sraid-ld"
+bool sraid_ld_device_create(SraidLdUnit *u, Error **errp);
+
+#endif /* HW_SCSI_SRAID_GLUE_H */

@@ -1,0 +1,321 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * sraid: the block node behind a logical drive.
+ *
+ * Each logical drive is a private (unregistered) block driver node whose
+ * requests run the firmware core's RAID engine (sraid/raid-io.h) in the
+ * request's coroutine.  The engine hands over member I/O a phase at a
+ * time; each phase runs as one coroutine per member I/O, all in parallel,
+ * on the member drives' BlockBackends.
+ *
+ * The members stay owned by their sraid-drive devices rather than being
+ * children of this node: a drive can be failed, removed and replaced while
+ * the guest uses the logical drive without reshaping the block graph.
+ *
+ * Requests lock the stripes they touch (shared for reads, exclusive for
+ * writes): parity of a stripe is updated by one request at a time, and a
+ * degraded read never reconstructs from a half-updated stripe.
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "block/block_int.h"
+#include "qemu/coroutine.h"
+#include "qemu/memalign.h"
+#include "system/block-backend.h"
+#include "sraid-glue.h"
+#include "trace/trace-hw_scsi_sraid.h"
+
+typedef struct BDRVSraidLdState {
+    SraidLdUnit *unit;
+} BDRVSraidLdState;
+
+static int sraid_ld_bdrv_open(BlockDriverState *bs, QDict *options, int flags,
+                              Error **errp)
+{
+    /* the owner attaches the logical drive after creating the node */
+    return 0;
+}
+
+static void GRAPH_RDLOCK sraid_ld_bdrv_refresh_limits(BlockDriverState *bs,
+                                                      Error **errp)
+{
+    BDRVSraidLdState *st = bs->opaque;
+
+    bs->bl.request_alignment = SRAID_SECTOR;
+    if (st->unit) {
+        const SraidGeometry *g = &st->unit->ld.g;
+
+        bs->bl.pwrite_zeroes_alignment = SRAID_SECTOR;
+        bs->bl.opt_transfer = (uint64_t)g->strip_sectors * SRAID_SECTOR *
+                              MAX(g->data_strips, 1);
+    }
+}
+
+/* ---- stripe locks ---- */
+
+static void coroutine_fn sraid_ld_lock(SraidLdUnit *u, SraidStripeLock *l,
+                                       uint64_t lba, uint64_t sectors,
+                                       bool exclusive)
+{
+    SraidStripeLock *o;
+
+    sraid_ld_stripe_range(&u->ld, lba, sectors, &l->first, &l->last);
+    l->exclusive = exclusive;
+retry:
+    QLIST_FOREACH(o, &u->locks, next) {
+        if (o->first <= l->last && l->first <= o->last &&
+            (o->exclusive || exclusive)) {
+            trace_sraid_ld_lock_wait(u->ctrl->node_id, u->index, l->first,
+                                     l->last);
+            qemu_co_queue_wait(&u->lock_queue, NULL);
+            goto retry;
+        }
+    }
+    QLIST_INSERT_HEAD(&u->locks, l, next);
+}
+
+static void coroutine_fn sraid_ld_unlock(SraidLdUnit *u, SraidStripeLock *l)
+{
+    QLIST_REMOVE(l, next);
+    qemu_co_queue_restart_all(&u->lock_queue);
+}
+
+/* ---- member I/O: one coroutine per request of a phase ---- */
+
+typedef struct SraidPhase {
+    Coroutine *co;
+    unsigned pending;
+} SraidPhase;
+
+typedef struct SraidMemberCo {
+    SraidLdUnit *unit;
+    SraidMemberReq *req;
+    unsigned flags;
+    SraidPhase *phase;
+} SraidMemberCo;
+
+static int coroutine_fn sraid_member_rw(SraidLdUnit *u, SraidMemberReq *r,
+                                        unsigned flags)
+{
+    unsigned m = u->ctrl->cod.lds[u->index].members[r->member];
+    BlockBackend *blk = sraid_array_member_blk(u->ctrl, m);
+    int64_t off = r->sector * SRAID_SECTOR;
+    int64_t len = (int64_t)r->sectors * SRAID_SECTOR;
+    int ret;
+
+    if (!blk) {
+        return -ENODEV;
+    }
+    if (r->write) {
+        ret = blk_co_pwrite(blk, off, len, r->buf,
+                            (flags & SRAID_IO_FUA) ? BDRV_REQ_FUA : 0);
+    } else {
+        ret = blk_co_pread(blk, off, len, r->buf, 0);
+    }
+    trace_sraid_member_io(u->ctrl->node_id, m, r->write, r->sector,
+                          r->sectors, ret);
+    return ret;
+}
+
+static void coroutine_fn sraid_member_co_entry(void *opaque)
+{
+    SraidMemberCo *mc = opaque;
+
+    mc->req->ret = sraid_member_rw(mc->unit, mc->req, mc->flags);
+    if (--mc->phase->pending == 0) {
+        qemu_coroutine_enter_if_inactive(mc->phase->co);
+    }
+}
+
+static void sraid_ld_submit(void *opaque, SraidMemberReq *reqs, unsigned n,
+                            unsigned flags)
+{
+    SraidLdUnit *u = opaque;
+    g_autofree SraidMemberCo *mc = g_new(SraidMemberCo, n);
+    SraidPhase phase = { .co = qemu_coroutine_self(), .pending = n };
+
+    /* the engine only runs inside a request's coroutine */
+    assert(qemu_in_coroutine());
+    for (unsigned i = 0; i < n; i++) {
+        mc[i] = (SraidMemberCo) {
+            .unit = u, .req = &reqs[i], .flags = flags, .phase = &phase,
+        };
+        qemu_coroutine_enter(qemu_coroutine_create(sraid_member_co_entry,
+                                                   &mc[i]));
+    }
+    while (phase.pending) {
+        qemu_coroutine_yield();
+    }
+}
+
+static void sraid_ld_member_failed(void *opaque, unsigned pos, int err)
+{
+    SraidLdUnit *u = opaque;
+
+    sraid_array_member_failed(u->ctrl, u->ctrl->cod.lds[u->index].members[pos],
+                              err);
+}
+
+/* ---- block driver callbacks ---- */
+
+static int coroutine_fn GRAPH_RDLOCK
+sraid_ld_co_preadv(BlockDriverState *bs, int64_t offset, int64_t bytes,
+                   QEMUIOVector *qiov, BdrvRequestFlags flags)
+{
+    BDRVSraidLdState *st = bs->opaque;
+    SraidLdUnit *u = st->unit;
+    uint64_t lba = offset / SRAID_SECTOR, n = bytes / SRAID_SECTOR;
+    SraidStripeLock lock;
+    void *buf;
+    int ret;
+
+    if (!u) {
+        return -ENODEV;
+    }
+    buf = qemu_try_blockalign(bs, bytes);
+    if (!buf) {
+        return -ENOMEM;
+    }
+    sraid_ld_lock(u, &lock, lba, n, false);
+    ret = sraid_ld_read(&u->ld, lba, n, buf);
+    sraid_ld_unlock(u, &lock);
+    trace_sraid_ld_read(u->ctrl->node_id, u->index, lba, n, ret);
+    if (ret == 0) {
+        qemu_iovec_from_buf(qiov, 0, buf, bytes);
+    }
+    qemu_vfree(buf);
+    return ret;
+}
+
+static int coroutine_fn GRAPH_RDLOCK
+sraid_ld_co_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes,
+                    QEMUIOVector *qiov, BdrvRequestFlags flags)
+{
+    BDRVSraidLdState *st = bs->opaque;
+    SraidLdUnit *u = st->unit;
+    uint64_t lba = offset / SRAID_SECTOR, n = bytes / SRAID_SECTOR;
+    SraidStripeLock lock;
+    void *buf;
+    int ret;
+
+    if (!u) {
+        return -ENODEV;
+    }
+    buf = qemu_try_blockalign(bs, bytes);
+    if (!buf) {
+        return -ENOMEM;
+    }
+    qemu_iovec_to_buf(qiov, 0, buf, bytes);
+    sraid_ld_lock(u, &lock, lba, n, true);
+    ret = sraid_ld_write(&u->ld, lba, n, buf,
+                         (flags & BDRV_REQ_FUA) ? SRAID_IO_FUA : 0);
+    sraid_ld_unlock(u, &lock);
+    trace_sraid_ld_write(u->ctrl->node_id, u->index, lba, n,
+                         !!(flags & BDRV_REQ_FUA), ret);
+    qemu_vfree(buf);
+    return ret;
+}
+
+/* SYNCHRONIZE CACHE reaches every member of the logical drive. */
+static int coroutine_fn GRAPH_RDLOCK
+sraid_ld_co_flush_to_disk(BlockDriverState *bs)
+{
+    BDRVSraidLdState *st = bs->opaque;
+    SraidLdUnit *u = st->unit;
+    const SraidCodLd *l;
+    int ret = 0;
+
+    if (!u) {
+        return -ENODEV;
+    }
+    l = &u->ctrl->cod.lds[u->index];
+    for (unsigned i = 0; i < l->nmembers; i++) {
+        BlockBackend *blk = sraid_array_member_blk(u->ctrl, l->members[i]);
+        int r;
+
+        if (!blk || (u->ld.failed & (1u << i))) {
+            continue;
+        }
+        r = blk_co_flush(blk);
+        if (r < 0) {
+            /* what it held may be lost: the member is no longer trusted */
+            u->ld.failed |= 1u << i;
+            sraid_array_member_failed(u->ctrl, l->members[i], r);
+        }
+    }
+    if (!sraid_ld_usable(&u->ld)) {
+        ret = -EIO;
+    }
+    trace_sraid_ld_flush(u->ctrl->node_id, u->index, ret);
+    return ret;
+}
+
+static BlockDriver bdrv_sraid_ld = {
+    .format_name            = "sraid-ld",
+    .instance_size          = sizeof(BDRVSraidLdState),
+    .bdrv_open              = sraid_ld_bdrv_open,
+    .bdrv_refresh_limits    = sraid_ld_bdrv_refresh_limits,
+    .bdrv_co_preadv         = sraid_ld_co_preadv,
+    .bdrv_co_pwritev        = sraid_ld_co_pwritev,
+    .bdrv_co_flush_to_disk  = sraid_ld_co_flush_to_disk,
+    .supports_backing       = false,
+};
+
+SraidLdUnit *sraid_ld_unit_new(SraidCtrl *s, unsigned index, Error **errp)
+{
+    const SraidCodLd *l = &s->cod.lds[index];
+    SraidLdUnit *u = g_new0(SraidLdUnit, 1);
+    SraidLdIo io = {
+        .submit = sraid_ld_submit,
+        .member_failed = sraid_ld_member_failed,
+        .opaque = u,
+    };
+    SraidGeometry g;
+    g_autoptr(GError) gerr = NULL;
+    BDRVSraidLdState *st;
+
+    if (!sraid_geometry_init(&g, l->level, l->nmembers, l->strip_sectors,
+                             l->member_sectors, &gerr)) {
+        error_setg(errp, "sraid-ctrl node %u: logical drive %u: %s",
+                   s->node_id, l->id, gerr->message);
+        g_free(u);
+        return NULL;
+    }
+    u->ctrl = s;
+    u->index = index;
+    QLIST_INIT(&u->locks);
+    qemu_co_queue_init(&u->lock_queue);
+    sraid_ld_init(&u->ld, &g, l->start, 0, &io);
+
+    u->node_name = g_strdup_printf("sraid-n%u-ld%u", s->node_id, l->id);
+    u->bs = bdrv_new_open_driver(&bdrv_sraid_ld, u->node_name, BDRV_O_RDWR,
+                                 errp);
+    if (!u->bs) {
+        g_free(u->node_name);
+        g_free(u);
+        return NULL;
+    }
+    u->bs_owned = true;
+    st = u->bs->opaque;
+    st->unit = u;
+    u->bs->total_sectors = sraid_geometry_capacity(&g);
+    bdrv_graph_rdlock_main_loop();
+    bdrv_refresh_limits(u->bs, NULL, NULL);
+    bdrv_graph_rdunlock_main_loop();
+    return u;
+}
+
+void sraid_ld_unit_free(SraidLdUnit *u)
+{
+    if (u->bs_owned) {
+        BDRVSraidLdState *st = u->bs->opaque;
+
+        st->unit = NULL;
+        bdrv_unref(u->bs);
+    }
+    sraid_ld_cleanup(&u->ld);
+    g_free(u->node_name);
+    g_free(u);
+}

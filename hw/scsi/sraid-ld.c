@@ -1,0 +1,190 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * sraid-ld: a logical drive of an sraid controller as the guest sees it.
+ *
+ * The device is a subclass of scsi-hd: QEMU's SBC emulation (READ/WRITE
+ * 6-16, VERIFY, WRITE AND VERIFY, WRITE SAME, SYNCHRONIZE CACHE, MODE
+ * SENSE/SELECT with the caching page, READ CAPACITY, VPD B0h/B1h/B2h) is
+ * mature and every guest driver is tested against it, so the logical drive
+ * reuses it and adds only what a RAID controller's LUN does differently:
+ * its block node is the RAID engine (sraid-ld-block.c), its identity comes
+ * from the configuration on disk (the same on every node), and an offline
+ * logical drive answers NOT READY instead of failing I/O.  Every command
+ * goes through sraid_ld_alloc_req first, the hook where cluster-wide
+ * reservations will be checked.
+ *
+ * Created by the controller, one per logical drive, at its own target id
+ * (LUN 0) so that HBAs that serve only LUN 0 (megasas, lsi53c895a) work.
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "hw/qdev-properties.h"
+#include "hw/scsi/scsi.h"
+#include "block/block-global-state.h"
+#include "scsi/constants.h"
+#include "sraid-glue.h"
+#include "trace/trace-hw_scsi_sraid.h"
+
+#include "sraid/version.h"
+
+/* device -> logical drive unit (scsi-hd's instance struct is private) */
+static GHashTable *sraid_ld_units;
+
+static SCSIRequest *(*sraid_ld_parent_alloc_req)(SCSIDevice *d, uint32_t tag,
+                                                 uint32_t lun, uint8_t *buf,
+                                                 void *hba_private);
+
+typedef struct SraidLdSenseReq {
+    SCSIRequest req;
+    SCSISense sense;
+} SraidLdSenseReq;
+
+static int32_t sraid_ld_sense_send_command(SCSIRequest *req, uint8_t *buf)
+{
+    SraidLdSenseReq *r = DO_UPCAST(SraidLdSenseReq, req, req);
+
+    scsi_req_build_sense(req, r->sense);
+    scsi_req_complete(req, CHECK_CONDITION);
+    return 0;
+}
+
+static const SCSIReqOps sraid_ld_sense_req_ops = {
+    .size         = sizeof(SraidLdSenseReq),
+    .send_command = sraid_ld_sense_send_command,
+};
+
+/* Commands an offline logical drive still answers (SPC-4 5.12 style). */
+static bool sraid_ld_cmd_without_medium(uint8_t opcode)
+{
+    return opcode == INQUIRY || opcode == REPORT_LUNS ||
+           opcode == REQUEST_SENSE;
+}
+
+static SCSIRequest *sraid_ld_alloc_req(SCSIDevice *d, uint32_t tag,
+                                       uint32_t lun, uint8_t *buf,
+                                       void *hba_private)
+{
+    SraidLdUnit *u = g_hash_table_lookup(sraid_ld_units, d);
+
+    if (u && !sraid_ld_usable(&u->ld) &&
+        !sraid_ld_cmd_without_medium(buf[0])) {
+        SraidLdSenseReq *r;
+        SCSIRequest *req = scsi_req_alloc(&sraid_ld_sense_req_ops, d, tag,
+                                          lun, hba_private);
+
+        /*
+         * More members failed than the level survives: LOGICAL UNIT NOT
+         * READY, MANUAL INTERVENTION REQUIRED (04h/03h) until the host
+         * replaces drives or recreates the logical drive.
+         */
+        r = DO_UPCAST(SraidLdSenseReq, req, req);
+        r->sense = (SCSISense) { .key = NOT_READY, .asc = 0x04,
+                                 .ascq = 0x03 };
+        trace_sraid_ld_offline_cmd(u->ctrl->node_id, u->index, buf[0]);
+        return req;
+    }
+    return sraid_ld_parent_alloc_req(d, tag, lun, buf, hba_private);
+}
+
+bool sraid_ld_device_create(SraidLdUnit *u, Error **errp)
+{
+    SraidCtrl *s = u->ctrl;
+    SCSIDevice *cd = SCSI_DEVICE(s);
+    SCSIBus *bus = scsi_bus_from_device(cd);
+    const SraidCodLd *l = &s->cod.lds[u->index];
+    uint32_t base = s->ld_scsi_id == SRAID_LD_SCSI_ID_AUTO ? cd->id + 1
+                                                           : s->ld_scsi_id;
+    uint32_t id = base + u->index;
+    SCSIDevice *other;
+    DeviceState *dev;
+    Object *obj;
+
+    if (id > bus->info->max_target) {
+        error_setg(errp, "sraid-ctrl node %u: logical drive %u would sit at"
+                   " scsi-id %u, beyond the HBA's last target %u; set the"
+                   " controller's ld-scsi-id lower", s->node_id, l->id, id,
+                   bus->info->max_target);
+        return false;
+    }
+    other = scsi_device_find(bus, cd->channel, id, 0);
+    if (other && other->id == id) {
+        error_setg(errp, "sraid-ctrl node %u: logical drive %u needs"
+                   " scsi-id %u, which device '%s' already uses; set the"
+                   " controller's ld-scsi-id to a free range", s->node_id,
+                   l->id, id, object_get_typename(OBJECT(other)));
+        return false;
+    }
+
+    dev = qdev_new(TYPE_SRAID_LD);
+    obj = OBJECT(dev);
+    qdev_prop_set_uint32(dev, "channel", cd->channel);
+    qdev_prop_set_uint32(dev, "scsi-id", id);
+    qdev_prop_set_uint32(dev, "lun", 0);
+    qdev_prop_set_string(dev, "vendor", s->vendor);
+    qdev_prop_set_string(dev, "product", s->product);
+    qdev_prop_set_string(dev, "ver", SRAID_FIRMWARE_REVISION);
+    qdev_prop_set_string(dev, "serial", l->serial);
+    qdev_prop_set_uint64(dev, "wwn", l->naa);
+    /* no thin provisioning: parity would not survive a discard */
+    qdev_prop_set_uint32(dev, "discard_granularity", 0);
+    /* VPD B0h: write whole strips, ideally whole stripes (no RMW) */
+    qdev_prop_set_uint32(dev, "min_io_size",
+                         u->ld.g.strip_sectors * SRAID_SECTOR);
+    qdev_prop_set_uint32(dev, "opt_io_size", u->ld.g.strip_sectors *
+                         SRAID_SECTOR * MAX(u->ld.g.data_strips, 1));
+    if (!object_property_set_str(obj, "write-cache",
+                                 s->write_cache ? "on" : "off", errp) ||
+        !object_property_set_str(obj, "drive", u->node_name, errp)) {
+        object_unref(obj);
+        return false;
+    }
+    g_hash_table_insert(sraid_ld_units, dev, u);
+    if (!qdev_realize_and_unref(dev, &bus->qbus, errp)) {
+        g_hash_table_remove(sraid_ld_units, dev);
+        return false;
+    }
+    u->dev = dev;
+    /* the device's BlockBackend owns the node from now on */
+    bdrv_unref(u->bs);
+    u->bs_owned = false;
+    trace_sraid_ld_device(s->node_id, l->id, id, u->node_name);
+    return true;
+}
+
+static DeviceUnrealize sraid_ld_parent_unrealize;
+
+static void sraid_ld_unrealize(DeviceState *dev)
+{
+    g_hash_table_remove(sraid_ld_units, dev);
+    sraid_ld_parent_unrealize(dev);
+}
+
+static void sraid_ld_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    SCSIDeviceClass *sc = SCSI_DEVICE_CLASS(klass);
+
+    sraid_ld_parent_alloc_req = sc->alloc_req;
+    sc->alloc_req = sraid_ld_alloc_req;
+    sraid_ld_units = g_hash_table_new(NULL, NULL);
+    dc->desc = "logical drive of an sraid-ctrl (created by the controller)";
+    /* created by sraid-ctrl from the configuration on disk, never by -device */
+    dc->user_creatable = false;
+    device_class_set_parent_unrealize(dc, sraid_ld_unrealize,
+                                      &sraid_ld_parent_unrealize);
+}
+
+static const TypeInfo sraid_ld_info = {
+    .name   = TYPE_SRAID_LD,
+    .parent = "scsi-hd",
+    .class_init = sraid_ld_class_init,
+};
+
+static void sraid_ld_register_types(void)
+{
+    type_register_static(&sraid_ld_info);
+}
+
+type_init(sraid_ld_register_types)

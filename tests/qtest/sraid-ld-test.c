@@ -1,0 +1,373 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qtest of sraid logical drives: arrays made by sraid-img, served by a real
+ * QEMU through virtio-scsi, written and read back like a guest would, then
+ * checked on the member files by sraid-img (parity consistent, contents
+ * equal to what the guest wrote).
+ */
+
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "qapi/error.h"
+#include "qobject/qdict.h"
+#include "qobject/qjson.h"
+#include "qobject/qlist.h"
+#include "scsi/constants.h"
+#include "sraid-vscsi.h"
+#include "sraid-ld-test.h"
+
+#define CTRL_ID         1               /* controller scsi-id; LD 0 at 2 */
+#define LD_TARGET       2
+#define MEMBER_BYTES    (24 * 1024 * 1024)
+#define MAX_SECTORS     128             /* per command */
+
+typedef struct Array {
+    char *dir;
+    unsigned n;
+    char *file[8];
+    uint64_t sectors;                   /* LD capacity */
+    char *serial;
+    uint64_t naa;
+    uint8_t *ref;                       /* what the guest wrote */
+} Array;
+
+static const char *sraid_img(void)
+{
+    const char *img = getenv("SRAID_IMG");
+
+    g_assert_nonnull(img);
+    return img;
+}
+
+/* Run sraid-img with @args and the member files; its stdout and status. */
+static int run_img(Array *a, const char *args, char **out)
+{
+    g_autoptr(GString) cmd = g_string_new(sraid_img());
+    g_autoptr(GError) err = NULL;
+    g_auto(GStrv) argv = NULL;
+    int status;
+
+    g_string_append_printf(cmd, " %s", args);
+    for (unsigned i = 0; i < a->n; i++) {
+        if (a->file[i]) {
+            g_string_append_printf(cmd, " %s", a->file[i]);
+        }
+    }
+    g_assert_true(g_shell_parse_argv(cmd->str, NULL, &argv, &err));
+    g_assert_true(g_spawn_sync(NULL, argv, NULL,
+                               G_SPAWN_STDERR_TO_DEV_NULL | (out ? 0 : G_SPAWN_STDOUT_TO_DEV_NULL),
+                               NULL, NULL, out, NULL, &status, &err));
+    g_assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+static void array_create(Array *a, unsigned level, unsigned n)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *args = g_strdup_printf("create -l %u -s 16K", level);
+    g_autofree char *json = NULL;
+    QDict *info, *ld;
+    QList *lds;
+
+    memset(a, 0, sizeof(*a));
+    a->dir = g_dir_make_tmp("sraid-ld-test-XXXXXX", &err);
+    g_assert_nonnull(a->dir);
+    a->n = n;
+    for (unsigned i = 0; i < n; i++) {
+        int fd;
+
+        a->file[i] = g_strdup_printf("%s/m%u.img", a->dir, i);
+        fd = open(a->file[i], O_CREAT | O_RDWR, 0600);
+        g_assert_cmpint(fd, >=, 0);
+        g_assert_cmpint(ftruncate(fd, MEMBER_BYTES), ==, 0);
+        close(fd);
+    }
+    g_assert_cmpint(run_img(a, args, NULL), ==, 0);
+    g_assert_cmpint(run_img(a, "info --output=json", &json), ==, 0);
+    info = qobject_to(QDict, qobject_from_json(json, &error_abort));
+    lds = qdict_get_qlist(info, "logical-drives");
+    ld = qobject_to(QDict, qlist_peek(lds));
+    a->sectors = qdict_get_int(ld, "size") / 512;
+    a->serial = g_strdup(qdict_get_str(ld, "serial"));
+    a->naa = g_ascii_strtoull(qdict_get_str(ld, "naa"), NULL, 16);
+    qobject_unref(info);
+    a->ref = g_malloc0(a->sectors * 512);
+}
+
+static void array_free(Array *a)
+{
+    for (unsigned i = 0; i < a->n; i++) {
+        g_autofree char *f = g_strdup_printf("%s/m%u.img", a->dir, i);
+
+        unlink(f);
+        g_free(a->file[i]);
+    }
+    rmdir(a->dir);
+    g_free(a->dir);
+    g_free(a->serial);
+    g_free(a->ref);
+}
+
+/*
+ * Command line: the controller and its members; member @bad (if >= 0)
+ * fails every I/O touching its sector 0 (blkdebug), member @absent (if
+ * >= 0) is left out.
+ */
+static char *array_args(Array *a, int bad, int absent)
+{
+    GString *s = g_string_new(VSCSI_ARGS);
+
+    g_string_append_printf(s, " -device sraid-ctrl,id=c0,bus=vs0.0,"
+                           "scsi-id=%u,node-id=7", CTRL_ID);
+    for (unsigned i = 0; i < a->n; i++) {
+        if ((int)i == absent) {
+            continue;
+        }
+        if ((int)i == bad) {
+            g_string_append_printf(s, " -blockdev driver=raw,node-name=m%u,"
+                "file.driver=blkdebug,file.image.driver=file,"
+                "file.image.filename=%s,file.inject-error.0.event=read_aio,"
+                "file.inject-error.0.sector=0,file.inject-error.0.errno=5",
+                i, a->file[i]);
+        } else {
+            g_string_append_printf(s, " -blockdev driver=file,node-name=m%u,"
+                                   "filename=%s", i, a->file[i]);
+        }
+        g_string_append_printf(s, " -device sraid-drive,bus=c0.0,drive=m%u,"
+                               "channel=%u,target=%u", i, i % 2, i / 2);
+    }
+    return g_string_free(s, false);
+}
+
+static void ld_rw(VScsi *v, bool write, uint64_t lba, uint32_t n,
+                  uint8_t *buf, ScsiResult *r)
+{
+    uint8_t cdb[10] = { write ? WRITE_10 : READ_10 };
+
+    put_be32(cdb + 2, lba);
+    cdb[7] = n >> 8;
+    cdb[8] = n;
+    vscsi_io(v, LD_TARGET, 0, cdb, sizeof(cdb), write ? buf : NULL,
+             write ? n * 512 : 0, write ? NULL : buf, write ? 0 : n * 512, r);
+}
+
+/* Past the power-on / hotplug unit attentions. */
+static void ld_ready(VScsi *v)
+{
+    static const uint8_t tur[6] = { TEST_UNIT_READY };
+    ScsiResult r;
+
+    for (int i = 0; i < 4; i++) {
+        vscsi_cmd(v, LD_TARGET, 0, tur, sizeof(tur), 0, &r);
+        if (r.status == GOOD) {
+            return;
+        }
+        g_assert_cmphex(r.sense[2] & 0xf, ==, UNIT_ATTENTION);
+    }
+    g_assert_not_reached();
+}
+
+/* Random writes of 1..MAX_SECTORS sectors, mirrored into a->ref. */
+static void random_writes(VScsi *v, Array *a, GRand *rnd, unsigned count)
+{
+    g_autofree uint8_t *buf = g_malloc(MAX_SECTORS * 512);
+
+    for (unsigned i = 0; i < count; i++) {
+        uint32_t n = g_rand_int_range(rnd, 1, MAX_SECTORS + 1);
+        uint64_t lba = g_rand_int_range(rnd, 0, a->sectors - n + 1);
+        ScsiResult r;
+
+        for (uint32_t b = 0; b < n * 512; b += 4) {
+            uint32_t x = g_rand_int(rnd);
+
+            memcpy(buf + b, &x, 4);
+        }
+        ld_rw(v, true, lba, n, buf, &r);
+        assert_good(&r);
+        memcpy(a->ref + lba * 512, buf, n * 512);
+    }
+}
+
+/* Read the whole logical drive back and compare with a->ref. */
+static void assert_reads_back(VScsi *v, Array *a)
+{
+    g_autofree uint8_t *buf = g_malloc(MAX_SECTORS * 512);
+
+    for (uint64_t lba = 0; lba < a->sectors; lba += MAX_SECTORS) {
+        uint32_t n = MIN(MAX_SECTORS, a->sectors - lba);
+        ScsiResult r;
+
+        ld_rw(v, false, lba, n, buf, &r);
+        assert_good(&r);
+        if (memcmp(buf, a->ref + lba * 512, n * 512)) {
+            g_error("LBA %" PRIu64 "..+%u differs from what was written",
+                    lba, n);
+        }
+    }
+}
+
+/* Offline: the members hold exactly a->ref, parity consistent. */
+static void assert_members_hold(Array *a)
+{
+    g_autofree char *out = g_strdup_printf("%s/export.raw", a->dir);
+    g_autofree char *args = g_strdup_printf("export -o %s", out);
+    g_autofree char *data = NULL;
+    gsize len;
+
+    g_assert_cmpint(run_img(a, "check", NULL), ==, 0);
+    g_assert_cmpint(run_img(a, args, NULL), ==, 0);
+    g_assert_true(g_file_get_contents(out, &data, &len, NULL));
+    g_assert_cmpuint(len, ==, a->sectors * 512);
+    g_assert_true(memcmp(data, a->ref, len) == 0);
+    unlink(out);
+}
+
+static void assert_identity(VScsi *v, Array *a)
+{
+    uint8_t inq[6] = { INQUIRY, 0, 0, 0, 96, 0 };
+    uint8_t vpd80[6] = { INQUIRY, 1, 0x80, 0, 255, 0 };
+    uint8_t vpd83[6] = { INQUIRY, 1, 0x83, 0, 255, 0 };
+    uint8_t cap[10] = { READ_CAPACITY_10 };
+    ScsiResult r;
+    bool naa_found = false;
+
+    vscsi_cmd(v, LD_TARGET, 0, inq, sizeof(inq), 96, &r);
+    assert_good(&r);
+    g_assert_cmphex(r.data[0], ==, TYPE_DISK);
+    g_assert_true(memcmp(r.data + 8, "SRAID   ", 8) == 0);
+
+    vscsi_cmd(v, LD_TARGET, 0, vpd80, sizeof(vpd80), 255, &r);
+    assert_good(&r);
+    g_assert_cmpuint(r.data[3], ==, strlen(a->serial));
+    g_assert_true(memcmp(r.data + 4, a->serial, strlen(a->serial)) == 0);
+
+    vscsi_cmd(v, LD_TARGET, 0, vpd83, sizeof(vpd83), 255, &r);
+    assert_good(&r);
+    for (size_t off = 4; off + 4 <= 4 + (size_t)r.data[3];
+         off += 4 + r.data[off + 3]) {
+        if ((r.data[off + 1] & 0xf) == 3 && r.data[off + 3] == 8) {
+            g_assert_cmphex(get_be64(r.data + off + 4), ==, a->naa);
+            naa_found = true;
+        }
+    }
+    g_assert_true(naa_found);
+
+    vscsi_cmd(v, LD_TARGET, 0, cap, sizeof(cap), 8, &r);
+    assert_good(&r);
+    g_assert_cmpuint(get_be32(r.data) + 1, ==, a->sectors);
+    g_assert_cmpuint(get_be32(r.data + 4), ==, 512);
+}
+
+static const struct {
+    unsigned level, members;
+} layouts[] = {
+    { 0, 3 }, { 1, 2 }, { 5, 4 }, { 6, 5 }, { 10, 4 },
+};
+
+/*
+ * Every level through virtio-scsi: identity from the configuration on
+ * disk, random writes read back, and offline the members hold exactly
+ * what the guest wrote with parity/mirrors consistent.
+ */
+static void test_levels(void)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(layouts); i++) {
+        g_autoptr(GRand) rnd = g_rand_new_with_seed(i + 1);
+        g_autofree char *args = NULL;
+        Array a;
+        VScsi *v;
+
+        array_create(&a, layouts[i].level, layouts[i].members);
+        args = array_args(&a, -1, -1);
+        v = vscsi_start(args);
+        ld_ready(v);
+        assert_identity(v, &a);
+        random_writes(v, &a, rnd, 40);
+        assert_reads_back(v, &a);
+        vscsi_stop(v);
+        assert_members_hold(&a);
+        array_free(&a);
+    }
+}
+
+/*
+ * A member that fails reads while the guest runs: the data comes back
+ * reconstructed, writes go on degraded, the configuration on the others
+ * records the failure; restarted without that member the contents are
+ * unchanged.
+ */
+static void test_member_fails(void)
+{
+    g_autoptr(GRand) rnd = g_rand_new_with_seed(42);
+    g_autofree char *args = NULL, *json = NULL;
+    Array a;
+    VScsi *v;
+
+    array_create(&a, 5, 4);
+    args = array_args(&a, -1, -1);
+    v = vscsi_start(args);
+    ld_ready(v);
+    random_writes(v, &a, rnd, 30);
+    vscsi_stop(v);
+
+    g_free(args);
+    args = array_args(&a, 1, -1);
+    v = vscsi_start(args);
+    ld_ready(v);
+    assert_reads_back(v, &a);       /* member 1 fails on the way */
+    random_writes(v, &a, rnd, 30);  /* degraded */
+    assert_reads_back(v, &a);
+    vscsi_stop(v);
+
+    /* without member 1's file: everything still there */
+    g_free(a.file[1]);
+    a.file[1] = NULL;
+    g_assert_cmpint(run_img(&a, "info --output=json", &json), ==, 0);
+    g_assert_nonnull(strstr(json, "\"state\": \"failed\""));
+    g_assert_nonnull(strstr(json, "\"state\": \"degraded\""));
+    g_free(args);
+    args = array_args(&a, -1, 1);
+    v = vscsi_start(args);
+    ld_ready(v);
+    assert_reads_back(v, &a);
+    vscsi_stop(v);
+    a.file[1] = g_strdup_printf("%s/m1.img", a.dir);
+    array_free(&a);
+}
+
+/* More members missing than the level survives: NOT READY, 04h/03h. */
+static void test_offline(void)
+{
+    static const uint8_t tur[6] = { TEST_UNIT_READY };
+    uint8_t buf[512];
+    g_autofree char *args = NULL;
+    ScsiResult r;
+    Array a;
+    VScsi *v;
+
+    array_create(&a, 0, 3);
+    args = array_args(&a, -1, 2);
+    v = vscsi_start(args);
+    for (int i = 0; i < 4; i++) {
+        vscsi_cmd(v, LD_TARGET, 0, tur, sizeof(tur), 0, &r);
+        if (r.status != GOOD && (r.sense[2] & 0xf) == NOT_READY) {
+            break;
+        }
+    }
+    assert_sense(&r, NOT_READY, 0x04, 0x03);
+    ld_rw(v, false, 0, 1, buf, &r);
+    assert_sense(&r, NOT_READY, 0x04, 0x03);
+    vscsi_stop(v);
+    array_free(&a);
+}
+
+void sraid_ld_test_register(void)
+{
+    if (!getenv("SRAID_IMG")) {
+        return;                     /* run by make check, which sets it */
+    }
+    qtest_add_func("/sraid/ld/levels", test_levels);
+    qtest_add_func("/sraid/ld/member-fails", test_member_fails);
+    qtest_add_func("/sraid/ld/offline", test_offline);
+}

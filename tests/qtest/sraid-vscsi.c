@@ -1,0 +1,169 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * A minimal virtio-scsi driver for the sraid qtests.
+ */
+
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "libqos/virtio.h"
+#include "scsi/constants.h"
+#include "standard-headers/linux/virtio_ring.h"
+#include "sraid-vscsi.h"
+
+uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+uint64_t get_be64(const uint8_t *p)
+{
+    return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = v >> 24;
+    p[1] = v >> 16;
+    p[2] = v >> 8;
+    p[3] = v;
+}
+
+void put_be64(uint8_t *p, uint64_t v)
+{
+    put_be32(p, v >> 32);
+    put_be32(p + 4, v);
+}
+
+VScsi *vscsi_start(const char *args)
+{
+    VScsi *v = g_new0(VScsi, 1);
+    QPCIAddress addr = { .devfn = QPCI_DEVFN(VSCSI_SLOT, 0) };
+    QVirtioDevice *vdev;
+    uint64_t features;
+
+    v->qs = qtest_pc_boot("-nodefaults -display none %s", args);
+    v->pdev = virtio_pci_new(v->qs->pcibus, &addr);
+    g_assert_nonnull(v->pdev);
+    vdev = &v->pdev->vdev;
+    qvirtio_pci_device_enable(v->pdev);
+    qvirtio_start_device(vdev);
+    /* A plain driver: no event index, no hotplug events. */
+    features = qvirtio_get_features(vdev);
+    features &= ~(QVIRTIO_F_BAD_FEATURE | (1ull << VIRTIO_RING_F_EVENT_IDX) |
+                  (1ull << VIRTIO_SCSI_F_HOTPLUG));
+    qvirtio_set_features(vdev, features);
+    v->num_queues = qvirtio_config_readl(vdev, 0);
+    g_assert_cmpuint(v->num_queues, >=, 1);
+    g_assert_cmpuint(v->num_queues, <=, MAX_QUEUES);
+    for (unsigned i = 0; i < v->num_queues + 2; i++) {
+        v->vq[i] = qvirtqueue_setup(vdev, &v->qs->alloc, i);
+    }
+    qvirtio_set_driver_ok(vdev);
+    return v;
+}
+
+void vscsi_stop(VScsi *v)
+{
+    for (unsigned i = 0; i < v->num_queues + 2; i++) {
+        qvirtqueue_cleanup(v->pdev->vdev.bus, v->vq[i], &v->qs->alloc);
+    }
+    qvirtio_pci_device_disable(v->pdev);
+    g_free(v->pdev);
+    qtest_shutdown(v->qs);
+    g_free(v);
+}
+
+void vscsi_io(VScsi *v, uint8_t target, uint16_t lun, const uint8_t *cdb,
+              size_t cdb_len, const void *out, size_t out_len, void *in,
+              size_t in_len, ScsiResult *r)
+{
+    QTestState *qts = v->qs->qts;
+    QVirtQueue *vq = v->vq[2];
+    struct virtio_scsi_cmd_req req = { 0 };
+    struct virtio_scsi_cmd_resp resp = { .response = 0xff, .status = 0xff };
+    uint64_t req_addr, resp_addr, data_addr = 0;
+    uint32_t head;
+
+    g_assert_cmpuint(cdb_len, <=, VIRTIO_SCSI_CDB_SIZE);
+    g_assert(!(out_len && in_len));
+    memset(r, 0, sizeof(*r));
+
+    /* virtio-scsi LUN format: 1, target, then a flat-space LUN */
+    req.lun[0] = 1;
+    req.lun[1] = target;
+    req.lun[2] = 0x40 | (lun >> 8);
+    req.lun[3] = lun & 0xff;
+    req.tag = 0x5a;
+    memcpy(req.cdb, cdb, cdb_len);
+
+    req_addr = guest_alloc(&v->qs->alloc, sizeof(req));
+    qtest_memwrite(qts, req_addr, &req, sizeof(req));
+    resp_addr = guest_alloc(&v->qs->alloc, sizeof(resp));
+    qtest_memwrite(qts, resp_addr, &resp, sizeof(resp));
+
+    /*
+     * One command at a time: the previous chain is back, so reuse the
+     * descriptor table from its start (libqos never recycles descriptors).
+     */
+    vq->free_head = 0;
+    vq->num_free = vq->size;
+    /* device-readable descriptors first: request, data-out */
+    head = qvirtqueue_add(qts, vq, req_addr, sizeof(req), false, true);
+    if (out_len) {
+        data_addr = guest_alloc(&v->qs->alloc, out_len);
+        qtest_memwrite(qts, data_addr, out, out_len);
+        qvirtqueue_add(qts, vq, data_addr, out_len, false, true);
+    }
+    qvirtqueue_add(qts, vq, resp_addr, sizeof(resp), true, in_len != 0);
+    if (in_len) {
+        data_addr = guest_alloc(&v->qs->alloc, in_len);
+        qtest_memset(qts, data_addr, 0xee, in_len);
+        qvirtqueue_add(qts, vq, data_addr, in_len, true, false);
+    }
+    qvirtqueue_kick(qts, &v->pdev->vdev, vq, head);
+    qvirtio_wait_used_elem(qts, &v->pdev->vdev, vq, head, NULL, TIMEOUT_US);
+
+    qtest_memread(qts, resp_addr, &resp, sizeof(resp));
+    r->response = resp.response;
+    r->status = resp.status;
+    r->resid = resp.resid;
+    memcpy(r->sense, resp.sense, sizeof(r->sense));
+    if (in_len) {
+        g_assert_cmpuint(resp.resid, <=, in_len);
+        r->data_len = in_len - resp.resid;
+        qtest_memread(qts, data_addr, in, in_len);
+    }
+    if (data_addr) {
+        guest_free(&v->qs->alloc, data_addr);
+    }
+    guest_free(&v->qs->alloc, req_addr);
+    guest_free(&v->qs->alloc, resp_addr);
+}
+
+void vscsi_cmd(VScsi *v, uint8_t target, uint16_t lun, const uint8_t *cdb,
+               size_t cdb_len, size_t data_in_len, ScsiResult *r)
+{
+    uint8_t buf[sizeof(r->data)];
+
+    g_assert_cmpuint(data_in_len, <=, sizeof(buf));
+    vscsi_io(v, target, lun, cdb, cdb_len, NULL, 0, buf, data_in_len, r);
+    memcpy(r->data, buf, data_in_len);
+}
+
+void assert_sense(const ScsiResult *r, uint8_t key, uint8_t asc,
+                         uint8_t ascq)
+{
+    g_assert_cmpuint(r->response, ==, VIRTIO_SCSI_S_OK);
+    g_assert_cmpuint(r->status, ==, CHECK_CONDITION);
+    g_assert_cmphex(r->sense[0], ==, 0x70);
+    g_assert_cmphex(r->sense[2] & 0xf, ==, key);
+    g_assert_cmphex(r->sense[12], ==, asc);
+    g_assert_cmphex(r->sense[13], ==, ascq);
+}
+
+void assert_good(const ScsiResult *r)
+{
+    g_assert_cmpuint(r->response, ==, VIRTIO_SCSI_S_OK);
+    g_assert_cmpuint(r->status, ==, GOOD);
+}
