@@ -46,6 +46,8 @@ static int run_img(Array *a, const char *args, char **out)
     g_autoptr(GString) cmd = g_string_new(sraid_img());
     g_autoptr(GError) err = NULL;
     g_auto(GStrv) argv = NULL;
+    GSpawnFlags flags = G_SPAWN_STDERR_TO_DEV_NULL |
+                        (out ? 0 : G_SPAWN_STDOUT_TO_DEV_NULL);
     int status;
 
     g_string_append_printf(cmd, " %s", args);
@@ -55,9 +57,8 @@ static int run_img(Array *a, const char *args, char **out)
         }
     }
     g_assert_true(g_shell_parse_argv(cmd->str, NULL, &argv, &err));
-    g_assert_true(g_spawn_sync(NULL, argv, NULL,
-                               G_SPAWN_STDERR_TO_DEV_NULL | (out ? 0 : G_SPAWN_STDOUT_TO_DEV_NULL),
-                               NULL, NULL, out, NULL, &status, &err));
+    g_assert_true(g_spawn_sync(NULL, argv, NULL, flags, NULL, NULL, out,
+                               NULL, &status, &err));
     g_assert_true(WIFEXITED(status));
     return WEXITSTATUS(status);
 }
