@@ -26,7 +26,7 @@ tests+=("smoke/device-help=$REPO/tests/smoke/device-help.sh $QEMU")
 # 4. qtest: real QEMU processes driven through virtio-scsi
 tests+=("qtest/sraid-test=QTEST_QEMU_BINARY=$QEMU QTEST_QEMU_IMG=$QEMU_BUILD/qemu-img SRAID_IMG=$BUILD/core/sraid-img $QEMU_BUILD/tests/qtest/sraid-test --tap -k")
 # 5. guest boot: unmodified Linux behind each HBA finds the controller
-tests+=("guest/hba-scan=$REPO/tests/guest/hba-scan-test.sh $QEMU")
+tests+=("guest/hba-scan=$REPO/tests/guest/hba-scan-test.sh $QEMU $BUILD/core/sraid-img")
 # 6. lint: checkpatch, SPDX, core layering, hook patches
 tests+=("lint=$REPO/scripts/lint.sh")
 

@@ -3,15 +3,18 @@
 #
 # Guest boot test: an unmodified Debian kernel behind each HBA QEMU offers
 # (virtio-scsi, megasas-gen2, pvscsi, lsi53c895a) scans its bus and finds
-# sraid-ctrl with the identity it reports.  Prints TAP.
+# sraid-ctrl with the identity it reports and a RAID 5 logical drive as a
+# disk, writes to it and reads back; the data is then found on the member
+# disks by sraid-img.  Prints TAP.
 #
-# Usage: hba-scan-test.sh QEMU_BINARY
+# Usage: hba-scan-test.sh QEMU_BINARY SRAID_IMG
 
 set -uo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$REPO/build}
-QEMU=${1:?usage: $0 QEMU_BINARY}
+QEMU=${1:?usage: $0 QEMU_BINARY SRAID_IMG}
+IMG=${2:?usage: $0 QEMU_BINARY SRAID_IMG}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sraid-hba.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
@@ -20,23 +23,32 @@ ACCEL=$("$REPO/scripts/guest-accel.sh" "$QEMU" "$GUEST")
 HBAS="virtio-scsi-pci megasas-gen2 pvscsi lsi53c895a"
 # megasas and lsi address LUN 0 only per target: the controller is LUN 0.
 TARGET=2
+LD_TARGET=3
 NODE_ID=6
-truncate -s 16M "$WORK/m0.img"
+MEMBERS=3
 
-echo "1..$(( $(wc -w <<<"$HBAS") * 2 ))"
+echo "1..$(( $(wc -w <<<"$HBAS") * 4 ))"
 echo "# accelerator $ACCEL"
 n=0
 for hba in $HBAS; do
     log=$WORK/$hba.log
+    drives=()
+    files=()
+    for i in $(seq 0 $((MEMBERS - 1))); do
+        rm -f "$WORK/m$i.img"
+        truncate -s 32M "$WORK/m$i.img"
+        files+=("$WORK/m$i.img")
+        drives+=(-blockdev "driver=file,filename=$WORK/m$i.img,node-name=m$i"
+                 -device "sraid-drive,bus=ctrl0.0,drive=m$i,channel=$((i % 2)),target=$i")
+    done
+    "$IMG" create -l 5 -s 64K "${files[@]}" >/dev/null
     timeout 180 "$QEMU" -accel "$ACCEL" -M pc -m 512 -nodefaults \
         -display none -no-reboot -serial "file:$log" \
         -kernel "$GUEST/vmlinuz" -initrd "$GUEST/initramfs.gz" \
-        -append "console=ttyS0 quiet scsi_mod.scan=sync sraid.action=scsi-report panic=-1" \
+        -append "console=ttyS0 quiet scsi_mod.scan=sync sraid.action=scsi-report,ld-rw panic=-1" \
         -device "$hba,id=hba0" \
         -device sraid-ctrl,id=ctrl0,bus=hba0.0,scsi-id=$TARGET,lun=0,node-id=$NODE_ID \
-        -blockdev "driver=file,filename=$WORK/m0.img,node-name=m0" \
-        -device sraid-drive,bus=ctrl0.0,drive=m0,channel=0,target=0 \
-        >"$WORK/$hba.out" 2>&1
+        "${drives[@]}" >"$WORK/$hba.out" 2>&1
     rc=$?
     n=$((n + 1))
     if grep -q SRAID-GUEST-POWEROFF "$log"; then
@@ -53,5 +65,22 @@ for hba in $HBAS; do
     else
         echo "not ok $n - $hba: guest sees sraid-ctrl at target $TARGET"
         grep '^scsi ' "$log" | sed 's/^/# /'
+    fi
+    n=$((n + 1))
+    if grep -q "^scsi [0-9]*:[0-9]*:$LD_TARGET:0 type=0 vendor='SRAID   ' model='CLUSTER RAID    '" "$log" &&
+       grep -q "^ld-rw [0-9]*:[0-9]*:$LD_TARGET:0 ok" "$log"; then
+        echo "ok $n - $hba: guest sees the RAID 5 logical drive at target $LD_TARGET as a disk and reads back what it wrote"
+    else
+        echo "not ok $n - $hba: guest sees the logical drive and reads back what it wrote"
+        grep -E '^(scsi |ld-rw)' "$log" | sed 's/^/# /'
+    fi
+    n=$((n + 1))
+    want=$(sed -n "s/^ld-rw [0-9]*:[0-9]*:$LD_TARGET:0 ok \([0-9a-f]*\).*/\1/p" "$log" | tr -d '\r')
+    "$IMG" export -o "$WORK/ld.raw" "${files[@]}" >/dev/null 2>&1
+    got=$(dd if="$WORK/ld.raw" bs=64k skip=16 count=64 2>/dev/null | md5sum | cut -d' ' -f1)
+    if [ -n "$want" ] && [ "$got" = "$want" ] && "$IMG" check "${files[@]}" >/dev/null 2>&1; then
+        echo "ok $n - $hba: the guest's data is on the members, parity consistent (sraid-img export, check)"
+    else
+        echo "not ok $n - $hba: the guest's data is on the members (want '$want' got '$got')"
     fi
 done
