@@ -629,3 +629,101 @@ int sraid_ld_rebuild_stripe(SraidLd *ld, unsigned member, uint64_t stripe)
     stripe_free(&st);
     return ret;
 }
+
+void sraid_ld_member_span(const SraidLd *ld, uint64_t first_stripe,
+                          uint64_t last_stripe, uint64_t *first,
+                          uint64_t *last)
+{
+    *first = ld->start + first_stripe * ld->g.strip_sectors;
+    *last = ld->start + (last_stripe + 1) * ld->g.strip_sectors - 1;
+}
+
+gboolean sraid_ld_stripes_in(const SraidLd *ld, uint64_t first,
+                             uint64_t last, uint64_t *first_stripe,
+                             uint64_t *last_stripe)
+{
+    uint64_t end = ld->start + ld->g.stripes * ld->g.strip_sectors;
+
+    if (last < ld->start || first >= end) {
+        return FALSE;
+    }
+    first = MAX(first, ld->start);
+    last = MIN(last, end - 1);
+    *first_stripe = (first - ld->start) / ld->g.strip_sectors;
+    *last_stripe = (last - ld->start) / ld->g.strip_sectors;
+    return TRUE;
+}
+
+int sraid_ld_resync_stripe(SraidLd *ld, uint64_t stripe)
+{
+    const SraidGeometry *g = &ld->g;
+    uint64_t base = stripe * g->strip_sectors;
+    uint32_t data = 0, out = 0;
+    Stripe st;
+    Batch b = { 0 };
+    int ret = 0;
+
+    if (g->level == SRAID_RAID0) {
+        return 0;                   /* nothing redundant to agree */
+    }
+    stripe_init(ld, &st, stripe, 0, g->strip_sectors);
+    if (g->parity_strips) {
+        data = data_members(g, stripe);
+        if (data & ld->failed) {
+            /* parity is all that holds the missing strip: keep it */
+            ret = -ENODATA;
+            goto done;
+        }
+        ret = load_stripe(ld, &st, 0, data);
+        if (ret < 0) {
+            goto done;
+        }
+        compute_parity(ld, &st);
+        out = 1u << sraid_geometry_p_member(g, stripe);
+        if (g->parity_strips == 2) {
+            out |= 1u << sraid_geometry_q_member(g, stripe);
+        }
+    } else {
+        /* mirrors: the first healthy copy of each set is the truth */
+        unsigned set = g->level == SRAID_RAID1 ? g->members : 2;
+
+        for (unsigned m0 = 0; m0 < g->members; m0 += set) {
+            int src = -1;
+
+            for (unsigned m = m0; m < m0 + set; m++) {
+                if (!is_failed(ld, m)) {
+                    if (src < 0) {
+                        src = m;
+                    } else {
+                        out |= 1u << m;
+                        st.blk[m] = st.blk[src];
+                    }
+                }
+            }
+            if (src >= 0) {
+                batch_add(ld, &b, src, FALSE, base, g->strip_sectors,
+                          st.blk[src]);
+            }
+        }
+        batch_run(ld, &b, 0);
+        for (unsigned i = 0; i < b.n; i++) {
+            if (b.r[i].ret < 0) {
+                ret = -EIO;
+            }
+        }
+        if (ret < 0) {
+            goto done;
+        }
+    }
+    batch_reset(&b);
+    for (unsigned m = 0; m < g->members; m++) {
+        if ((out & (1u << m)) && !is_failed(ld, m)) {
+            batch_add(ld, &b, m, TRUE, base, g->strip_sectors, st.blk[m]);
+        }
+    }
+    batch_run(ld, &b, 0);
+done:
+    batch_free(&b);
+    stripe_free(&st);
+    return ret;
+}

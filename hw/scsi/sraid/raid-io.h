@@ -93,4 +93,22 @@ int sraid_ld_write(SraidLd *ld, uint64_t lba, uint64_t sectors,
  */
 int sraid_ld_rebuild_stripe(SraidLd *ld, unsigned member, uint64_t stripe);
 
+/* Member sectors [*first, *last] that stripes [first, last] occupy. */
+void sraid_ld_member_span(const SraidLd *ld, uint64_t first_stripe,
+                          uint64_t last_stripe, uint64_t *first,
+                          uint64_t *last);
+
+/* Stripes of the LD within member sectors [first, last]; FALSE if none. */
+gboolean sraid_ld_stripes_in(const SraidLd *ld, uint64_t first,
+                             uint64_t last, uint64_t *first_stripe,
+                             uint64_t *last_stripe);
+
+/*
+ * Make a stripe consistent after a crash (write-intent.h): parity
+ * recomputed from the data strips, mirror copies from the first healthy
+ * copy.  -ENODATA when a data strip's member is failed: then parity is the
+ * only record of that strip and is left alone.
+ */
+int sraid_ld_resync_stripe(SraidLd *ld, uint64_t stripe);
+
 #endif /* SRAID_RAID_IO_H */
