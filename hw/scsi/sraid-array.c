@@ -14,6 +14,10 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/error-report.h"
+#include "qemu/main-loop.h"
+#include "qemu/memalign.h"
+#include "qemu/timer.h"
+#include "block/aio-wait.h"
 #include "system/block-backend.h"
 #include "sraid-glue.h"
 #include "trace/trace-hw_scsi_sraid.h"
@@ -95,6 +99,173 @@ static bool sraid_array_store(SraidCtrl *s, Error **errp)
     }
     trace_sraid_array_store(s->node_id, s->cod.generation);
     return true;
+}
+
+/* ---- write-intent bitmap (sraid/write-intent.h) ---- */
+
+/* Clear bits this long after the last write of their region completed. */
+#define SRAID_WIL_CLEAN_MS  1000
+
+static bool sraid_member_in_use(SraidCtrl *s, unsigned m)
+{
+    return s->member_drive[m] &&
+           s->cod.members[m].state != SRAID_MEMBER_FAILED &&
+           s->cod.members[m].state != SRAID_MEMBER_MISSING;
+}
+
+static int64_t sraid_wil_offset(SraidCtrl *s, unsigned m)
+{
+    return sraid_cod_area_offset(blk_getlength(s->member_drive[m]->conf.blk))
+           + SRAID_WIL_AREA_OFFSET;
+}
+
+/*
+ * Bitmap sectors [first, last] onto every member in use, with FUA: the
+ * bits must be durable before the data writes they announce start.  A
+ * member that cannot take them has failed.
+ */
+static void coroutine_fn sraid_wil_write(SraidCtrl *s, unsigned first,
+                                         unsigned last)
+{
+    size_t len = (size_t)(last - first + 1) * SRAID_WIL_SECTOR;
+
+    for (unsigned m = 0; m < s->cod.nmembers; m++) {
+        int ret;
+
+        if (!sraid_member_in_use(s, m)) {
+            continue;
+        }
+        ret = blk_co_pwrite(s->member_drive[m]->conf.blk,
+                            sraid_wil_offset(s, m) +
+                            (int64_t)first * SRAID_WIL_SECTOR, len,
+                            sraid_wil_sector(&s->wil, first), BDRV_REQ_FUA);
+        if (ret < 0) {
+            sraid_array_member_failed(s, m, ret);
+        }
+    }
+    trace_sraid_wil_write(s->node_id, first, last);
+}
+
+int coroutine_fn sraid_array_intent_begin(SraidCtrl *s, uint64_t first,
+                                          uint64_t last)
+{
+    unsigned s0, s1;
+
+    qemu_co_mutex_lock(&s->wil_lock);
+    if (sraid_wil_begin(&s->wil, first, last, &s0, &s1)) {
+        sraid_wil_write(s, s0, s1);
+    }
+    qemu_co_mutex_unlock(&s->wil_lock);
+    return 0;
+}
+
+void sraid_array_intent_end(SraidCtrl *s, uint64_t first, uint64_t last)
+{
+    sraid_wil_end(&s->wil, first, last);
+    if (!timer_pending(s->wil_clean_timer)) {
+        timer_mod(s->wil_clean_timer,
+                  qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + SRAID_WIL_CLEAN_MS);
+    }
+}
+
+static void coroutine_fn sraid_wil_clean_co(void *opaque)
+{
+    SraidCtrl *s = opaque;
+    g_autoptr(GArray) secs = g_array_new(FALSE, FALSE, sizeof(unsigned));
+
+    qemu_co_mutex_lock(&s->wil_lock);
+    if (sraid_wil_clean(&s->wil, secs)) {
+        for (unsigned i = 0; i < secs->len; i++) {
+            unsigned sec = g_array_index(secs, unsigned, i);
+
+            sraid_wil_write(s, sec, sec);
+        }
+    }
+    qemu_co_mutex_unlock(&s->wil_lock);
+}
+
+static void sraid_wil_clean_timer_cb(void *opaque)
+{
+    qemu_coroutine_enter(qemu_coroutine_create(sraid_wil_clean_co, opaque));
+}
+
+typedef struct SraidResync {
+    SraidCtrl *s;
+    bool done;
+    unsigned chunks, stripes, skipped;
+} SraidResync;
+
+/*
+ * After a crash: every region a member's bitmap marks had writes in
+ * flight; make its stripes consistent again, then clear the bitmap.
+ */
+static void coroutine_fn sraid_wil_resync_co(void *opaque)
+{
+    SraidResync *r = opaque;
+    SraidCtrl *s = r->s;
+    uint8_t *buf = qemu_blockalign(NULL, SRAID_WIL_BYTES);
+    uint64_t chunk = 0;
+
+    for (unsigned m = 0; m < s->cod.nmembers; m++) {
+        if (sraid_member_in_use(s, m) &&
+            blk_co_pread(s->member_drive[m]->conf.blk,
+                         sraid_wil_offset(s, m), SRAID_WIL_BYTES, buf,
+                         0) == 0) {
+            sraid_wil_merge(&s->wil, buf, SRAID_WIL_BYTES);
+        }
+    }
+    qemu_vfree(buf);
+    while (sraid_wil_next_dirty(&s->wil, chunk, &chunk)) {
+        uint64_t first, last;
+
+        r->chunks++;
+        sraid_wil_chunk_range(&s->wil, chunk, &first, &last);
+        for (unsigned i = 0; i < s->cod.nlds; i++) {
+            SraidLd *ld = &s->lds[i]->ld;
+            uint64_t s0, s1;
+
+            if (!sraid_ld_stripes_in(ld, first, last, &s0, &s1)) {
+                continue;
+            }
+            for (uint64_t st = s0; st <= s1; st++) {
+                if (sraid_ld_resync_stripe(ld, st) < 0) {
+                    r->skipped++;
+                } else {
+                    r->stripes++;
+                }
+            }
+        }
+        chunk++;
+    }
+    if (r->chunks) {
+        sraid_wil_clear_all(&s->wil);
+        sraid_wil_write(s, 0, SRAID_WIL_BYTES / SRAID_WIL_SECTOR - 1);
+    }
+    r->done = true;
+    aio_wait_kick();
+}
+
+static void sraid_wil_start(SraidCtrl *s)
+{
+    SraidResync r = { .s = s };
+    uint64_t usable = 0;
+
+    for (unsigned m = 0; m < s->cod.nmembers; m++) {
+        usable = MAX(usable, s->cod.members[m].sectors);
+    }
+    sraid_wil_init(&s->wil, usable);
+    qemu_co_mutex_init(&s->wil_lock);
+    s->wil_clean_timer = timer_new_ms(QEMU_CLOCK_REALTIME,
+                                      sraid_wil_clean_timer_cb, s);
+    qemu_coroutine_enter(qemu_coroutine_create(sraid_wil_resync_co, &r));
+    AIO_WAIT_WHILE_UNLOCKED(NULL, !r.done);
+    trace_sraid_wil_resync(s->node_id, r.chunks, r.stripes, r.skipped);
+    if (r.skipped) {
+        warn_report("sraid-ctrl node %u: %u stripes written when QEMU"
+                    " stopped could not be checked: a member of theirs is"
+                    " failed, so parity is their only copy", s->node_id,
+                    r.skipped);
+    }
 }
 
 /* RAID-order failure bits of logical drive @l from the member states. */
@@ -281,6 +452,7 @@ bool sraid_array_start(SraidCtrl *s, Error **errp)
     if (changed && !sraid_array_store(s, errp)) {
         return false;
     }
+    sraid_wil_start(s);
     trace_sraid_array_start(s->node_id, s->cod.nmembers, s->cod.nlds,
                             s->cod.generation);
     for (unsigned i = 0; i < s->cod.nlds; i++) {
@@ -293,6 +465,11 @@ bool sraid_array_start(SraidCtrl *s, Error **errp)
 
 void sraid_array_stop(SraidCtrl *s)
 {
+    if (s->wil_clean_timer) {
+        timer_free(s->wil_clean_timer);
+        s->wil_clean_timer = NULL;
+        sraid_wil_free(&s->wil);
+    }
     for (unsigned i = 0; i < SRAID_COD_MAX_LDS; i++) {
         if (s->lds[i]) {
             sraid_ld_unit_free(s->lds[i]);

@@ -15,6 +15,7 @@
 #include "sraid/cod.h"
 #include "sraid/ctrl-lun.h"
 #include "sraid/raid-io.h"
+#include "sraid/write-intent.h"
 
 /* Stripes [first, last] of one request, held while it runs. */
 typedef struct SraidStripeLock {
@@ -61,6 +62,11 @@ struct SraidCtrl {
     SraidDrive *member_drive[SRAID_MAX_MEMBERS];    /* by COD member index */
     SraidLdUnit *lds[SRAID_COD_MAX_LDS];
     CoMutex cod_lock;
+
+    /* write-intent bitmap (sraid-array.c) */
+    SraidWil wil;
+    CoMutex wil_lock;               /* begin/clean and their bitmap writes */
+    QEMUTimer *wil_clean_timer;
 };
 
 #define SRAID_LD_SCSI_ID_AUTO   UINT32_MAX
@@ -74,6 +80,9 @@ void sraid_array_stop(SraidCtrl *s);
 void coroutine_fn sraid_array_member_failed(SraidCtrl *s,
                                             unsigned member, int err);
 BlockBackend *sraid_array_member_blk(SraidCtrl *s, unsigned member);
+int coroutine_fn sraid_array_intent_begin(SraidCtrl *s, uint64_t first,
+                                          uint64_t last);
+void sraid_array_intent_end(SraidCtrl *s, uint64_t first, uint64_t last);
 
 /* sraid-ld-block.c */
 SraidLdUnit *sraid_ld_unit_new(SraidCtrl *s, unsigned index, Error **errp);

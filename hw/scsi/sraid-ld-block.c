@@ -196,6 +196,7 @@ sraid_ld_co_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes,
     BDRVSraidLdState *st = bs->opaque;
     SraidLdUnit *u = st->unit;
     uint64_t lba = offset / SRAID_SECTOR, n = bytes / SRAID_SECTOR;
+    uint64_t first, last;
     SraidStripeLock lock;
     void *buf;
     int ret;
@@ -209,8 +210,12 @@ sraid_ld_co_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes,
     }
     qemu_iovec_to_buf(qiov, 0, buf, bytes);
     sraid_ld_lock(u, &lock, lba, n, true);
+    /* the write-intent bit is on the members before any data write */
+    sraid_ld_member_span(&u->ld, lock.first, lock.last, &first, &last);
+    sraid_array_intent_begin(u->ctrl, first, last);
     ret = sraid_ld_write(&u->ld, lba, n, buf,
                          (flags & BDRV_REQ_FUA) ? SRAID_IO_FUA : 0);
+    sraid_array_intent_end(u->ctrl, first, last);
     sraid_ld_unlock(u, &lock);
     trace_sraid_ld_write(u->ctrl->node_id, u->index, lba, n,
                          !!(flags & BDRV_REQ_FUA), ret);

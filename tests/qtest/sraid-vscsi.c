@@ -141,6 +141,37 @@ void vscsi_io(VScsi *v, uint8_t target, uint16_t lun, const uint8_t *cdb,
     guest_free(&v->qs->alloc, resp_addr);
 }
 
+void vscsi_submit_nowait(VScsi *v, uint8_t target, uint16_t lun,
+                         const uint8_t *cdb, size_t cdb_len, const void *out,
+                         size_t out_len)
+{
+    QTestState *qts = v->qs->qts;
+    QVirtQueue *vq = v->vq[2];
+    struct virtio_scsi_cmd_req req = { 0 };
+    struct virtio_scsi_cmd_resp resp = { .response = 0xff };
+    uint64_t req_addr, resp_addr, data_addr;
+    uint32_t head;
+
+    req.lun[0] = 1;
+    req.lun[1] = target;
+    req.lun[2] = 0x40 | (lun >> 8);
+    req.lun[3] = lun & 0xff;
+    req.tag = 0xa5;
+    memcpy(req.cdb, cdb, cdb_len);
+    req_addr = guest_alloc(&v->qs->alloc, sizeof(req));
+    qtest_memwrite(qts, req_addr, &req, sizeof(req));
+    resp_addr = guest_alloc(&v->qs->alloc, sizeof(resp));
+    qtest_memwrite(qts, resp_addr, &resp, sizeof(resp));
+    data_addr = guest_alloc(&v->qs->alloc, out_len);
+    qtest_memwrite(qts, data_addr, out, out_len);
+    vq->free_head = 0;
+    vq->num_free = vq->size;
+    head = qvirtqueue_add(qts, vq, req_addr, sizeof(req), false, true);
+    qvirtqueue_add(qts, vq, data_addr, out_len, false, true);
+    qvirtqueue_add(qts, vq, resp_addr, sizeof(resp), true, false);
+    qvirtqueue_kick(qts, &v->pdev->vdev, vq, head);
+}
+
 void vscsi_cmd(VScsi *v, uint8_t target, uint16_t lun, const uint8_t *cdb,
                size_t cdb_len, size_t data_in_len, ScsiResult *r)
 {

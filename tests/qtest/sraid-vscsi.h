@@ -50,6 +50,13 @@ void vscsi_stop(VScsi *v);
 void vscsi_io(VScsi *v, uint8_t target, uint16_t lun, const uint8_t *cdb,
               size_t cdb_len, const void *out, size_t out_len, void *in,
               size_t in_len, ScsiResult *r);
+/*
+ * Queue a command with @out_len bytes of data-out and do not wait for it
+ * (for tests that kill QEMU while it runs).
+ */
+void vscsi_submit_nowait(VScsi *v, uint8_t target, uint16_t lun,
+                         const uint8_t *cdb, size_t cdb_len, const void *out,
+                         size_t out_len);
 /* Data-in of up to 512 bytes into r->data. */
 void vscsi_cmd(VScsi *v, uint8_t target, uint16_t lun, const uint8_t *cdb,
                size_t cdb_len, size_t data_in_len, ScsiResult *r);
