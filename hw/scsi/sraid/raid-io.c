@@ -615,14 +615,10 @@ int sraid_ld_rebuild_stripe(SraidLd *ld, unsigned member, uint64_t stripe)
     }
     if (ret == 0) {
         /* the member being rebuilt is written although marked failed */
+        batch_reset(&b);
         batch_add(ld, &b, member, TRUE, base, g->strip_sectors,
                   st.blk[member]);
-        if (ld->io.submit) {
-            ld->io.submit(ld->io.opaque, b.r, 1, 0);
-        } else {
-            b.r[0].ret = ld->io.pwrite(ld->io.opaque, member, b.r[0].sector,
-                                       b.r[0].buf, b.r[0].sectors);
-        }
+        batch_run(ld, &b, 0);
         ret = b.r[0].ret;
     }
     batch_free(&b);

@@ -24,20 +24,13 @@ void sraid_wil_init(SraidWil *w, uint64_t usable_sectors)
     w->chunk_sectors = sraid_wil_chunk_sectors(usable_sectors);
     w->nchunks = (usable_sectors + w->chunk_sectors - 1) / w->chunk_sectors;
     w->bits = g_malloc0(SRAID_WIL_BYTES);
-    w->inflight = g_hash_table_new(g_int64_hash, g_int64_equal);
-    w->cleanable = g_hash_table_new_full(g_int64_hash, g_int64_equal,
-                                         g_free, NULL);
+    /* keyed by chunk number itself: chunks fit in 32 bits (8 Mi bits) */
+    w->inflight = g_hash_table_new(NULL, NULL);
+    w->cleanable = g_hash_table_new(NULL, NULL);
 }
 
 void sraid_wil_free(SraidWil *w)
 {
-    GHashTableIter it;
-    gpointer key;
-
-    g_hash_table_iter_init(&it, w->inflight);
-    while (g_hash_table_iter_next(&it, &key, NULL)) {
-        g_free(key);
-    }
     g_hash_table_destroy(w->inflight);
     g_hash_table_destroy(w->cleanable);
     g_free(w->bits);
@@ -88,19 +81,11 @@ gboolean sraid_wil_begin(SraidWil *w, uint64_t first, uint64_t last,
 
     g_assert(c1 < w->nchunks);
     for (uint64_t c = c0; c <= c1; c++) {
-        gpointer n;
-        uint64_t *key;
+        gpointer key = GUINT_TO_POINTER(c);
+        unsigned n = GPOINTER_TO_UINT(g_hash_table_lookup(w->inflight, key));
 
-        if (g_hash_table_lookup_extended(w->inflight, &c, (gpointer *)&key,
-                                         &n)) {
-            g_hash_table_insert(w->inflight, key,
-                                GUINT_TO_POINTER(GPOINTER_TO_UINT(n) + 1));
-        } else {
-            key = g_new(uint64_t, 1);
-            *key = c;
-            g_hash_table_insert(w->inflight, key, GUINT_TO_POINTER(1));
-        }
-        g_hash_table_remove(w->cleanable, &c);
+        g_hash_table_insert(w->inflight, key, GUINT_TO_POINTER(n + 1));
+        g_hash_table_remove(w->cleanable, key);
         if (!bit_get(w, c)) {
             unsigned s = c / 8 / SRAID_WIL_SECTOR;
 
@@ -120,19 +105,14 @@ void sraid_wil_end(SraidWil *w, uint64_t first, uint64_t last)
     uint64_t c0 = first / w->chunk_sectors, c1 = last / w->chunk_sectors;
 
     for (uint64_t c = c0; c <= c1; c++) {
-        uint64_t *key;
-        gpointer n;
-        unsigned left;
+        gpointer key = GUINT_TO_POINTER(c);
+        unsigned n = GPOINTER_TO_UINT(g_hash_table_lookup(w->inflight, key));
 
-        if (!g_hash_table_lookup_extended(w->inflight, &c, (gpointer *)&key,
-                                          &n)) {
-            g_assert_not_reached();
-        }
-        left = GPOINTER_TO_UINT(n) - 1;
-        if (left) {
-            g_hash_table_insert(w->inflight, key, GUINT_TO_POINTER(left));
+        g_assert(n > 0);
+        if (n > 1) {
+            g_hash_table_insert(w->inflight, key, GUINT_TO_POINTER(n - 1));
         } else {
-            g_hash_table_remove(w->inflight, &c);
+            g_hash_table_remove(w->inflight, key);
             g_hash_table_add(w->cleanable, key);
         }
     }
@@ -154,7 +134,7 @@ gboolean sraid_wil_clean(SraidWil *w, GArray *sectors)
 
     g_hash_table_iter_init(&it, w->cleanable);
     while (g_hash_table_iter_next(&it, &key, NULL)) {
-        uint64_t c = *(uint64_t *)key;
+        uint64_t c = GPOINTER_TO_UINT(key);
         unsigned s = c / 8 / SRAID_WIL_SECTOR;
 
         w->bits[c / 8] &= ~(1u << (c % 8));
