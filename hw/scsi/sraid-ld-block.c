@@ -160,23 +160,35 @@ static void sraid_ld_member_failed(void *opaque, unsigned pos, int err)
 
 /* ---- block driver callbacks ---- */
 
+/*
+ * The engine works on one flat buffer per request: the logical drive unit
+ * and a bounce buffer of @bytes, or -errno.
+ */
+static int sraid_ld_request_start(BlockDriverState *bs, int64_t bytes,
+                                  SraidLdUnit **u, void **buf)
+{
+    BDRVSraidLdState *st = bs->opaque;
+
+    *u = st->unit;
+    if (!*u) {
+        return -ENODEV;
+    }
+    *buf = qemu_try_blockalign(bs, bytes);
+    return *buf ? 0 : -ENOMEM;
+}
+
 static int coroutine_fn GRAPH_RDLOCK
 sraid_ld_co_preadv(BlockDriverState *bs, int64_t offset, int64_t bytes,
                    QEMUIOVector *qiov, BdrvRequestFlags flags)
 {
-    BDRVSraidLdState *st = bs->opaque;
-    SraidLdUnit *u = st->unit;
     uint64_t lba = offset / SRAID_SECTOR, n = bytes / SRAID_SECTOR;
     SraidStripeLock lock;
+    SraidLdUnit *u;
     void *buf;
-    int ret;
+    int ret = sraid_ld_request_start(bs, bytes, &u, &buf);
 
-    if (!u) {
-        return -ENODEV;
-    }
-    buf = qemu_try_blockalign(bs, bytes);
-    if (!buf) {
-        return -ENOMEM;
+    if (ret < 0) {
+        return ret;
     }
     sraid_ld_lock(u, &lock, lba, n, false);
     ret = sraid_ld_read(&u->ld, lba, n, buf);
@@ -193,20 +205,15 @@ static int coroutine_fn GRAPH_RDLOCK
 sraid_ld_co_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes,
                     QEMUIOVector *qiov, BdrvRequestFlags flags)
 {
-    BDRVSraidLdState *st = bs->opaque;
-    SraidLdUnit *u = st->unit;
     uint64_t lba = offset / SRAID_SECTOR, n = bytes / SRAID_SECTOR;
     uint64_t first, last;
     SraidStripeLock lock;
+    SraidLdUnit *u;
     void *buf;
-    int ret;
+    int ret = sraid_ld_request_start(bs, bytes, &u, &buf);
 
-    if (!u) {
-        return -ENODEV;
-    }
-    buf = qemu_try_blockalign(bs, bytes);
-    if (!buf) {
-        return -ENOMEM;
+    if (ret < 0) {
+        return ret;
     }
     qemu_iovec_to_buf(qiov, 0, buf, bytes);
     sraid_ld_lock(u, &lock, lba, n, true);
@@ -246,7 +253,6 @@ sraid_ld_co_flush_to_disk(BlockDriverState *bs)
         r = blk_co_flush(blk);
         if (r < 0) {
             /* what it held may be lost: the member is no longer trusted */
-            u->ld.failed |= 1u << i;
             sraid_array_member_failed(u->ctrl, l->members[i], r);
         }
     }
