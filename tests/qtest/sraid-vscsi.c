@@ -74,20 +74,24 @@ void vscsi_stop(VScsi *v)
     g_free(v);
 }
 
-void vscsi_io(VScsi *v, uint8_t target, uint16_t lun, const uint8_t *cdb,
-              size_t cdb_len, const void *out, size_t out_len, void *in,
-              size_t in_len, ScsiResult *r)
+/* Guest memory of one queued command. */
+typedef struct VScsiCmd {
+    uint64_t req_addr, resp_addr, data_addr;
+    uint32_t head;
+} VScsiCmd;
+
+/* Put a command on the first request queue and kick it. */
+static void vscsi_queue(VScsi *v, uint8_t target, uint16_t lun,
+                        const uint8_t *cdb, size_t cdb_len, const void *out,
+                        size_t out_len, size_t in_len, VScsiCmd *c)
 {
     QTestState *qts = v->qs->qts;
     QVirtQueue *vq = v->vq[2];
     struct virtio_scsi_cmd_req req = { 0 };
     struct virtio_scsi_cmd_resp resp = { .response = 0xff, .status = 0xff };
-    uint64_t req_addr, resp_addr, data_addr = 0;
-    uint32_t head;
 
     g_assert_cmpuint(cdb_len, <=, VIRTIO_SCSI_CDB_SIZE);
     g_assert(!(out_len && in_len));
-    memset(r, 0, sizeof(*r));
 
     /* virtio-scsi LUN format: 1, target, then a flat-space LUN */
     req.lun[0] = 1;
@@ -97,10 +101,11 @@ void vscsi_io(VScsi *v, uint8_t target, uint16_t lun, const uint8_t *cdb,
     req.tag = 0x5a;
     memcpy(req.cdb, cdb, cdb_len);
 
-    req_addr = guest_alloc(&v->qs->alloc, sizeof(req));
-    qtest_memwrite(qts, req_addr, &req, sizeof(req));
-    resp_addr = guest_alloc(&v->qs->alloc, sizeof(resp));
-    qtest_memwrite(qts, resp_addr, &resp, sizeof(resp));
+    c->req_addr = guest_alloc(&v->qs->alloc, sizeof(req));
+    qtest_memwrite(qts, c->req_addr, &req, sizeof(req));
+    c->resp_addr = guest_alloc(&v->qs->alloc, sizeof(resp));
+    qtest_memwrite(qts, c->resp_addr, &resp, sizeof(resp));
+    c->data_addr = 0;
 
     /*
      * One command at a time: the previous chain is back, so reuse the
@@ -109,22 +114,35 @@ void vscsi_io(VScsi *v, uint8_t target, uint16_t lun, const uint8_t *cdb,
     vq->free_head = 0;
     vq->num_free = vq->size;
     /* device-readable descriptors first: request, data-out */
-    head = qvirtqueue_add(qts, vq, req_addr, sizeof(req), false, true);
+    c->head = qvirtqueue_add(qts, vq, c->req_addr, sizeof(req), false, true);
     if (out_len) {
-        data_addr = guest_alloc(&v->qs->alloc, out_len);
-        qtest_memwrite(qts, data_addr, out, out_len);
-        qvirtqueue_add(qts, vq, data_addr, out_len, false, true);
+        c->data_addr = guest_alloc(&v->qs->alloc, out_len);
+        qtest_memwrite(qts, c->data_addr, out, out_len);
+        qvirtqueue_add(qts, vq, c->data_addr, out_len, false, true);
     }
-    qvirtqueue_add(qts, vq, resp_addr, sizeof(resp), true, in_len != 0);
+    qvirtqueue_add(qts, vq, c->resp_addr, sizeof(resp), true, in_len != 0);
     if (in_len) {
-        data_addr = guest_alloc(&v->qs->alloc, in_len);
-        qtest_memset(qts, data_addr, 0xee, in_len);
-        qvirtqueue_add(qts, vq, data_addr, in_len, true, false);
+        c->data_addr = guest_alloc(&v->qs->alloc, in_len);
+        qtest_memset(qts, c->data_addr, 0xee, in_len);
+        qvirtqueue_add(qts, vq, c->data_addr, in_len, true, false);
     }
-    qvirtqueue_kick(qts, &v->pdev->vdev, vq, head);
-    qvirtio_wait_used_elem(qts, &v->pdev->vdev, vq, head, NULL, TIMEOUT_US);
+    qvirtqueue_kick(qts, &v->pdev->vdev, vq, c->head);
+}
 
-    qtest_memread(qts, resp_addr, &resp, sizeof(resp));
+void vscsi_io(VScsi *v, uint8_t target, uint16_t lun, const uint8_t *cdb,
+              size_t cdb_len, const void *out, size_t out_len, void *in,
+              size_t in_len, ScsiResult *r)
+{
+    QTestState *qts = v->qs->qts;
+    struct virtio_scsi_cmd_resp resp;
+    VScsiCmd c;
+
+    memset(r, 0, sizeof(*r));
+    vscsi_queue(v, target, lun, cdb, cdb_len, out, out_len, in_len, &c);
+    qvirtio_wait_used_elem(qts, &v->pdev->vdev, v->vq[2], c.head, NULL,
+                           TIMEOUT_US);
+
+    qtest_memread(qts, c.resp_addr, &resp, sizeof(resp));
     r->response = resp.response;
     r->status = resp.status;
     r->resid = resp.resid;
@@ -132,44 +150,22 @@ void vscsi_io(VScsi *v, uint8_t target, uint16_t lun, const uint8_t *cdb,
     if (in_len) {
         g_assert_cmpuint(resp.resid, <=, in_len);
         r->data_len = in_len - resp.resid;
-        qtest_memread(qts, data_addr, in, in_len);
+        qtest_memread(qts, c.data_addr, in, in_len);
     }
-    if (data_addr) {
-        guest_free(&v->qs->alloc, data_addr);
+    if (c.data_addr) {
+        guest_free(&v->qs->alloc, c.data_addr);
     }
-    guest_free(&v->qs->alloc, req_addr);
-    guest_free(&v->qs->alloc, resp_addr);
+    guest_free(&v->qs->alloc, c.req_addr);
+    guest_free(&v->qs->alloc, c.resp_addr);
 }
 
 void vscsi_submit_nowait(VScsi *v, uint8_t target, uint16_t lun,
                          const uint8_t *cdb, size_t cdb_len, const void *out,
                          size_t out_len)
 {
-    QTestState *qts = v->qs->qts;
-    QVirtQueue *vq = v->vq[2];
-    struct virtio_scsi_cmd_req req = { 0 };
-    struct virtio_scsi_cmd_resp resp = { .response = 0xff };
-    uint64_t req_addr, resp_addr, data_addr;
-    uint32_t head;
+    VScsiCmd c;
 
-    req.lun[0] = 1;
-    req.lun[1] = target;
-    req.lun[2] = 0x40 | (lun >> 8);
-    req.lun[3] = lun & 0xff;
-    req.tag = 0xa5;
-    memcpy(req.cdb, cdb, cdb_len);
-    req_addr = guest_alloc(&v->qs->alloc, sizeof(req));
-    qtest_memwrite(qts, req_addr, &req, sizeof(req));
-    resp_addr = guest_alloc(&v->qs->alloc, sizeof(resp));
-    qtest_memwrite(qts, resp_addr, &resp, sizeof(resp));
-    data_addr = guest_alloc(&v->qs->alloc, out_len);
-    qtest_memwrite(qts, data_addr, out, out_len);
-    vq->free_head = 0;
-    vq->num_free = vq->size;
-    head = qvirtqueue_add(qts, vq, req_addr, sizeof(req), false, true);
-    qvirtqueue_add(qts, vq, data_addr, out_len, false, true);
-    qvirtqueue_add(qts, vq, resp_addr, sizeof(resp), true, false);
-    qvirtqueue_kick(qts, &v->pdev->vdev, vq, head);
+    vscsi_queue(v, target, lun, cdb, cdb_len, out, out_len, 0, &c);
 }
 
 void vscsi_cmd(VScsi *v, uint8_t target, uint16_t lun, const uint8_t *cdb,
