@@ -288,6 +288,71 @@ static void test_degraded_and_rebuild(void)
     }
 }
 
+/*
+ * Rebuild while the host writes (the QEMU glue's background rebuild): the
+ * member being rebuilt is in @rebuilding, so writes reach it behind and
+ * ahead of the rebuild position alike.  Once every stripe is rebuilt the
+ * member matches the others exactly: parity or copies agree and the data
+ * reads back even with another member failed.
+ */
+static void test_rebuild_under_writes(void)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(layouts); i++) {
+        unsigned victim = 1, other = 0;
+        Fixture f;
+
+        if (layouts[i].level == SRAID_RAID0) {
+            continue;
+        }
+        fixture_init(&f, layouts[i].level, layouts[i].members);
+        random_writes(&f, 50);
+        f.ms.broken = 1u << victim;
+        random_writes(&f, 30);
+        g_assert_true(f.ld.failed & (1u << victim));
+
+        /* a blank replacement, rebuilt stripe by stripe between writes */
+        memset(f.ms.disk[victim], 0, MEMBER_SECTORS * SRAID_SECTOR);
+        f.ms.broken = 0;
+        f.ms.reported = 0;
+        f.ld.rebuilding = 1u << victim;
+        for (uint64_t s = 0; s < STRIPES; s++) {
+            g_assert_cmpint(sraid_ld_rebuild_stripe(&f.ld, victim, s), ==,
+                            0);
+            random_writes(&f, 2);
+            /* never read from: its stripes ahead are still blank */
+            assert_reads_match(&f);
+        }
+        f.ld.failed = 0;
+        f.ld.rebuilding = 0;
+        assert_consistent(&f);
+        assert_reads_match(&f);
+        g_assert_cmpuint(f.ms.reported, ==, 0);
+
+        /* the rebuilt member now carries data for a failed partner */
+        f.ms.broken = 1u << other;
+        f.ld.failed = 1u << other;
+        assert_reads_match(&f);
+        fixture_free(&f);
+    }
+}
+
+/* The member being rebuilt fails a write: reported, no longer written. */
+static void test_rebuild_target_fails(void)
+{
+    Fixture f;
+
+    fixture_init(&f, SRAID_RAID5, 4);
+    random_writes(&f, 20);
+    f.ld.failed = f.ld.rebuilding = 1u << 2;
+    f.ms.broken = 1u << 2;
+    random_writes(&f, 20);
+    g_assert_true(f.ms.reported & (1u << 2));
+    g_assert_cmpuint(f.ld.rebuilding, ==, 0);
+    g_assert_cmpuint(f.ld.failed, ==, 1u << 2);
+    assert_reads_match(&f);
+    fixture_free(&f);
+}
+
 /* One failure more than the level survives: -EIO, never wrong data. */
 static void test_too_many_failures(void)
 {
@@ -372,6 +437,12 @@ int main(int argc, char **argv)
     g_test_add_func("/raid-io/degraded-and-rebuild",
                     test_degraded_and_rebuild);
     g_test_add_func("/raid-io/too-many-failures", test_too_many_failures);
+    g_test_add_func("/raid-io/rebuild-under-writes",
+                    test_rebuild_under_writes);
+    g_test_add_func("/raid-io/rebuild-target-fails",
+                    test_rebuild_target_fails);
+    g_test_add_data_func("/raid-io/batched/rebuild-under-writes",
+                         test_rebuild_under_writes, run_batched);
     g_test_add_data_func("/raid-io/batched/healthy", test_healthy,
                          run_batched);
     g_test_add_data_func("/raid-io/batched/degraded-and-rebuild",

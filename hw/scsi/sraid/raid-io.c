@@ -33,10 +33,17 @@ static gboolean is_failed(const SraidLd *ld, unsigned m)
     return ld->failed & (1u << m);
 }
 
+/* Writes go to healthy members and to members being rebuilt. */
+static gboolean takes_writes(const SraidLd *ld, unsigned m)
+{
+    return !is_failed(ld, m) || (ld->rebuilding & (1u << m));
+}
+
 static void mark_failed(SraidLd *ld, unsigned m, int err)
 {
-    if (!is_failed(ld, m)) {
+    if (takes_writes(ld, m)) {
         ld->failed |= 1u << m;
+        ld->rebuilding &= ~(1u << m);
         if (ld->io.member_failed) {
             ld->io.member_failed(ld->io.opaque, m, err);
         }
@@ -378,15 +385,18 @@ static int write_copies(SraidLd *ld, uint64_t lba, uint64_t sectors,
     while (sectors) {
         SraidExtent e;
         unsigned start = b.n;
+        gboolean healthy = FALSE;
 
         sraid_geometry_map(g, lba, sectors, &e);
+
         for (unsigned c = 0; c < e.ncopies; c++) {
-            if (!is_failed(ld, e.copies[c])) {
+            healthy |= !is_failed(ld, e.copies[c]);
+            if (takes_writes(ld, e.copies[c])) {
                 batch_add(ld, &b, e.copies[c], TRUE, e.member_lba,
                           e.sectors, (void *)in);
             }
         }
-        if (b.n == start) {
+        if (!healthy) {
             ret = -EIO;                 /* no copy left of this strip */
         }
         g_array_append_val(first, start);
@@ -540,7 +550,7 @@ static int write_stripe(SraidLd *ld, uint64_t lba, uint64_t sectors,
         out |= 1u << sraid_geometry_q_member(g, stripe);
     }
     for (unsigned m = 0; m < g->members; m++) {
-        if ((out & (1u << m)) && !is_failed(ld, m)) {
+        if ((out & (1u << m)) && takes_writes(ld, m)) {
             /* a failure here leaves parity right for the survivors */
             batch_add(ld, &b, m, TRUE, base + lo, hi - lo, st.blk[m]);
         }
@@ -686,20 +696,22 @@ int sraid_ld_resync_stripe(SraidLd *ld, uint64_t stripe)
         for (unsigned m0 = 0; m0 < g->members; m0 += set) {
             int src = -1;
 
-            for (unsigned m = m0; m < m0 + set; m++) {
+            for (unsigned m = m0; m < m0 + set && src < 0; m++) {
                 if (!is_failed(ld, m)) {
-                    if (src < 0) {
-                        src = m;
-                    } else {
-                        out |= 1u << m;
-                        st.blk[m] = st.blk[src];
-                    }
+                    src = m;
                 }
             }
-            if (src >= 0) {
-                batch_add(ld, &b, src, FALSE, base, g->strip_sectors,
-                          st.blk[src]);
+            if (src < 0) {
+                continue;
             }
+            for (unsigned m = m0; m < m0 + set; m++) {
+                if ((int)m != src && takes_writes(ld, m)) {
+                    out |= 1u << m;
+                    st.blk[m] = st.blk[src];
+                }
+            }
+            batch_add(ld, &b, src, FALSE, base, g->strip_sectors,
+                      st.blk[src]);
         }
         batch_run(ld, &b, 0);
         for (unsigned i = 0; i < b.n; i++) {
@@ -713,7 +725,7 @@ int sraid_ld_resync_stripe(SraidLd *ld, uint64_t stripe)
     }
     batch_reset(&b);
     for (unsigned m = 0; m < g->members; m++) {
-        if ((out & (1u << m)) && !is_failed(ld, m)) {
+        if ((out & (1u << m)) && takes_writes(ld, m)) {
             batch_add(ld, &b, m, TRUE, base, g->strip_sectors, st.blk[m]);
         }
     }

@@ -67,6 +67,13 @@ typedef struct SraidLd {
     SraidGeometry g;
     uint64_t start;                 /* first member sector of the LD */
     uint32_t failed;                /* bit per member, RAID order */
+    /*
+     * Members being rebuilt (a subset of @failed): never read, since only
+     * the stripes behind the rebuild hold their data, but written by
+     * every write like a healthy member, so that the rebuilt part stays
+     * current and needs no second pass (sraid_ld_rebuild_stripe).
+     */
+    uint32_t rebuilding;
     SraidLdIo io;
 } SraidLd;
 
@@ -87,9 +94,12 @@ int sraid_ld_write(SraidLd *ld, uint64_t lba, uint64_t sectors,
                    const void *buf, unsigned flags);
 
 /*
- * Rebuild: rewrite stripe @stripe of member @member from the others (the
- * member must be marked failed while it is rebuilt; the caller clears the
- * bit when all stripes are done).
+ * Rebuild: rewrite stripe @stripe of member @member from the others.  The
+ * member is marked failed while it is rebuilt (and in @rebuilding if host
+ * writes run meanwhile); the caller clears the bits when all stripes are
+ * done.  The caller keeps host writes off the stripe while it runs.  A
+ * failure of the member being rebuilt is reported through member_failed
+ * and clears its @rebuilding bit.
  */
 int sraid_ld_rebuild_stripe(SraidLd *ld, unsigned member, uint64_t stripe);
 
