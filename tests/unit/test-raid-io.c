@@ -353,6 +353,39 @@ static void test_rebuild_target_fails(void)
     fixture_free(&f);
 }
 
+/* Scrub finds exactly the stripes whose redundancy disagrees. */
+static void test_check_stripe(void)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(layouts); i++) {
+        Fixture f;
+        uint64_t bad = 3;
+        unsigned victim = layouts[i].members - 1;
+
+        fixture_init(&f, layouts[i].level, layouts[i].members);
+        random_writes(&f, 40);
+        for (uint64_t s = 0; s < STRIPES; s++) {
+            g_assert_cmpint(sraid_ld_check_stripe(&f.ld, s), ==, 0);
+        }
+        if (layouts[i].level == SRAID_RAID0) {
+            fixture_free(&f);
+            continue;
+        }
+        /* one flipped byte on one member, in stripe @bad only */
+        f.ms.disk[victim][(START + bad * STRIP + 5) * SRAID_SECTOR + 7] ^= 1;
+        for (uint64_t s = 0; s < STRIPES; s++) {
+            g_assert_cmpint(sraid_ld_check_stripe(&f.ld, s), ==, s == bad);
+        }
+        /* repair makes it agree again */
+        g_assert_cmpint(sraid_ld_resync_stripe(&f.ld, bad), ==, 0);
+        g_assert_cmpint(sraid_ld_check_stripe(&f.ld, bad), ==, 0);
+        assert_consistent(&f);
+        /* degraded: nothing to compare against */
+        f.ld.failed = 1u << 0;
+        g_assert_cmpint(sraid_ld_check_stripe(&f.ld, 0), ==, -ENODATA);
+        fixture_free(&f);
+    }
+}
+
 /* One failure more than the level survives: -EIO, never wrong data. */
 static void test_too_many_failures(void)
 {
@@ -439,6 +472,7 @@ int main(int argc, char **argv)
     g_test_add_func("/raid-io/too-many-failures", test_too_many_failures);
     g_test_add_func("/raid-io/rebuild-under-writes",
                     test_rebuild_under_writes);
+    g_test_add_func("/raid-io/check-stripe", test_check_stripe);
     g_test_add_func("/raid-io/rebuild-target-fails",
                     test_rebuild_target_fails);
     g_test_add_data_func("/raid-io/batched/rebuild-under-writes",

@@ -735,3 +735,52 @@ done:
     stripe_free(&st);
     return ret;
 }
+
+int sraid_ld_check_stripe(SraidLd *ld, uint64_t stripe)
+{
+    const SraidGeometry *g = &ld->g;
+    uint64_t base = stripe * g->strip_sectors;
+    size_t len = (size_t)g->strip_sectors * SRAID_SECTOR;
+    Stripe st;
+    Batch b = { 0 };
+    int ret = 0;
+
+    if (g->level == SRAID_RAID0) {
+        return 0;                   /* nothing redundant to compare */
+    }
+    if (ld->failed) {
+        return -ENODATA;            /* a copy or a parity term is missing */
+    }
+    stripe_init(ld, &st, stripe, 0, g->strip_sectors);
+    for (unsigned m = 0; m < g->members; m++) {
+        batch_add(ld, &b, m, FALSE, base, g->strip_sectors, st.blk[m]);
+    }
+    batch_run(ld, &b, 0);
+    for (unsigned i = 0; i < b.n; i++) {
+        if (b.r[i].ret < 0) {
+            ret = -EIO;
+        }
+    }
+    if (ret == 0 && g->parity_strips) {
+        unsigned order[SRAID_MAX_MEMBERS];
+        uint8_t *vec[SRAID_MAX_MEMBERS];
+
+        parity_order(g, stripe, order);
+        for (unsigned i = 0; i < g->data_strips + g->parity_strips; i++) {
+            vec[i] = st.blk[order[i]];
+        }
+        ret = sraid_parity_check(g->data_strips, g->parity_strips, vec, len)
+              ? 0 : 1;
+    } else if (ret == 0) {
+        unsigned set = g->level == SRAID_RAID1 ? g->members : 2;
+
+        for (unsigned m = 0; m < g->members; m++) {
+            if (m % set && memcmp(st.blk[m - m % set], st.blk[m], len)) {
+                ret = 1;
+            }
+        }
+    }
+    batch_free(&b);
+    stripe_free(&st);
+    return ret;
+}

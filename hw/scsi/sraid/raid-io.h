@@ -121,4 +121,12 @@ gboolean sraid_ld_stripes_in(const SraidLd *ld, uint64_t first,
  */
 int sraid_ld_resync_stripe(SraidLd *ld, uint64_t stripe);
 
+/*
+ * Consistency check (scrub) of one stripe: 0 when parity or the mirror
+ * copies agree, 1 when they do not, -ENODATA when a member is failed (no
+ * redundancy left to compare), -EIO when a member failed the read.
+ * sraid_ld_resync_stripe repairs an inconsistent stripe.
+ */
+int sraid_ld_check_stripe(SraidLd *ld, uint64_t stripe);
+
 #endif /* SRAID_RAID_IO_H */
