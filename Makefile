@@ -39,6 +39,10 @@ check: core qemu
 demo: core qemu
 	@scripts/demo.sh
 
+.PHONY: bench
+bench:
+	@bench/ld-bench.sh
+
 lint: deps
 	@scripts/lint.sh
 

@@ -1,0 +1,336 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Logical drive benchmark (`make bench`): IOPS and MB/s of RAID 0/1/5/6
+# logical drives against a plain scsi-hd on one raw file, measured in the
+# same guest boot on the same virtio-scsi HBA, with the same block-layer
+# settings, from files on the same filesystem.  Prints ratios LD/plain and
+# whether the goals of the benchmark issue are met.  A missed goal is a
+# result, not a failure: the exit status is non-zero only when something
+# did not run.  docs/benchmarks.md describes it and its results.
+#
+# Environment (defaults in brackets):
+#   BENCH_CONFIGS      configurations to run [raid0 raid1 raid5 raid6]
+#   BENCH_LD_SIZE      logical drive and plain disk size [256M]
+#   BENCH_STRIP        strip size [64K]
+#   BENCH_SEQ_BS       sequential request size [1M]; whole stripes for RAID 5
+#   BENCH_RAND_BS      random request size [4k]
+#   BENCH_RAND_JOBS    threads, i.e. queue depth, of the random tests [4]
+#   BENCH_SECS         seconds per test and device [6]
+#   BENCH_ROUNDS       rounds of all tests per boot, results averaged [2]
+#   BENCH_BOOT_TIMEOUT seconds before a boot counts as hung [900]
+#   BENCH_DIR          work directory [build/bench]
+#   BENCH_QEMU_ARGS    extra QEMU arguments, e.g. "-trace sraid_ld_write -D f"
+#   QEMU, SRAID_IMG    binaries [build/qemu-build/..., build/core/sraid-img]
+
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$REPO/build}
+QEMU=${QEMU:-$BUILD/qemu-build/qemu-system-x86_64}
+IMG=${SRAID_IMG:-$BUILD/core/sraid-img}
+OUT=${BENCH_DIR:-$BUILD/bench}
+CONFIGS=${BENCH_CONFIGS:-raid0 raid1 raid5 raid6}
+LD_SIZE=$(numfmt --from=iec "${BENCH_LD_SIZE:-256M}")
+STRIP=$(numfmt --from=iec "${BENCH_STRIP:-64K}")
+SEQ_BS=$(numfmt --from=iec "${BENCH_SEQ_BS:-1M}")
+RAND_BS=$(numfmt --from=iec "${BENCH_RAND_BS:-4K}")
+RAND_JOBS=${BENCH_RAND_JOBS:-4}
+SECS=${BENCH_SECS:-6}
+ROUNDS=${BENCH_ROUNDS:-2}
+BOOT_TIMEOUT=${BENCH_BOOT_TIMEOUT:-900}
+
+# Where things sit on the HBA: the plain disk, the controller, and its
+# logical drive 0 at the controller's scsi-id + 1.
+PLAIN_TARGET=1
+CTRL_TARGET=2
+LD_TARGET=3
+NODE_ID=7
+# Every file the guest's disks use: direct I/O on the host, so the host's
+# page cache serves neither side, and the same AIO back end for both.
+FILE_OPTS=cache.direct=on,aio=threads
+
+say() { echo "ld-bench: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+# RAID level and member count of a configuration.
+config_level() {
+    case $1 in
+    raid0) echo "0 4" ;;
+    raid1) echo "1 2" ;;
+    raid5) echo "5 5" ;;
+    raid6) echo "6 6" ;;
+    *) return 1 ;;
+    esac
+}
+
+data_strips() {
+    case $1 in
+    0) echo "$2" ;;
+    1) echo 1 ;;
+    5) echo $(($2 - 1)) ;;
+    6) echo $(($2 - 2)) ;;
+    esac
+}
+
+# The QEMU build directory is shared with whoever rebuilds it: wait for the
+# binaries rather than fail while they are being relinked.
+wait_for() {
+    local f=$1 i
+    for i in $(seq 60); do
+        [ -x "$f" ] && return 0
+        [ "$i" = 1 ] && say "waiting for $f"
+        sleep 5
+    done
+    die "$f is missing: build it (make core qemu)"
+}
+
+for c in $CONFIGS; do
+    config_level "$c" >/dev/null || die "unknown configuration '$c' (raid0 raid1 raid5 raid6)"
+done
+wait_for "$QEMU"
+wait_for "$IMG"
+command -v cpio >/dev/null || die "cpio is missing (apt-get install cpio)"
+command -v gcc >/dev/null || die "gcc is missing (apt-get install gcc)"
+
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+start=$(date +%s)
+
+say "building iobench"
+gcc -static -O2 -pthread -Wall -o "$OUT/iobench" "$REPO/bench/iobench.c"
+
+GUEST=$("$REPO/scripts/guest-image.sh") || die "no guest image (scripts/guest-image.sh)"
+ACCEL=$("$REPO/scripts/guest-accel.sh" "$QEMU" "$GUEST")
+
+# Member files, array and initramfs of configuration $1 in $OUT/$1; sets
+# DRIVES to the member options of QEMU's command line.
+prepare() {
+    local cfg=$1 dir=$OUT/$1 level n data i member stage
+    local -a files=()
+    DRIVES=()
+    read -r level n <<<"$(config_level "$cfg")"
+    data=$(data_strips "$level" "$n")
+    rm -rf "$dir"
+    mkdir -p "$dir"
+
+    # Members hold LD_SIZE between them, plus 8 MiB of metadata each and
+    # slack; the plain disk is exactly LD_SIZE.  All start sparse.
+    member=$((LD_SIZE / data + 16 * 1024 * 1024))
+    for i in $(seq 0 $((n - 1))); do
+        truncate -s "$member" "$dir/m$i.img"
+        files+=("$dir/m$i.img")
+        DRIVES+=(-blockdev "driver=file,filename=$dir/m$i.img,node-name=m$i,$FILE_OPTS"
+                 -device "sraid-drive,bus=ctrl0.0,drive=m$i,channel=$((i % 2)),target=$((i / 2))")
+    done
+    rm -f "$OUT/plain.img"
+    truncate -s "$LD_SIZE" "$OUT/plain.img"
+    "$IMG" create -l "$level" -s "$STRIP" --ld-size "$LD_SIZE" \
+        --ld-name "bench-$cfg" "${files[@]}" >"$dir/sraid-img.log"
+
+    # The guest's program rides in a second archive after the cached
+    # initramfs: Linux unpacks both.
+    stage=$dir/stage
+    mkdir -p "$stage/extra"
+    cp "$OUT/iobench" "$stage/extra/iobench"
+    cp "$REPO/bench/guest-run.sh" "$stage/extra/run"
+    chmod 755 "$stage/extra/run"
+    cat >"$stage/extra/config" <<EOF
+BENCH_DEVS="plain:$PLAIN_TARGET ld:$LD_TARGET"
+BENCH_REGION=$LD_SIZE
+BENCH_SEQ_BS=$SEQ_BS
+BENCH_RAND_BS=$RAND_BS
+BENCH_RAND_JOBS=$RAND_JOBS
+BENCH_SECS=$SECS
+BENCH_ROUNDS=$ROUNDS
+EOF
+    cp "$GUEST/initramfs.gz" "$dir/initramfs.gz"
+    (cd "$stage" && find extra | sort | cpio -o -H newc --quiet) |
+        gzip -1 >>"$dir/initramfs.gz"
+    rm -rf "$stage"
+}
+
+# Boot the guest once with the logical drive of configuration $1 and the
+# plain disk; the console log is $OUT/$1/console.log.
+boot() {
+    local dir=$OUT/$1
+    local -a extra=()
+
+    read -ra extra <<<"${BENCH_QEMU_ARGS:-}"
+    rm -f "$dir/console.log"
+    wait_for "$QEMU"
+    # The plain disk's write cache is off like the logical drive's (the
+    # controller's default): each write completes only once on stable
+    # storage, FUA on the plain file, FUA on every member behind the LD.
+    timeout "$BOOT_TIMEOUT" "$QEMU" -accel "$ACCEL" -M pc -m 512 -nodefaults \
+        -display none -no-reboot -serial "file:$dir/console.log" \
+        -kernel "$GUEST/vmlinuz" -initrd "$dir/initramfs.gz" \
+        -append "console=ttyS0 quiet scsi_mod.scan=sync sraid.action=exec panic=-1" \
+        -device virtio-scsi-pci,id=hba0 \
+        -blockdev "driver=file,filename=$OUT/plain.img,node-name=plain,$FILE_OPTS" \
+        -device "scsi-hd,bus=hba0.0,scsi-id=$PLAIN_TARGET,lun=0,drive=plain,write-cache=off" \
+        -device "sraid-ctrl,id=ctrl0,bus=hba0.0,scsi-id=$CTRL_TARGET,lun=0,node-id=$NODE_ID" \
+        "${DRIVES[@]}" "${extra[@]}" >"$dir/qemu.out" 2>&1
+}
+
+# The metric of a test: MB/s for sequential ones, IOPS for random ones.
+metric_of() {
+    case $1 in
+    seq*) echo mbps ;;
+    *) echo iops ;;
+    esac
+}
+
+# Mean of the values of metric $3 on lines of label $2, test $1 in the
+# console log $4; empty when there are none.
+result() {
+    tr -d '\r' <"$4" | awk -v test="$1" -v label="$2" -v m="$3" '
+        $1 == "iobench" {
+            delete f
+            for (i = 2; i <= NF; i++) {
+                split($i, kv, "=")
+                f[kv[1]] = kv[2]
+            }
+            if (f["test"] == test && f["label"] == label && (m in f)) {
+                sum += f[m]
+                n++
+            }
+        }
+        END { if (n) printf "%.2f\n", sum / n }'
+}
+
+failed=0
+declare -A VAL
+TESTS="seqread seqwrite randread randwrite"
+for cfg in $CONFIGS; do
+    say "$cfg: booting the guest ($ACCEL)"
+    t0=$(date +%s)
+    prepare "$cfg"
+    rc=0
+    boot "$cfg" || rc=$?
+    log=$OUT/$cfg/console.log
+    if ! grep -q SRAID-GUEST-READY "$log" 2>/dev/null; then
+        # QEMU never started the guest: possibly the binary was being
+        # replaced under us; once more after a pause
+        say "$cfg: no guest output (qemu exit $rc), retrying in 30 s"
+        sleep 30
+        rc=0
+        boot "$cfg" || rc=$?
+    fi
+    say "$cfg: boot took $(($(date +%s) - t0)) s (qemu exit $rc)"
+    ok=1
+    grep -q '^bench-done' <(tr -d '\r' <"$log" 2>/dev/null) || ok=0
+    if grep -q '^bench-error\|error=' <(tr -d '\r' <"$log" 2>/dev/null); then
+        ok=0
+    fi
+    for t in $TESTS; do
+        for l in ld plain; do
+            v=$(result "$t" "$l" "$(metric_of "$t")" "$log")
+            [ -n "$v" ] || ok=0
+            VAL[$cfg:$l:$t]=$v
+        done
+    done
+    if [ "$ok" = 0 ]; then
+        failed=1
+        say "$cfg: did not complete; last lines of $log and $OUT/$cfg/qemu.out:"
+        tail -n 15 "$log" "$OUT/$cfg/qemu.out" >&2 || true
+    fi
+done
+elapsed=$(($(date +%s) - start))
+
+# ---- report ----
+
+ratio() {
+    if [ -n "$1" ] && [ -n "$2" ]; then
+        awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b }'
+    fi
+}
+
+# $1 description, $2 ratio, $3 goal
+goal() {
+    local verdict
+    if [ -z "$2" ]; then
+        verdict="not measured"
+    elif awk -v r="$2" -v g="$3" 'BEGIN { exit !(r >= g) }'; then
+        verdict=met
+    else
+        verdict="NOT met"
+    fi
+    printf '| %s | ≥ %s | %s | %s |\n' "$1" "$3" "${2:--}" "$verdict"
+}
+
+{
+    echo "sraid logical drive benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "QEMU $("$QEMU" --version | head -n1 | awk '{ print $4 }'), accel $ACCEL," \
+         "guest kernel $(cat "$GUEST/kernel-version"), host $(nproc) cores;" \
+         "files in $OUT ($(df -T "$OUT" | awk 'NR == 2 { print $2 }'))"
+    echo "LD and plain disk $((LD_SIZE >> 20)) MiB each, strip $((STRIP >> 10)) KiB;" \
+         "virtio-scsi-pci; -blockdev driver=file,$FILE_OPTS for members and plain file;" \
+         "write cache off on both (LD: controller default, plain: scsi-hd write-cache=off)"
+    echo "seq: $((SEQ_BS >> 10)) KiB requests, 1 thread; rand: $((RAND_BS >> 10)) KiB" \
+         "requests, $RAND_JOBS threads; $SECS s per test and device, $ROUNDS round(s)," \
+         "O_DIRECT; MB/s = 10^6 bytes/s"
+    echo
+    echo "| config | test | LD | plain | LD/plain |"
+    echo "|---|---|---:|---:|---:|"
+    for cfg in $CONFIGS; do
+        read -r level n <<<"$(config_level "$cfg")"
+        for t in $TESTS; do
+            unit="MB/s"
+            [ "$(metric_of "$t")" = iops ] && unit=IOPS
+            a=${VAL[$cfg:ld:$t]:-}
+            b=${VAL[$cfg:plain:$t]:-}
+            printf '| RAID %s (%s members) | %s %s | %s | %s | %s |\n' \
+                "$level" "$n" "$t" "$unit" "${a:--}" "${b:--}" "$(ratio "$a" "$b")"
+        done
+    done
+    echo
+    echo "| goal | target | measured | verdict |"
+    echo "|---|---:|---:|---|"
+    for cfg in raid0 raid1; do
+        read -r level n <<<"$(config_level "$cfg")"
+        for t in seqread randread; do
+            goal "RAID $level $t, LD/plain" \
+                "$(ratio "${VAL[$cfg:ld:$t]:-}" "${VAL[$cfg:plain:$t]:-}")" 0.9
+        done
+    done
+    # Full-stripe writes: each request that reaches the logical drive must
+    # be whole stripes.  The guest splits requests at its max_sectors_kb,
+    # which Linux takes from the disk's optimal transfer length (VPD B0h).
+    r5_stripe=$((STRIP * $(data_strips 5 5)))
+    r5_kb=$(tr -d '\r' <"$OUT/raid5/console.log" 2>/dev/null |
+            sed -n 's/^bench-dev label=ld .*max_sectors_kb=\([0-9]*\).*/\1/p')
+    r5_req=$SEQ_BS
+    if [ -n "$r5_kb" ] && [ $((r5_kb * 1024)) -lt "$SEQ_BS" ]; then
+        r5_req=$((r5_kb * 1024))
+    fi
+    if [ $((SEQ_BS % r5_req)) -eq 0 ] && [ $((r5_req % r5_stripe)) -eq 0 ]; then
+        goal "RAID 5 full-stripe seqwrite / RAID 0 seqwrite" \
+            "$(ratio "${VAL[raid5:ld:seqwrite]:-}" "${VAL[raid0:ld:seqwrite]:-}")" 0.7
+        full="whole stripes"
+    else
+        echo "| RAID 5 full-stripe seqwrite / RAID 0 seqwrite | ≥ 0.7 | - |" \
+             "not measured: requests are not whole stripes |"
+        full="NOT whole stripes"
+    fi
+    echo
+    echo "RAID 5 sequential writes reach the LD as $((r5_req >> 10)) KiB requests" \
+         "(guest max_sectors_kb ${r5_kb:-?}), stripe $((r5_stripe >> 10)) KiB: $full"
+    echo
+    echo "same, each normalised by the plain disk of its own boot:" \
+         "RAID 5 seqwrite/plain $(ratio "${VAL[raid5:ld:seqwrite]:-}" "${VAL[raid5:plain:seqwrite]:-}")," \
+         "RAID 0 seqwrite/plain $(ratio "${VAL[raid0:ld:seqwrite]:-}" "${VAL[raid0:plain:seqwrite]:-}")"
+    echo
+    echo "guest view of the disks:"
+    for cfg in $CONFIGS; do
+        tr -d '\r' <"$OUT/$cfg/console.log" 2>/dev/null |
+            sed -n "s/^bench-dev /  $cfg: /p"
+    done
+    echo "run time $((elapsed / 60)) min $((elapsed % 60)) s; logs in $OUT/<config>/console.log"
+} | tee "$OUT/results.md"
+
+if [ "$failed" != 0 ]; then
+    say "some configurations did not complete (see above)"
+    exit 1
+fi
