@@ -21,7 +21,7 @@ CHECK=${2:-}
 log() { echo "apply-overlay: $*" >&2; }
 
 # Directories whose files mirror QEMU's tree.
-OVERLAY_DIRS="hw include tests/qtest"
+OVERLAY_DIRS="hw include qapi tests/qtest"
 
 link_files() {
     local rel dst
@@ -43,7 +43,7 @@ link_files() {
         ln -sfn "$REPO/$rel" "$dst"
     done
     # Drop links to files that left the repository.
-    find "$TREE/hw" "$TREE/include" "$TREE/tests/qtest" -type l 2>/dev/null |
+    find "$TREE/hw" "$TREE/include" "$TREE/qapi" "$TREE/tests/qtest" -type l 2>/dev/null |
     while read -r l; do
         case "$(readlink "$l")" in
         "$REPO"/*) [ -e "$l" ] || rm -f "$l" ;;

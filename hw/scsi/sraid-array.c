@@ -75,7 +75,7 @@ BlockBackend *sraid_array_member_blk(SraidCtrl *s, unsigned member)
 }
 
 /* Write the configuration (generation + 1) to every member in use. */
-static bool sraid_array_store(SraidCtrl *s, Error **errp)
+bool sraid_array_store(SraidCtrl *s, Error **errp)
 {
     SraidDiskSet ds = { .n = s->cod.nmembers };
     SraidMemberIo io = sraid_disk_io(&ds);
@@ -192,6 +192,7 @@ static void sraid_wil_clean_timer_cb(void *opaque)
 typedef struct SraidResync {
     SraidCtrl *s;
     bool done;
+    bool checkpoint_lowered;
     unsigned chunks, stripes, skipped;
 } SraidResync;
 
@@ -220,6 +221,19 @@ static void coroutine_fn sraid_wil_resync_co(void *opaque)
 
         r->chunks++;
         sraid_wil_chunk_range(&s->wil, chunk, &first, &last);
+        /*
+         * A member being rebuilt took the writes in flight too, torn or
+         * not: rebuild it again from here.
+         */
+        for (unsigned m = 0; m < s->cod.nmembers; m++) {
+            SraidCodMember *c = &s->cod.members[m];
+
+            if (c->state == SRAID_MEMBER_REBUILDING &&
+                c->rebuild_checkpoint > first) {
+                c->rebuild_checkpoint = first;
+                r->checkpoint_lowered = true;
+            }
+        }
         for (unsigned i = 0; i < s->cod.nlds; i++) {
             SraidLd *ld = &s->lds[i]->ld;
             uint64_t s0, s1;
@@ -236,6 +250,14 @@ static void coroutine_fn sraid_wil_resync_co(void *opaque)
             }
         }
         chunk++;
+    }
+    if (r->checkpoint_lowered) {
+        Error *err = NULL;
+
+        /* on disk before the bitmap that asks for it is cleared */
+        if (!sraid_array_store(s, &err)) {
+            error_report_err(err);
+        }
     }
     if (r->chunks) {
         sraid_wil_clear_all(&s->wil);
@@ -268,11 +290,16 @@ static void sraid_wil_start(SraidCtrl *s)
     }
 }
 
-/* RAID-order failure bits of logical drive @l from the member states. */
-static uint32_t sraid_array_ld_failed(SraidCtrl *s, const SraidCodLd *l)
+/*
+ * RAID-order failure bits of logical drive @l from the member states; the
+ * members being rebuilt among them in @rebuilding.
+ */
+static uint32_t sraid_array_ld_failed(SraidCtrl *s, const SraidCodLd *l,
+                                      uint32_t *rebuilding)
 {
     uint32_t failed = 0;
 
+    *rebuilding = 0;
     for (unsigned i = 0; i < l->nmembers; i++) {
         unsigned m = l->members[i];
 
@@ -280,12 +307,16 @@ static uint32_t sraid_array_ld_failed(SraidCtrl *s, const SraidCodLd *l)
             !s->member_drive[m]) {
             failed |= 1u << i;
         }
+        if (s->cod.members[m].state == SRAID_MEMBER_REBUILDING &&
+            s->member_drive[m]) {
+            *rebuilding |= 1u << i;
+        }
     }
     return failed;
 }
 
 /* Set each LD's state from its engine; true if any changed. */
-static bool sraid_array_update_ld_states(SraidCtrl *s)
+bool sraid_array_update_ld_states(SraidCtrl *s)
 {
     bool changed = false;
 
@@ -302,6 +333,7 @@ static bool sraid_array_update_ld_states(SraidCtrl *s)
         if (state != l->state) {
             trace_sraid_ld_state(s->node_id, l->id, l->state, state);
             l->state = state;
+            sraid_array_notify_ld(s, i);
             changed = true;
         }
     }
@@ -333,6 +365,7 @@ void coroutine_fn sraid_array_member_failed(SraidCtrl *s, unsigned member,
             for (unsigned k = 0; k < l->nmembers && s->lds[i]; k++) {
                 if (l->members[k] == member) {
                     s->lds[i]->ld.failed |= 1u << k;
+                    s->lds[i]->ld.rebuilding &= ~(1u << k);
                 }
             }
         }
@@ -340,6 +373,9 @@ void coroutine_fn sraid_array_member_failed(SraidCtrl *s, unsigned member,
         if (!sraid_array_store(s, &local_err)) {
             error_report_err(local_err);
         }
+        sraid_array_notify_member(s, member);
+        /* a hot spare may take its place */
+        sraid_bg_kick(s);
     }
     qemu_co_mutex_unlock(&s->cod_lock);
 }
@@ -435,7 +471,8 @@ bool sraid_array_start(SraidCtrl *s, Error **errp)
     /* a member in use without its drive has missed writes from now on */
     for (unsigned m = 0; m < s->cod.nmembers; m++) {
         if (!s->member_drive[m] &&
-            s->cod.members[m].state == SRAID_MEMBER_ONLINE) {
+            (s->cod.members[m].state == SRAID_MEMBER_ONLINE ||
+             s->cod.members[m].state == SRAID_MEMBER_REBUILDING)) {
             trace_sraid_member_missing(s->node_id, m);
             s->cod.members[m].state = SRAID_MEMBER_FAILED;
             changed = true;
@@ -446,7 +483,8 @@ bool sraid_array_start(SraidCtrl *s, Error **errp)
         if (!s->lds[i]) {
             return false;
         }
-        s->lds[i]->ld.failed = sraid_array_ld_failed(s, &s->cod.lds[i]);
+        s->lds[i]->ld.failed = sraid_array_ld_failed(s, &s->cod.lds[i],
+                                                     &s->lds[i]->ld.rebuilding);
     }
     changed |= sraid_array_update_ld_states(s);
     if (changed && !sraid_array_store(s, errp)) {
@@ -460,11 +498,14 @@ bool sraid_array_start(SraidCtrl *s, Error **errp)
             return false;
         }
     }
+    /* resume a rebuild, or let a hot spare replace a failed member */
+    sraid_bg_init(s);
     return true;
 }
 
 void sraid_array_stop(SraidCtrl *s)
 {
+    sraid_bg_stop(s);
     if (s->wil_clean_timer) {
         timer_free(s->wil_clean_timer);
         s->wil_clean_timer = NULL;

@@ -143,6 +143,12 @@ static void sraid_ctrl_realize(SCSIDevice *sd, Error **errp)
                    s->channels, SRAID_MAX_CHANNELS);
         return;
     }
+    if (s->rebuild_rate < 1 || s->rebuild_rate > 100) {
+        error_setg(errp, "rebuild-rate %u is out of range: use 1 to 100 (the"
+                   " percentage of time rebuild and consistency checks may"
+                   " keep the members busy)", s->rebuild_rate);
+        return;
+    }
     /* Defaults depend on node-id; store them so qom-get shows them. */
     if (!s->serial) {
         s->serial = g_strdup_printf("SRAIDCTRL-N%02u", s->node_id);
@@ -222,6 +228,7 @@ static const Property sraid_ctrl_properties[] = {
     DEFINE_PROP_UINT32("ld-scsi-id", SraidCtrl, ld_scsi_id,
                        SRAID_LD_SCSI_ID_AUTO),
     DEFINE_PROP_BOOL("write-cache", SraidCtrl, write_cache, false),
+    DEFINE_PROP_UINT8("rebuild-rate", SraidCtrl, rebuild_rate, 30),
 };
 
 static void sraid_ctrl_instance_init(Object *obj)

@@ -9,6 +9,7 @@
 
 #include "hw/scsi/sraid-ctrl.h"
 #include "qemu/coroutine.h"
+#include "qemu/main-loop.h"
 #include "qemu/notify.h"
 #include "qemu/queue.h"
 
@@ -37,6 +38,38 @@ typedef struct SraidLdUnit {
     CoQueue lock_queue;
 } SraidLdUnit;
 
+typedef enum SraidBgOp {
+    SRAID_BG_IDLE,
+    SRAID_BG_REBUILD,
+    SRAID_BG_SCRUB,
+} SraidBgOp;
+
+typedef enum SraidScrubResult {
+    SRAID_SCRUB_NONE,
+    SRAID_SCRUB_RUNNING,
+    SRAID_SCRUB_DONE,
+    SRAID_SCRUB_CANCELLED,
+    SRAID_SCRUB_DEGRADED,           /* a member failed: nothing to compare */
+} SraidScrubResult;
+
+/* The controller's background work (sraid-background.c). */
+typedef struct SraidBackground {
+    QEMUBH *bh;
+    Coroutine *co;
+    bool kick;                      /* look for work again before idling */
+    bool stop;
+    SraidBgOp op;
+    unsigned target;                /* member being rebuilt */
+    uint64_t done, total;           /* member sectors, or stripes */
+    /* consistency check: requested, and the last one's outcome */
+    int scrub_pending;              /* LD index, -1 for none */
+    unsigned scrub_ld;              /* LD index of the current or last */
+    bool scrub_repair;
+    bool scrub_cancel;
+    SraidScrubResult result;
+    uint64_t mismatches, repaired;
+} SraidBackground;
+
 struct SraidCtrl {
     SCSIDevice parent_obj;
 
@@ -49,6 +82,7 @@ struct SraidCtrl {
     uint64_t wwn;
     uint32_t ld_scsi_id;            /* scsi-id of logical drive 0 */
     bool write_cache;
+    uint8_t rebuild_rate;           /* percent of wall time, 1 to 100 */
 
     SraidCtrlLun lun;
     SraidDriveBus drive_bus;
@@ -67,6 +101,8 @@ struct SraidCtrl {
     SraidWil wil;
     CoMutex wil_lock;               /* begin/clean and their bitmap writes */
     QEMUTimer *wil_clean_timer;
+
+    SraidBackground bg;
 };
 
 #define SRAID_LD_SCSI_ID_AUTO   UINT32_MAX
@@ -83,10 +119,32 @@ BlockBackend *sraid_array_member_blk(SraidCtrl *s, unsigned member);
 int coroutine_fn sraid_array_intent_begin(SraidCtrl *s, uint64_t first,
                                           uint64_t last);
 void sraid_array_intent_end(SraidCtrl *s, uint64_t first, uint64_t last);
+bool sraid_array_store(SraidCtrl *s, Error **errp);
+bool sraid_array_update_ld_states(SraidCtrl *s);
+/* State changes and progress, for the host (QMP events, traces) */
+void sraid_array_notify_member(SraidCtrl *s, unsigned member);
+void sraid_array_notify_ld(SraidCtrl *s, unsigned index);
+void sraid_array_notify_progress(SraidCtrl *s);
+void sraid_array_notify_scrub(SraidCtrl *s);
+
+/* sraid-qmp.c */
+bool coroutine_fn sraid_array_add_spare(SraidCtrl *s, SraidDrive *d,
+                                        Error **errp);
+
+/* sraid-background.c */
+void sraid_bg_init(SraidCtrl *s);
+void sraid_bg_stop(SraidCtrl *s);
+void sraid_bg_kick(SraidCtrl *s);
+bool sraid_bg_scrub_start(SraidCtrl *s, unsigned index, bool repair,
+                          Error **errp);
 
 /* sraid-ld-block.c */
 SraidLdUnit *sraid_ld_unit_new(SraidCtrl *s, unsigned index, Error **errp);
 void sraid_ld_unit_free(SraidLdUnit *u);
+void coroutine_fn sraid_ld_lock_stripes(SraidLdUnit *u, SraidStripeLock *l,
+                                        uint64_t first, uint64_t last,
+                                        bool exclusive);
+void coroutine_fn sraid_ld_unlock(SraidLdUnit *u, SraidStripeLock *l);
 
 /* sraid-ld.c */
 #define TYPE_SRAID_LD "sraid-ld"

@@ -55,13 +55,14 @@ static void GRAPH_RDLOCK sraid_ld_bdrv_refresh_limits(BlockDriverState *bs,
 
 /* ---- stripe locks ---- */
 
-static void coroutine_fn sraid_ld_lock(SraidLdUnit *u, SraidStripeLock *l,
-                                       uint64_t lba, uint64_t sectors,
-                                       bool exclusive)
+void coroutine_fn sraid_ld_lock_stripes(SraidLdUnit *u, SraidStripeLock *l,
+                                        uint64_t first, uint64_t last,
+                                        bool exclusive)
 {
     SraidStripeLock *o;
 
-    sraid_ld_stripe_range(&u->ld, lba, sectors, &l->first, &l->last);
+    l->first = first;
+    l->last = last;
     l->exclusive = exclusive;
 retry:
     QLIST_FOREACH(o, &u->locks, next) {
@@ -76,10 +77,21 @@ retry:
     QLIST_INSERT_HEAD(&u->locks, l, next);
 }
 
-static void coroutine_fn sraid_ld_unlock(SraidLdUnit *u, SraidStripeLock *l)
+void coroutine_fn sraid_ld_unlock(SraidLdUnit *u, SraidStripeLock *l)
 {
     QLIST_REMOVE(l, next);
     qemu_co_queue_restart_all(&u->lock_queue);
+}
+
+/* The stripes of logical sectors [lba, lba + sectors). */
+static void coroutine_fn sraid_ld_lock(SraidLdUnit *u, SraidStripeLock *l,
+                                       uint64_t lba, uint64_t sectors,
+                                       bool exclusive)
+{
+    uint64_t first, last;
+
+    sraid_ld_stripe_range(&u->ld, lba, sectors, &first, &last);
+    sraid_ld_lock_stripes(u, l, first, last, exclusive);
 }
 
 /* ---- member I/O: one coroutine per request of a phase ---- */
@@ -247,8 +259,8 @@ sraid_ld_co_flush_to_disk(BlockDriverState *bs)
         BlockBackend *blk = sraid_array_member_blk(u->ctrl, l->members[i]);
         int r;
 
-        if (!blk || (u->ld.failed & (1u << i))) {
-            continue;
+        if (!blk || ((u->ld.failed & ~u->ld.rebuilding) & (1u << i))) {
+            continue;                   /* members being rebuilt: flushed */
         }
         r = blk_co_flush(blk);
         if (r < 0) {

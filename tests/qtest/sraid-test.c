@@ -10,6 +10,7 @@
 #include "qobject/qdict.h"
 #include "scsi/constants.h"
 #include "sraid-ld-test.h"
+#include "sraid-rebuild-test.h"
 #include "sraid-vscsi.h"
 
 #define CTRL_TARGET     1               /* sraid-ctrl's scsi-id on virtio */
@@ -320,5 +321,6 @@ int main(int argc, char **argv)
     qtest_add_func("/sraid/drive/members", test_member_drives);
     qtest_add_func("/sraid/drive/format-refused", test_member_format_refused);
     sraid_ld_test_register();
+    sraid_rebuild_test_register();
     return g_test_run();
 }

@@ -1,0 +1,56 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * sraid: QMP commands of qapi/sraid.json in system emulators built
+ * without sraid-ctrl (CONFIG_SRAID off): no controllers to list, and
+ * every command says why it cannot act.
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qapi/qapi-commands-sraid.h"
+
+static void sraid_not_built(Error **errp)
+{
+    error_setg(errp, "this QEMU is built without sraid-ctrl");
+}
+
+SraidControllerInfoList *qmp_query_sraid(Error **errp)
+{
+    return NULL;
+}
+
+void coroutine_fn qmp_sraid_fail_member(const char *controller,
+                                        uint32_t member, Error **errp)
+{
+    sraid_not_built(errp);
+}
+
+void coroutine_fn qmp_sraid_add_spare(const char *controller,
+                                      const char *drive, Error **errp)
+{
+    sraid_not_built(errp);
+}
+
+void coroutine_fn qmp_sraid_remove_spare(const char *controller,
+                                         uint32_t member, Error **errp)
+{
+    sraid_not_built(errp);
+}
+
+void qmp_sraid_scrub(const char *controller, uint8_t ld, bool has_repair,
+                     bool repair, Error **errp)
+{
+    sraid_not_built(errp);
+}
+
+void qmp_sraid_scrub_cancel(const char *controller, Error **errp)
+{
+    sraid_not_built(errp);
+}
+
+void qmp_sraid_set_rebuild_rate(const char *controller, uint8_t rate,
+                                Error **errp)
+{
+    sraid_not_built(errp);
+}

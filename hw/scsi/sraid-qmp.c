@@ -1,0 +1,465 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * sraid: host management (QMP commands and events, qapi/sraid.json).
+ *
+ * Commands that change the configuration on disk run as coroutines
+ * ('coroutine': true in the schema): they take the controller's cod_lock
+ * like the data path does when it fails a member.
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qapi/qapi-commands-sraid.h"
+#include "qapi/qapi-events-sraid.h"
+#include "qemu/units.h"
+#include "qemu/uuid.h"
+#include "qom/object.h"
+#include "system/block-backend.h"
+#include "sraid-glue.h"
+#include "trace/trace-hw_scsi_sraid.h"
+
+#include "sraid/cod-store.h"
+
+/* The core's states are reported as they are: same order in the schema. */
+#define SRAID_SAME(a, b) QEMU_BUILD_BUG_ON((int)(a) != (int)(b))
+SRAID_SAME(SRAID_MEMBER_STATUS_REBUILDING, SRAID_MEMBER_REBUILDING);
+SRAID_SAME(SRAID_MEMBER_STATUS_SPARE, SRAID_MEMBER_SPARE);
+SRAID_SAME(SRAID_MEMBER_STATUS_MISSING, SRAID_MEMBER_MISSING);
+SRAID_SAME(SRAID_LD_STATUS_DEGRADED, SRAID_LD_DEGRADED);
+SRAID_SAME(SRAID_LD_STATUS_OFFLINE, SRAID_LD_OFFLINE);
+SRAID_SAME(SRAID_BACKGROUND_OP_REBUILD, SRAID_BG_REBUILD);
+SRAID_SAME(SRAID_BACKGROUND_OP_SCRUB, SRAID_BG_SCRUB);
+SRAID_SAME(SRAID_SCRUB_OUTCOME_RUNNING, SRAID_SCRUB_RUNNING);
+SRAID_SAME(SRAID_SCRUB_OUTCOME_DEGRADED, SRAID_SCRUB_DEGRADED);
+
+static SraidLevel sraid_level(uint8_t level)
+{
+    switch (level) {
+    case SRAID_RAID0:
+        return SRAID_LEVEL_RAID0;
+    case SRAID_RAID1:
+        return SRAID_LEVEL_RAID1;
+    case SRAID_RAID5:
+        return SRAID_LEVEL_RAID5;
+    case SRAID_RAID6:
+        return SRAID_LEVEL_RAID6;
+    default:
+        return SRAID_LEVEL_RAID10;
+    }
+}
+
+/* The name a controller goes by in commands and events. */
+static char *sraid_ctrl_name(SraidCtrl *s)
+{
+    DeviceState *dev = DEVICE(s);
+
+    return dev->id ? g_strdup(dev->id)
+                   : object_get_canonical_path(OBJECT(s));
+}
+
+static SraidCtrl *sraid_ctrl_find(const char *name, Error **errp)
+{
+    bool ambiguous = false;
+    Object *obj = object_resolve_path_type(name, TYPE_SRAID_CTRL, &ambiguous);
+
+    if (!obj) {
+        error_setg(errp, ambiguous ? "'%s' names several sraid-ctrl devices:"
+                   " give its full QOM path" : "no sraid-ctrl named '%s'",
+                   name);
+        return NULL;
+    }
+    return SRAID_CTRL(obj);
+}
+
+static SraidCtrl *sraid_array_find(const char *name, Error **errp)
+{
+    SraidCtrl *s = sraid_ctrl_find(name, errp);
+
+    if (s && !s->has_array) {
+        error_setg(errp, "sraid-ctrl '%s' has no array: create one on its"
+                   " drives with sraid-img create", name);
+        return NULL;
+    }
+    return s;
+}
+
+/* ---- events ---- */
+
+void sraid_array_notify_member(SraidCtrl *s, unsigned m)
+{
+    g_autofree char *name = sraid_ctrl_name(s);
+    SraidDrive *d = s->member_drive[m];
+
+    qapi_event_send_sraid_member_state(name, m, s->cod.members[m].state,
+                                       d ? sraid_drive_name(d) : NULL);
+}
+
+void sraid_array_notify_ld(SraidCtrl *s, unsigned index)
+{
+    g_autofree char *name = sraid_ctrl_name(s);
+
+    qapi_event_send_sraid_ld_state(name, s->cod.lds[index].id,
+                                   s->cod.lds[index].state);
+}
+
+void sraid_array_notify_progress(SraidCtrl *s)
+{
+    g_autofree char *name = sraid_ctrl_name(s);
+
+    qapi_event_send_sraid_rebuild_progress(name, s->bg.target, s->bg.done,
+                                           s->bg.total);
+}
+
+void sraid_array_notify_scrub(SraidCtrl *s)
+{
+    g_autofree char *name = sraid_ctrl_name(s);
+
+    qapi_event_send_sraid_scrub_done(name, s->cod.lds[s->bg.scrub_ld].id,
+                                     s->bg.result, s->bg.mismatches,
+                                     s->bg.repaired);
+}
+
+/* ---- query-sraid ---- */
+
+static int sraid_member_of_drive(SraidCtrl *s, SraidDrive *d)
+{
+    for (unsigned m = 0; m < s->cod.nmembers; m++) {
+        if (s->member_drive[m] == d) {
+            return m;
+        }
+    }
+    return -1;
+}
+
+static SraidDriveInfoList *sraid_query_drives(SraidCtrl *s)
+{
+    SraidDriveInfoList *head = NULL, **tail = &head;
+
+    for (unsigned c = 0; c < SRAID_MAX_CHANNELS; c++) {
+        for (unsigned t = 0; t < SRAID_MAX_NODES; t++) {
+            SraidDrive *d = s->drives[c][t];
+            SraidDriveInfo *info;
+            int m;
+
+            if (!d) {
+                continue;
+            }
+            info = g_new0(SraidDriveInfo, 1);
+            info->drive = g_strdup(sraid_drive_name(d));
+            info->channel = c;
+            info->target = t;
+            info->size = blk_getlength(d->conf.blk);
+            m = s->has_array ? sraid_member_of_drive(s, d) : -1;
+            info->has_member = m >= 0;
+            info->member = MAX(m, 0);
+            QAPI_LIST_APPEND(tail, info);
+        }
+    }
+    return head;
+}
+
+static SraidMemberInfoList *sraid_query_members(SraidCtrl *s)
+{
+    SraidMemberInfoList *head = NULL, **tail = &head;
+
+    for (unsigned m = 0; m < s->cod.nmembers; m++) {
+        const SraidCodMember *c = &s->cod.members[m];
+        SraidMemberInfo *info = g_new0(SraidMemberInfo, 1);
+
+        info->index = m;
+        info->state = c->state;
+        if (s->member_drive[m]) {
+            info->drive = g_strdup(sraid_drive_name(s->member_drive[m]));
+        }
+        info->channel = c->channel;
+        info->target = c->target;
+        info->sectors = c->sectors;
+        info->rebuild_checkpoint = c->rebuild_checkpoint;
+        QAPI_LIST_APPEND(tail, info);
+    }
+    return head;
+}
+
+static SraidLdInfoList *sraid_query_lds(SraidCtrl *s)
+{
+    SraidLdInfoList *head = NULL, **tail = &head;
+
+    for (unsigned i = 0; i < s->cod.nlds; i++) {
+        const SraidCodLd *l = &s->cod.lds[i];
+        SraidLdInfo *info = g_new0(SraidLdInfo, 1);
+        uint32List **mtail = &info->members;
+        SraidLdUnit *u = s->lds[i];
+
+        info->id = l->id;
+        info->name = g_strdup(l->name);
+        info->level = sraid_level(l->level);
+        info->state = l->state;
+        info->strip_size = l->strip_sectors * SRAID_SECTOR;
+        info->size = u ? sraid_geometry_capacity(&u->ld.g) * SRAID_SECTOR : 0;
+        for (unsigned k = 0; k < l->nmembers; k++) {
+            QAPI_LIST_APPEND(mtail, l->members[k]);
+        }
+        info->serial = g_strdup(l->serial);
+        info->naa = g_strdup_printf("%016" PRIx64, l->naa);
+        if (u && u->dev) {
+            info->device = object_get_canonical_path(OBJECT(u->dev));
+        }
+        QAPI_LIST_APPEND(tail, info);
+    }
+    return head;
+}
+
+static SraidBackgroundInfo *sraid_query_background(SraidCtrl *s)
+{
+    SraidBackground *bg = &s->bg;
+    SraidBackgroundInfo *info = g_new0(SraidBackgroundInfo, 1);
+
+    info->operation = bg->op;
+    info->has_member = bg->op == SRAID_BG_REBUILD;
+    info->member = info->has_member ? bg->target : 0;
+    info->has_ld = bg->result != SRAID_SCRUB_NONE;
+    info->ld = info->has_ld ? s->cod.lds[bg->scrub_ld].id : 0;
+    info->done = bg->op != SRAID_BG_IDLE ? bg->done : 0;
+    info->total = bg->op != SRAID_BG_IDLE ? bg->total : 0;
+    info->rate = s->rebuild_rate;
+    info->scrub_result = bg->result;
+    info->mismatches = bg->mismatches;
+    info->repaired = bg->repaired;
+    return info;
+}
+
+static int sraid_query_one(Object *obj, void *opaque)
+{
+    SraidControllerInfoList ***tail = opaque;
+    SraidControllerInfo *info;
+    SraidCtrl *s;
+
+    if (!object_dynamic_cast(obj, TYPE_SRAID_CTRL)) {
+        return 0;
+    }
+    s = SRAID_CTRL(obj);
+    info = g_new0(SraidControllerInfo, 1);
+    info->id = sraid_ctrl_name(s);
+    info->node_id = s->node_id;
+    info->drives = sraid_query_drives(s);
+    if (s->has_array) {
+        QemuUUID uuid;
+
+        memcpy(uuid.data, s->cod.array_guid, sizeof(uuid.data));
+        info->array = g_strdup(s->cod.name);
+        info->guid = qemu_uuid_unparse_strdup(&uuid);
+        info->has_generation = true;
+        info->generation = s->cod.generation;
+        info->members = sraid_query_members(s);
+        info->lds = sraid_query_lds(s);
+    }
+    info->background = sraid_query_background(s);
+    QAPI_LIST_APPEND(*tail, info);
+    return 0;
+}
+
+SraidControllerInfoList *qmp_query_sraid(Error **errp)
+{
+    SraidControllerInfoList *head = NULL, **tail = &head;
+
+    object_child_foreach_recursive(object_get_root(), sraid_query_one, &tail);
+    return head;
+}
+
+/* ---- commands ---- */
+
+void coroutine_fn qmp_sraid_fail_member(const char *controller,
+                                        uint32_t member, Error **errp)
+{
+    SraidCtrl *s = sraid_array_find(controller, errp);
+
+    if (!s) {
+        return;
+    }
+    if (member >= s->cod.nmembers) {
+        error_setg(errp, "member %u does not exist: the array has members 0"
+                   " to %u", member, s->cod.nmembers - 1);
+        return;
+    }
+    if (s->cod.members[member].state == SRAID_MEMBER_FAILED ||
+        s->cod.members[member].state == SRAID_MEMBER_MISSING) {
+        error_setg(errp, "member %u is already out of service", member);
+        return;
+    }
+    trace_sraid_qmp_fail_member(s->node_id, member);
+    sraid_array_member_failed(s, member, -EIO);
+}
+
+/* A configuration slot for a new member: an unused failed one, or a new. */
+static int sraid_free_member_slot(SraidCtrl *s)
+{
+    for (unsigned m = 0; m < s->cod.nmembers; m++) {
+        uint8_t st = s->cod.members[m].state;
+        bool used = false;
+
+        for (unsigned i = 0; i < s->cod.nlds && !used; i++) {
+            for (unsigned k = 0; k < s->cod.lds[i].nmembers; k++) {
+                used |= s->cod.lds[i].members[k] == m;
+            }
+        }
+        if (!used && (st == SRAID_MEMBER_FAILED ||
+                      st == SRAID_MEMBER_MISSING)) {
+            return m;
+        }
+    }
+    return s->cod.nmembers < SRAID_MAX_MEMBERS ? (int)s->cod.nmembers : -1;
+}
+
+static SraidDrive *sraid_drive_find(SraidCtrl *s, const char *drive,
+                                    Error **errp)
+{
+    for (unsigned c = 0; c < SRAID_MAX_CHANNELS; c++) {
+        for (unsigned t = 0; t < SRAID_MAX_NODES; t++) {
+            SraidDrive *d = s->drives[c][t];
+
+            if (d && !strcmp(sraid_drive_name(d), drive)) {
+                return d;
+            }
+        }
+    }
+    error_setg(errp, "no drive '%s' is attached to this sraid-ctrl", drive);
+    return NULL;
+}
+
+bool coroutine_fn sraid_array_add_spare(SraidCtrl *s, SraidDrive *d,
+                                        Error **errp)
+{
+    uint64_t sectors = sraid_cod_usable_sectors(blk_getlength(d->conf.blk));
+    SraidCod old;
+    int m;
+    bool ok = false;
+
+    qemu_co_mutex_lock(&s->cod_lock);
+    if (sraid_member_of_drive(s, d) >= 0) {
+        error_setg(errp, "drive '%s' already holds member %d of the array",
+                   sraid_drive_name(d), sraid_member_of_drive(s, d));
+        goto out;
+    }
+    if (!sectors) {
+        error_setg(errp, "drive '%s' is too small to carry the configuration"
+                   " (at least %u MiB)", sraid_drive_name(d),
+                   (unsigned)(2 * SRAID_COD_AREA_BYTES / MiB));
+        goto out;
+    }
+    m = sraid_free_member_slot(s);
+    if (m < 0) {
+        error_setg(errp, "the array has %u members, the most it can have",
+                   SRAID_MAX_MEMBERS);
+        goto out;
+    }
+    old = s->cod;
+    if (m == (int)s->cod.nmembers) {
+        s->cod.nmembers++;
+    }
+    qemu_uuid_generate((QemuUUID *)s->cod.members[m].guid);
+    s->cod.members[m].sectors = sectors;
+    s->cod.members[m].state = SRAID_MEMBER_SPARE;
+    s->cod.members[m].channel = d->channel;
+    s->cod.members[m].target = d->target;
+    s->cod.members[m].rebuild_checkpoint = 0;
+    s->member_drive[m] = d;
+    if (!sraid_array_store(s, errp)) {
+        s->cod = old;
+        s->member_drive[m] = NULL;
+        goto out;
+    }
+    trace_sraid_spare_added(s->node_id, m, sraid_drive_name(d));
+    sraid_array_notify_member(s, m);
+    sraid_bg_kick(s);
+    ok = true;
+out:
+    qemu_co_mutex_unlock(&s->cod_lock);
+    return ok;
+}
+
+void coroutine_fn qmp_sraid_add_spare(const char *controller,
+                                      const char *drive, Error **errp)
+{
+    SraidCtrl *s = sraid_array_find(controller, errp);
+    SraidDrive *d = s ? sraid_drive_find(s, drive, errp) : NULL;
+
+    if (d) {
+        sraid_array_add_spare(s, d, errp);
+    }
+}
+
+void coroutine_fn qmp_sraid_remove_spare(const char *controller,
+                                         uint32_t member, Error **errp)
+{
+    SraidCtrl *s = sraid_array_find(controller, errp);
+    SraidCod old;
+
+    if (!s) {
+        return;
+    }
+    qemu_co_mutex_lock(&s->cod_lock);
+    if (member >= s->cod.nmembers ||
+        s->cod.members[member].state != SRAID_MEMBER_SPARE) {
+        error_setg(errp, "member %u is not a hot spare", member);
+        goto out;
+    }
+    old = s->cod;
+    /* its disk keeps an older generation: stale, never mapped again */
+    s->cod.members[member].state = SRAID_MEMBER_MISSING;
+    if (!sraid_array_store(s, errp)) {
+        s->cod = old;
+        goto out;
+    }
+    s->member_drive[member] = NULL;
+    sraid_array_notify_member(s, member);
+out:
+    qemu_co_mutex_unlock(&s->cod_lock);
+}
+
+void qmp_sraid_scrub(const char *controller, uint8_t ld, bool has_repair,
+                     bool repair, Error **errp)
+{
+    SraidCtrl *s = sraid_array_find(controller, errp);
+
+    if (!s) {
+        return;
+    }
+    for (unsigned i = 0; i < s->cod.nlds; i++) {
+        if (s->cod.lds[i].id == ld) {
+            sraid_bg_scrub_start(s, i, has_repair && repair, errp);
+            return;
+        }
+    }
+    error_setg(errp, "logical drive %u does not exist", ld);
+}
+
+void qmp_sraid_scrub_cancel(const char *controller, Error **errp)
+{
+    SraidCtrl *s = sraid_array_find(controller, errp);
+
+    if (!s) {
+        return;
+    }
+    if (s->bg.op != SRAID_BG_SCRUB && s->bg.scrub_pending < 0) {
+        error_setg(errp, "no consistency check is running");
+        return;
+    }
+    s->bg.scrub_pending = -1;
+    s->bg.scrub_cancel = s->bg.op == SRAID_BG_SCRUB;
+}
+
+void qmp_sraid_set_rebuild_rate(const char *controller, uint8_t rate,
+                                Error **errp)
+{
+    SraidCtrl *s = sraid_ctrl_find(controller, errp);
+
+    if (!s) {
+        return;
+    }
+    if (rate < 1 || rate > 100) {
+        error_setg(errp, "rate %u is out of range: use 1 to 100", rate);
+        return;
+    }
+    s->rebuild_rate = rate;
+}

@@ -1,0 +1,428 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qtest of sraid's host management and background work: hot spares,
+ * rebuild (with host I/O running, and resumed after QEMU is killed),
+ * consistency check, the QMP commands and their errors.  Data written
+ * through virtio-scsi is read back, and offline sraid-img checks parity
+ * and contents on the member files.
+ */
+
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
+#include "scsi/constants.h"
+#include "sraid-qtest-array.h"
+#include "sraid-rebuild-test.h"
+
+#define WAIT_US     (120 * G_USEC_PER_SEC)
+
+static QDict *ctrl_info(QTestState *qts)
+{
+    QDict *rsp = qtest_qmp(qts, "{'execute': 'query-sraid'}");
+    QList *list = qdict_get_qlist(rsp, "return");
+    QDict *c;
+
+    g_assert_nonnull(list);
+    c = qobject_to(QDict, qlist_peek(list));
+    g_assert_nonnull(c);
+    qobject_ref(c);
+    qobject_unref(rsp);
+    return c;
+}
+
+static QDict *member_info(QDict *c, unsigned m)
+{
+    QListEntry *e;
+
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(c, "members"), e) {
+        QDict *mi = qobject_to(QDict, qlist_entry_obj(e));
+
+        if (qdict_get_int(mi, "index") == m) {
+            return mi;
+        }
+    }
+    g_error("no member %u in query-sraid", m);
+}
+
+static char *member_state(QTestState *qts, unsigned m)
+{
+    QDict *c = ctrl_info(qts);
+    char *st = g_strdup(qdict_get_str(member_info(c, m), "state"));
+
+    qobject_unref(c);
+    return st;
+}
+
+static char *ld_state(QTestState *qts)
+{
+    QDict *c = ctrl_info(qts);
+    QDict *ld = qobject_to(QDict, qlist_peek(qdict_get_qlist(c, "lds")));
+    char *st = g_strdup(qdict_get_str(ld, "state"));
+
+    qobject_unref(c);
+    return st;
+}
+
+static void qmp_ok(QTestState *qts, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+static void qmp_ok(QTestState *qts, const char *fmt, ...)
+{
+    va_list ap;
+    QDict *rsp;
+
+    va_start(ap, fmt);
+    rsp = qtest_vqmp(qts, fmt, ap);
+    va_end(ap);
+    if (qdict_haskey(rsp, "error")) {
+        g_error("QMP error: %s",
+                qdict_get_str(qdict_get_qdict(rsp, "error"), "desc"));
+    }
+    qobject_unref(rsp);
+}
+
+/* The error QMP answers (to be freed), or NULL if it succeeded. */
+static char *qmp_error(QTestState *qts, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+static char *qmp_error(QTestState *qts, const char *fmt, ...)
+{
+    va_list ap;
+    QDict *rsp;
+    char *desc = NULL;
+
+    va_start(ap, fmt);
+    rsp = qtest_vqmp(qts, fmt, ap);
+    va_end(ap);
+    if (qdict_haskey(rsp, "error")) {
+        desc = g_strdup(qdict_get_str(qdict_get_qdict(rsp, "error"),
+                                      "desc"));
+    }
+    qobject_unref(rsp);
+    return desc;
+}
+
+static void wait_member_state(QTestState *qts, unsigned m, const char *want)
+{
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+
+    for (;;) {
+        g_autofree char *st = member_state(qts, m);
+
+        if (!strcmp(st, want)) {
+            return;
+        }
+        if (g_get_monotonic_time() > end) {
+            g_error("member %u is %s, not %s, after %u s", m, st, want,
+                    (unsigned)(WAIT_US / G_USEC_PER_SEC));
+        }
+        g_usleep(50 * 1000);
+    }
+}
+
+static const struct {
+    unsigned level, members;
+} layouts[] = {
+    { 1, 2 }, { 5, 4 }, { 6, 5 }, { 10, 4 },
+};
+
+/*
+ * A hot spare replaces a failed member and is rebuilt: the data reads
+ * back, the set is consistent offline with the spare in it, and the
+ * rebuilt member alone carries its strips (another member failed, the
+ * data still reads back).
+ */
+static void test_spare_rebuild(void)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(layouts); i++) {
+        g_autoptr(GRand) rnd = g_rand_new_with_seed(100 + i);
+        g_autofree char *args = NULL;
+        unsigned spare = layouts[i].members;
+        g_autofree char *spare_drive = g_strdup_printf("m%u", spare);
+        QDict *c;
+        Array a;
+        VScsi *v;
+
+        array_create(&a, layouts[i].level, layouts[i].members);
+        array_add_blank(&a);
+        args = array_args_full(&a, -1, -1, -1, ",rebuild-rate=100");
+        v = vscsi_start(args);
+        ld_ready(v);
+        random_writes(v, &a, rnd, 30);
+        qmp_ok(v->qs->qts, "{'execute': 'sraid-add-spare', 'arguments':"
+               " {'controller': 'c0', 'drive': %s}}", spare_drive);
+        g_free(member_state(v->qs->qts, spare));
+        qmp_ok(v->qs->qts, "{'execute': 'sraid-fail-member', 'arguments':"
+               " {'controller': 'c0', 'member': 1}}");
+        wait_member_state(v->qs->qts, spare, "online");
+        c = ctrl_info(v->qs->qts);
+        g_assert_cmpstr(qdict_get_str(member_info(c, 1), "state"), ==,
+                        "failed");
+        qobject_unref(c);
+        {
+            g_autofree char *st = ld_state(v->qs->qts);
+
+            g_assert_cmpstr(st, ==, "optimal");
+        }
+        assert_reads_back(v, &a);
+        vscsi_stop(v);
+        assert_members_hold(&a);
+
+        /* the spare's strips now exist nowhere else once member 0 fails */
+        v = vscsi_start(args);
+        ld_ready(v);
+        qmp_ok(v->qs->qts, "{'execute': 'sraid-fail-member', 'arguments':"
+               " {'controller': 'c0', 'member': 0}}");
+        assert_reads_back(v, &a);
+        vscsi_stop(v);
+        array_free(&a);
+    }
+}
+
+/*
+ * The guest writes all over the logical drive while the spare is rebuilt
+ * slowly; then the rebuild finishes at full rate and everything agrees.
+ */
+static void test_rebuild_under_io(void)
+{
+    g_autoptr(GRand) rnd = g_rand_new_with_seed(5);
+    g_autofree char *args = NULL;
+    unsigned rounds = 0;
+    Array a;
+    VScsi *v;
+
+    array_create(&a, 5, 4);
+    array_add_blank(&a);
+    args = array_args_full(&a, -1, -1, -1, ",rebuild-rate=5");
+    v = vscsi_start(args);
+    ld_ready(v);
+    random_writes(v, &a, rnd, 20);
+    qmp_ok(v->qs->qts, "{'execute': 'sraid-add-spare', 'arguments':"
+           " {'controller': 'c0', 'drive': 'm4'}}");
+    qmp_ok(v->qs->qts, "{'execute': 'sraid-fail-member', 'arguments':"
+           " {'controller': 'c0', 'member': 2}}");
+    for (;;) {
+        g_autofree char *st = member_state(v->qs->qts, 4);
+
+        if (strcmp(st, "rebuilding") || rounds == 10) {
+            break;
+        }
+        random_writes(v, &a, rnd, 10);
+        rounds++;
+    }
+    /* the writes above ran while the member was being rebuilt */
+    g_assert_cmpuint(rounds, ==, 10);
+    qmp_ok(v->qs->qts, "{'execute': 'sraid-set-rebuild-rate', 'arguments':"
+           " {'controller': 'c0', 'rate': 100}}");
+    wait_member_state(v->qs->qts, 4, "online");
+    assert_reads_back(v, &a);
+    vscsi_stop(v);
+    assert_members_hold(&a);
+    array_free(&a);
+}
+
+/*
+ * QEMU is killed in the middle of a rebuild.  The restarted controller
+ * finds the member still rebuilding with the checkpoint it stored, goes
+ * on from there and finishes; nothing the guest wrote is lost.
+ */
+static void test_rebuild_resumes(void)
+{
+    g_autoptr(GRand) rnd = g_rand_new_with_seed(9);
+    g_autofree char *args = NULL, *slow = NULL;
+    int64_t stored;
+    QDict *ev, *c;
+    Array a;
+    VScsi *v;
+    pid_t pid;
+    int st;
+
+    array_create(&a, 6, 5);
+    array_add_blank(&a);
+    slow = array_args_full(&a, -1, -1, -1, ",rebuild-rate=3");
+    args = array_args_full(&a, -1, -1, -1, ",rebuild-rate=100");
+    v = vscsi_start(slow);
+    ld_ready(v);
+    random_writes(v, &a, rnd, 30);
+    qmp_ok(v->qs->qts, "{'execute': 'sraid-add-spare', 'arguments':"
+           " {'controller': 'c0', 'drive': 'm5'}}");
+    qmp_ok(v->qs->qts, "{'execute': 'sraid-fail-member', 'arguments':"
+           " {'controller': 'c0', 'member': 3}}");
+    /* a checkpoint is on disk when its progress event is sent */
+    ev = qtest_qmp_eventwait_ref(v->qs->qts, "SRAID_REBUILD_PROGRESS");
+    stored = qdict_get_int(qdict_get_qdict(ev, "data"), "done");
+    qobject_unref(ev);
+    g_assert_cmpint(stored, >, 0);
+    pid = qtest_pid(v->qs->qts);
+    g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
+    g_assert_cmpint(waitpid(pid, &st, 0), ==, pid);
+    /* v is abandoned: qtest_quit() aborts on a QEMU killed by a signal */
+
+    v = vscsi_start(slow);
+    c = ctrl_info(v->qs->qts);
+    g_assert_cmpstr(qdict_get_str(member_info(c, 5), "state"), ==,
+                    "rebuilding");
+    g_assert_cmpint(qdict_get_int(member_info(c, 5), "rebuild-checkpoint"),
+                    >=, stored);
+    qobject_unref(c);
+    qmp_ok(v->qs->qts, "{'execute': 'sraid-set-rebuild-rate', 'arguments':"
+           " {'controller': 'c0', 'rate': 100}}");
+    wait_member_state(v->qs->qts, 5, "online");
+    ld_ready(v);
+    assert_reads_back(v, &a);
+    vscsi_stop(v);
+    assert_members_hold(&a);
+    array_free(&a);
+}
+
+/* Wait for the end of a consistency check: mismatches and repaired. */
+static void scrub(QTestState *qts, bool repair, int64_t *mismatches,
+                  int64_t *repaired)
+{
+    QDict *ev, *data;
+
+    qmp_ok(qts, "{'execute': 'sraid-scrub', 'arguments': {'controller':"
+           " 'c0', 'ld': 0, 'repair': %i}}", repair);
+    ev = qtest_qmp_eventwait_ref(qts, "SRAID_SCRUB_DONE");
+    data = qdict_get_qdict(ev, "data");
+    g_assert_cmpstr(qdict_get_str(data, "result"), ==, "done");
+    *mismatches = qdict_get_int(data, "mismatches");
+    *repaired = qdict_get_int(data, "repaired");
+    qobject_unref(ev);
+}
+
+/*
+ * A byte of parity flipped on a member file: the check finds exactly one
+ * inconsistent stripe, repair fixes it from the data strips, and the
+ * next check finds none.
+ */
+static void test_scrub(void)
+{
+    g_autoptr(GRand) rnd = g_rand_new_with_seed(11);
+    g_autofree char *args = NULL;
+    int64_t mism, rep;
+    uint8_t byte;
+    Array a;
+    VScsi *v;
+    int fd;
+
+    array_create(&a, 5, 4);
+    args = array_args_full(&a, -1, -1, -1, ",rebuild-rate=100");
+    v = vscsi_start(args);
+    ld_ready(v);
+    random_writes(v, &a, rnd, 30);
+    vscsi_stop(v);
+
+    /* stripe 0's P lives on member 3 (left-symmetric) */
+    fd = open(a.file[3], O_RDWR);
+    g_assert_cmpint(pread(fd, &byte, 1, 5 * 512 + 7), ==, 1);
+    byte ^= 0x10;
+    g_assert_cmpint(pwrite(fd, &byte, 1, 5 * 512 + 7), ==, 1);
+    close(fd);
+    g_assert_cmpint(run_img(&a, "check", NULL), ==, 2);
+
+    v = vscsi_start(args);
+    ld_ready(v);
+    scrub(v->qs->qts, false, &mism, &rep);
+    g_assert_cmpint(mism, ==, 1);
+    g_assert_cmpint(rep, ==, 0);
+    scrub(v->qs->qts, true, &mism, &rep);
+    g_assert_cmpint(mism, ==, 1);
+    g_assert_cmpint(rep, ==, 1);
+    scrub(v->qs->qts, false, &mism, &rep);
+    g_assert_cmpint(mism, ==, 0);
+    assert_reads_back(v, &a);
+    vscsi_stop(v);
+    assert_members_hold(&a);
+    array_free(&a);
+}
+
+/* Commands that cannot act say why; HMP info sraid shows the array. */
+static void test_qmp_errors(void)
+{
+    g_autofree char *args = NULL, *hmp = NULL;
+    QTestState *qts;
+    Array a;
+    VScsi *v;
+    char *err;
+
+    array_create(&a, 5, 4);
+    array_add_blank(&a);
+    args = array_args_full(&a, -1, -1, -1, "");
+    v = vscsi_start(args);
+    qts = v->qs->qts;
+
+    hmp = qtest_hmp(qts, "info sraid");
+    g_assert_nonnull(strstr(hmp, "logical drive 0"));
+    g_assert_nonnull(strstr(hmp, "raid5 optimal"));
+    g_assert_nonnull(strstr(hmp, "unassigned"));
+
+    err = qmp_error(qts, "{'execute': 'sraid-fail-member', 'arguments':"
+                    " {'controller': 'c0', 'member': 9}}");
+    g_assert_nonnull(strstr(err, "member 9 does not exist"));
+    g_free(err);
+    err = qmp_error(qts, "{'execute': 'sraid-fail-member', 'arguments':"
+                    " {'controller': 'nosuch', 'member': 0}}");
+    g_assert_nonnull(strstr(err, "no sraid-ctrl named 'nosuch'"));
+    g_free(err);
+    err = qmp_error(qts, "{'execute': 'sraid-add-spare', 'arguments':"
+                    " {'controller': 'c0', 'drive': 'm0'}}");
+    g_assert_nonnull(strstr(err, "already holds member 0"));
+    g_free(err);
+    err = qmp_error(qts, "{'execute': 'sraid-add-spare', 'arguments':"
+                    " {'controller': 'c0', 'drive': 'm9'}}");
+    g_assert_nonnull(strstr(err, "no drive 'm9'"));
+    g_free(err);
+    err = qmp_error(qts, "{'execute': 'sraid-scrub', 'arguments':"
+                    " {'controller': 'c0', 'ld': 3}}");
+    g_assert_nonnull(strstr(err, "logical drive 3 does not exist"));
+    g_free(err);
+    err = qmp_error(qts, "{'execute': 'sraid-set-rebuild-rate', 'arguments':"
+                    " {'controller': 'c0', 'rate': 0}}");
+    g_assert_nonnull(strstr(err, "out of range"));
+    g_free(err);
+    err = qmp_error(qts, "{'execute': 'sraid-scrub-cancel', 'arguments':"
+                    " {'controller': 'c0'}}");
+    g_assert_nonnull(strstr(err, "no consistency check is running"));
+    g_free(err);
+
+    /* a spare can be taken back; degraded, no consistency check */
+    qmp_ok(qts, "{'execute': 'sraid-add-spare', 'arguments':"
+           " {'controller': 'c0', 'drive': 'm4'}}");
+    err = qmp_error(qts, "{'execute': 'sraid-remove-spare', 'arguments':"
+                    " {'controller': 'c0', 'member': 0}}");
+    g_assert_nonnull(strstr(err, "member 0 is not a hot spare"));
+    g_free(err);
+    qmp_ok(qts, "{'execute': 'sraid-remove-spare', 'arguments':"
+           " {'controller': 'c0', 'member': 4}}");
+    qmp_ok(qts, "{'execute': 'sraid-fail-member', 'arguments':"
+           " {'controller': 'c0', 'member': 1}}");
+    {
+        g_autofree char *st = ld_state(qts);
+
+        g_assert_cmpstr(st, ==, "degraded");
+    }
+    err = qmp_error(qts, "{'execute': 'sraid-scrub', 'arguments':"
+                    " {'controller': 'c0', 'ld': 0}}");
+    g_assert_nonnull(strstr(err, "is not optimal"));
+    g_free(err);
+    err = qmp_error(qts, "{'execute': 'sraid-fail-member', 'arguments':"
+                    " {'controller': 'c0', 'member': 1}}");
+    g_assert_nonnull(strstr(err, "already out of service"));
+    g_free(err);
+    vscsi_stop(v);
+    array_free(&a);
+}
+
+void sraid_rebuild_test_register(void)
+{
+    if (!getenv("SRAID_IMG")) {
+        return;                     /* run by make check, which sets it */
+    }
+    qtest_add_func("/sraid/rebuild/spare", test_spare_rebuild);
+    qtest_add_func("/sraid/rebuild/under-io", test_rebuild_under_io);
+    qtest_add_func("/sraid/rebuild/resumes-after-kill",
+                   test_rebuild_resumes);
+    qtest_add_func("/sraid/scrub", test_scrub);
+    qtest_add_func("/sraid/qmp/errors", test_qmp_errors);
+}
