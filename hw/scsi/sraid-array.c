@@ -352,11 +352,14 @@ void coroutine_fn sraid_array_member_failed(SraidCtrl *s, unsigned member,
 
     qemu_co_mutex_lock(&s->cod_lock);
     if (s->cod.members[member].state != SRAID_MEMBER_FAILED) {
+        g_autofree char *what = s->member_drive[member] ?
+            g_strdup_printf("drive '%s'",
+                            sraid_drive_name(s->member_drive[member])) :
+            g_strdup("drive removed");
+
         trace_sraid_member_failed(s->node_id, member, err);
-        error_report("sraid-ctrl node %u: member %u (drive '%s') failed: %s;"
-                     " its logical drives run degraded", s->node_id, member,
-                     s->member_drive[member] ?
-                     sraid_drive_name(s->member_drive[member]) : "(none)",
+        error_report("sraid-ctrl node %u: member %u (%s) failed: %s; its"
+                     " logical drives run degraded", s->node_id, member, what,
                      strerror(-err));
         s->cod.members[member].state = SRAID_MEMBER_FAILED;
         for (unsigned i = 0; i < s->cod.nlds; i++) {
@@ -501,6 +504,116 @@ bool sraid_array_start(SraidCtrl *s, Error **errp)
     /* resume a rebuild, or let a hot spare replace a failed member */
     sraid_bg_init(s);
     return true;
+}
+
+/* ---- hot swap (seed 003: automatic detection of removal and insertion) */
+
+typedef struct SraidSwap {
+    SraidCtrl *s;
+    SraidDrive *d;
+    int member;
+    bool done;
+} SraidSwap;
+
+static void coroutine_fn sraid_swap_removed_co(void *opaque)
+{
+    SraidSwap *w = opaque;
+
+    sraid_array_member_failed(w->s, w->member, -ENODEV);
+    w->done = true;
+    aio_wait_kick();
+}
+
+/*
+ * A member drive is pulled (device_del): its member fails, and the new
+ * configuration is on the remaining members before the drive is gone.
+ */
+void sraid_array_drive_removed(SraidCtrl *s, SraidDrive *d)
+{
+    SraidSwap w = { .s = s, .d = d, .member = -1 };
+
+    for (unsigned m = 0; m < s->cod.nmembers && s->has_array; m++) {
+        if (s->member_drive[m] == d) {
+            w.member = m;
+        }
+    }
+    trace_sraid_drive_removed(s->node_id, sraid_drive_name(d), w.member);
+    if (w.member < 0) {
+        return;
+    }
+    /* requests already on the drive finish; later ones find no drive */
+    blk_drain(d->conf.blk);
+    s->member_drive[w.member] = NULL;
+    qemu_coroutine_enter(qemu_coroutine_create(sraid_swap_removed_co, &w));
+    AIO_WAIT_WHILE_UNLOCKED(NULL, !w.done);
+}
+
+/* Does a logical drive miss a member that nothing replaces yet? */
+static bool sraid_array_needs_member(SraidCtrl *s)
+{
+    for (unsigned i = 0; i < s->cod.nlds; i++) {
+        const SraidCodLd *l = &s->cod.lds[i];
+
+        for (unsigned k = 0; k < l->nmembers; k++) {
+            if (s->cod.members[l->members[k]].state == SRAID_MEMBER_FAILED) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static void coroutine_fn sraid_swap_inserted_co(void *opaque)
+{
+    SraidSwap *w = opaque;
+    Error *err = NULL;
+
+    if (!sraid_array_add_spare(w->s, w->d, &err)) {
+        error_report_err(err);
+    }
+    g_free(w);
+}
+
+/*
+ * A drive is plugged in while the VM runs (device_add).  A blank one
+ * replaces a failed member at once if a logical drive is degraded (it
+ * becomes a spare and the background work rebuilds onto it, if it is
+ * large enough); otherwise it waits, unassigned, for sraid-add-spare.  A
+ * drive that carries a configuration is never taken over on its own: the
+ * user decides (its data may matter).
+ */
+void sraid_array_drive_inserted(SraidCtrl *s, SraidDrive *d)
+{
+    SraidDiskSet ds = { .n = 1, .drive = { d },
+                        .bytes = { blk_getlength(d->conf.blk) } };
+    SraidMemberIo io = sraid_disk_io(&ds);
+    SraidDiskStatus st = { 0 };
+    g_autofree SraidCod *cod = g_new0(SraidCod, 1);
+    g_autoptr(GError) gerr = NULL;
+    bool blank;
+
+    if (!s->has_array) {
+        return;
+    }
+    blank = !sraid_cod_load(&io, 1, ds.bytes, cod, &st, &gerr) &&
+            st.verdict == SRAID_DISK_BLANK;
+    sraid_disk_status_clear(&st, 1);
+    trace_sraid_drive_inserted(s->node_id, sraid_drive_name(d), blank);
+    if (!blank) {
+        info_report("sraid-ctrl node %u: drive '%s' carries an array"
+                    " configuration; left unassigned (sraid-add-spare makes"
+                    " it a hot spare, erasing it)", s->node_id,
+                    sraid_drive_name(d));
+        return;
+    }
+    if (sraid_array_needs_member(s)) {
+        SraidSwap *w = g_new0(SraidSwap, 1);
+
+        w->s = s;
+        w->d = d;
+        qemu_coroutine_enter(qemu_coroutine_create(sraid_swap_inserted_co,
+                                                   w));
+    }
 }
 
 void sraid_array_stop(SraidCtrl *s)

@@ -12,6 +12,7 @@
 #include "qemu/module.h"
 #include "hw/qdev-properties.h"
 #include "hw/qdev-properties-system.h"
+#include "hw/hotplug.h"
 #include "hw/scsi/scsi.h"
 #include "hw/scsi/sraid-ctrl.h"
 #include "sraid-glue.h"
@@ -179,6 +180,8 @@ static void sraid_ctrl_realize(SCSIDevice *sd, Error **errp)
     sraid_ctrl_lun_init(&s->lun, &id);
     qbus_init(&s->drive_bus, sizeof(s->drive_bus), TYPE_SRAID_DRIVE_BUS,
               DEVICE(s), NULL);
+    /* drives can be pulled and inserted while the VM runs */
+    qbus_set_hotplug_handler(BUS(&s->drive_bus), OBJECT(s));
     s->machine_done.notify = sraid_ctrl_machine_done;
     qemu_add_machine_init_done_notifier(&s->machine_done);
     trace_sraid_ctrl_realize(s->node_id, s->channels);
@@ -240,10 +243,28 @@ static void sraid_ctrl_instance_init(Object *obj)
     s->product = g_strdup(SRAID_CTRL_PRODUCT);
 }
 
+/* device_add of an sraid-drive, after its realize */
+static void sraid_ctrl_drive_plug(HotplugHandler *hotplug_dev,
+                                  DeviceState *dev, Error **errp)
+{
+    if (dev->hotplugged) {
+        sraid_array_drive_inserted(SRAID_CTRL(hotplug_dev), SRAID_DRIVE(dev));
+    }
+}
+
+/* device_del of an sraid-drive */
+static void sraid_ctrl_drive_unplug(HotplugHandler *hotplug_dev,
+                                    DeviceState *dev, Error **errp)
+{
+    sraid_array_drive_removed(SRAID_CTRL(hotplug_dev), SRAID_DRIVE(dev));
+    qdev_unrealize(dev);
+}
+
 static void sraid_ctrl_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     SCSIDeviceClass *sc = SCSI_DEVICE_CLASS(klass);
+    HotplugHandlerClass *hc = HOTPLUG_HANDLER_CLASS(klass);
 
     sc->realize = sraid_ctrl_realize;
     sc->unrealize = sraid_ctrl_unrealize;
@@ -256,6 +277,8 @@ static void sraid_ctrl_class_init(ObjectClass *klass, void *data)
     device_class_set_legacy_reset(dc, sraid_ctrl_reset);
     device_class_set_props(dc, sraid_ctrl_properties);
     dc->vmsd = &vmstate_scsi_device;
+    hc->plug = sraid_ctrl_drive_plug;
+    hc->unplug = sraid_ctrl_drive_unplug;
 }
 
 /* Member drives */
@@ -397,6 +420,10 @@ static const TypeInfo sraid_types[] = {
         .instance_init = sraid_ctrl_instance_init,
         .instance_finalize = sraid_ctrl_finalize,
         .class_init    = sraid_ctrl_class_init,
+        .interfaces    = (InterfaceInfo[]) {
+            { TYPE_HOTPLUG_HANDLER },
+            { }
+        },
     },
     {
         .name          = TYPE_SRAID_DRIVE_BUS,

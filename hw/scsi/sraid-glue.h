@@ -120,6 +120,8 @@ int coroutine_fn sraid_array_intent_begin(SraidCtrl *s, uint64_t first,
                                           uint64_t last);
 void sraid_array_intent_end(SraidCtrl *s, uint64_t first, uint64_t last);
 bool sraid_array_store(SraidCtrl *s, Error **errp);
+void sraid_array_drive_removed(SraidCtrl *s, SraidDrive *d);
+void sraid_array_drive_inserted(SraidCtrl *s, SraidDrive *d);
 bool sraid_array_update_ld_states(SraidCtrl *s);
 /* State changes and progress, for the host (QMP events, traces) */
 void sraid_array_notify_member(SraidCtrl *s, unsigned member);

@@ -137,7 +137,8 @@ char *array_args_full(Array *a, int bad, int absent, int held,
                                    "filename=%s", i, a->file[i]);
         }
         g_string_append_printf(s, " -device sraid-drive,bus=c0.0,drive=m%u,"
-                               "channel=%u,target=%u", i, i % 2, i / 2);
+                               "channel=%u,target=%u,id=d%u", i, i % 2, i / 2,
+                               i);
     }
     return g_string_free(s, false);
 }

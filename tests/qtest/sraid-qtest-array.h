@@ -35,7 +35,8 @@ void array_add_blank(Array *a);
 void array_free(Array *a);
 /*
  * Command line: VSCSI_ARGS, the controller (id c0, @ctrl_opts appended)
- * and every file as an sraid-drive; member @bad fails reads of its
+ * and every file i as block node mi, sraid-drive di at channel i % 2,
+ * target i / 2; member @bad fails reads of its
  * sector 0, @absent is left out, @held holds back writes of sector 0.
  */
 char *array_args_full(Array *a, int bad, int absent, int held,

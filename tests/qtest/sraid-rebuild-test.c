@@ -275,6 +275,62 @@ static void test_rebuild_resumes(void)
     array_free(&a);
 }
 
+/*
+ * Hot swap from the host: device_del of a member drive fails the member
+ * (the logical drive runs degraded, data intact); device_add of a blank
+ * drive makes it the replacement and it is rebuilt without a command.
+ */
+static void test_hot_swap(void)
+{
+    g_autoptr(GRand) rnd = g_rand_new_with_seed(13);
+    g_autofree char *args = NULL;
+    QTestState *qts;
+    QDict *c;
+    Array a;
+    VScsi *v;
+
+    array_create(&a, 5, 4);
+    array_add_blank(&a);                    /* m4: plugged in later */
+    args = array_args_full(&a, -1, 4, -1, ",rebuild-rate=100");
+    v = vscsi_start(args);
+    qts = v->qs->qts;
+    ld_ready(v);
+    random_writes(v, &a, rnd, 30);
+
+    qtest_qmp_device_del(qts, "d2");
+    {
+        g_autofree char *st = ld_state(qts);
+        g_autofree char *ms = member_state(qts, 2);
+
+        g_assert_cmpstr(st, ==, "degraded");
+        g_assert_cmpstr(ms, ==, "failed");
+    }
+    c = ctrl_info(v->qs->qts);
+    g_assert_false(qdict_haskey(member_info(c, 2), "drive"));
+    qobject_unref(c);
+    random_writes(v, &a, rnd, 20);          /* degraded */
+    assert_reads_back(v, &a);
+
+    qmp_ok(qts, "{'execute': 'blockdev-add', 'arguments': {'driver':"
+           " 'file', 'node-name': 'm4', 'filename': %s}}", a.file[4]);
+    qtest_qmp_device_add(qts, "sraid-drive", "d4", "{'bus': 'c0.0',"
+                         " 'drive': 'm4', 'channel': 1, 'target': 5}");
+    wait_member_state(qts, 4, "online");
+    {
+        g_autofree char *st = ld_state(qts);
+
+        g_assert_cmpstr(st, ==, "optimal");
+    }
+    assert_reads_back(v, &a);
+    vscsi_stop(v);
+    /* offline, the member pulled is stale: the set is the other four */
+    g_free(a.file[2]);
+    a.file[2] = NULL;
+    assert_members_hold(&a);
+    a.file[2] = g_strdup_printf("%s/m2.img", a.dir);
+    array_free(&a);
+}
+
 /* Wait for the end of a consistency check: mismatches and repaired. */
 static void scrub(QTestState *qts, bool repair, int64_t *mismatches,
                   int64_t *repaired)
@@ -423,6 +479,7 @@ void sraid_rebuild_test_register(void)
     qtest_add_func("/sraid/rebuild/under-io", test_rebuild_under_io);
     qtest_add_func("/sraid/rebuild/resumes-after-kill",
                    test_rebuild_resumes);
+    qtest_add_func("/sraid/rebuild/hot-swap", test_hot_swap);
     qtest_add_func("/sraid/scrub", test_scrub);
     qtest_add_func("/sraid/qmp/errors", test_qmp_errors);
 }
