@@ -205,7 +205,7 @@ static gboolean map_members(Disks *ds, const SraidDiskStatus *st,
 
 static int cmd_create(int argc, char **argv)
 {
-    int level = -1;
+    int level = -1, spares = 0;
     g_autofree char *strip_s = NULL, *ld_size_s = NULL;
     g_autofree char *name = NULL, *ld_name = NULL;
     GOptionEntry entries[] = {
@@ -218,6 +218,8 @@ static int cmd_create(int argc, char **argv)
           "logical drive size (default: all)", "SIZE" },
         { "ld-name", 0, 0, G_OPTION_ARG_STRING, &ld_name,
           "logical drive name", "NAME" },
+        { "spares", 0, 0, G_OPTION_ARG_INT, &spares,
+          "the last N files are hot spares (default 0)", "N" },
         { NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("FILE...");
@@ -263,8 +265,14 @@ static int cmd_create(int argc, char **argv)
         }
         usable = MIN(usable, sraid_cod_usable_sectors(ds.bytes[d]));
     }
-    if (!sraid_geometry_init(&g, level, ds.n, strip / SECTOR, usable,
-                             &err)) {
+    if (spares < 0 || (unsigned)spares >= ds.n) {
+        g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
+                    "--spares %d leaves no member for the logical drive",
+                    spares);
+        goto fail;
+    }
+    if (!sraid_geometry_init(&g, level, ds.n - spares, strip / SECTOR,
+                             usable, &err)) {
         goto fail;
     }
     ld_sectors = g.stripes * g.strip_sectors;
@@ -296,11 +304,14 @@ static int cmd_create(int argc, char **argv)
         cod.members[i].sectors = usable;
         cod.members[i].channel = i % 2;
         cod.members[i].target = i / 2;
+        if (i >= ds.n - spares) {
+            cod.members[i].state = SRAID_MEMBER_SPARE;
+        }
     }
     cod.nlds = 1;
     ld = &cod.lds[0];
     ld->level = level;
-    ld->nmembers = ds.n;
+    ld->nmembers = ds.n - spares;
     ld->strip_sectors = g.strip_sectors;
     ld->member_sectors = ld_sectors;
     /* NAA 3h, locally assigned, from the array GUID: same on every node */
@@ -315,7 +326,7 @@ static int cmd_create(int argc, char **argv)
                cod.array_guid[0], cod.array_guid[1], cod.array_guid[2],
                cod.array_guid[3], ld->id);
     g_strlcpy(ld->name, ld_name ? ld_name : "ld0", sizeof(ld->name));
-    for (unsigned i = 0; i < ds.n; i++) {
+    for (unsigned i = 0; i < ld->nmembers; i++) {
         ld->members[i] = i;
     }
 
@@ -329,8 +340,9 @@ static int cmd_create(int argc, char **argv)
         goto fail;
     }
     g_free(disk_of_member);
-    printf("created RAID %d array '%s' on %u members, logical drive '%s' of"
-           " %" G_GUINT64_FORMAT " bytes\n", level, cod.name, ds.n, ld->name,
+    printf("created RAID %d array '%s' on %u members (%d hot spares),"
+           " logical drive '%s' of %" G_GUINT64_FORMAT " bytes\n", level,
+           cod.name, ld->nmembers, spares, ld->name,
            ld_sectors * g.data_strips * SECTOR);
     disks_close(&ds);
     return 0;
@@ -394,10 +406,11 @@ static int cmd_info(int argc, char **argv)
 
             printf("%s\n    {\"index\": %u, \"state\": \"%s\", \"channel\":"
                    " %u, \"target\": %u, \"guid\": \"%s\", \"sectors\": %"
+                   G_GUINT64_FORMAT ", \"rebuild-checkpoint\": %"
                    G_GUINT64_FORMAT "}", i ? "," : "", i,
                    member_states[cod.members[i].state],
                    cod.members[i].channel, cod.members[i].target, mg,
-                   cod.members[i].sectors);
+                   cod.members[i].sectors, cod.members[i].rebuild_checkpoint);
         }
         printf("\n  ],\n  \"logical-drives\": [");
         for (unsigned l = 0; l < cod.nlds; l++) {
@@ -431,9 +444,14 @@ static int cmd_info(int argc, char **argv)
         }
         for (unsigned i = 0; i < cod.nmembers; i++) {
             printf("member %u: %s, channel %u target %u, %" G_GUINT64_FORMAT
-                   " sectors\n", i, member_states[cod.members[i].state],
+                   " sectors", i, member_states[cod.members[i].state],
                    cod.members[i].channel, cod.members[i].target,
                    cod.members[i].sectors);
+            if (cod.members[i].state == SRAID_MEMBER_REBUILDING) {
+                printf(", rebuilt up to sector %" G_GUINT64_FORMAT,
+                       cod.members[i].rebuild_checkpoint);
+            }
+            printf("\n");
         }
         for (unsigned l = 0; l < cod.nlds; l++) {
             SraidCodLd *ld = &cod.lds[l];

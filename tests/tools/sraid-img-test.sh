@@ -43,7 +43,7 @@ has() {     # text, command...: command output contains text
     "$@" 2>&1 | grep -qF -- "$text"
 }
 
-echo "1..32"
+echo "1..35"
 for spec in "0 2" "1 2" "5 4" "6 5" "10 4"; do
     set -- $spec
     # shellcheck disable=SC2046
@@ -126,3 +126,12 @@ ok "repair makes every stripe consistent" \
    sh -c "'$IMG' repair '$W'/d*.img >/dev/null && '$IMG' check '$W'/d*.img >/dev/null"
 ok "repair keeps the data strips" \
    sh -c "'$IMG' export -o '$W/after.raw' '$W'/d*.img >/dev/null 2>&1 && cmp '$W/before.raw' '$W/after.raw'"
+
+# hot spares: in the configuration, outside the logical drive
+# shellcheck disable=SC2046
+ok "create RAID 5 with one hot spare" "$IMG" create -l 5 --spares 1 $(disks 4)
+ok "the spare is recorded as spare and is not in the logical drive" \
+   json 'd["members"][3]["state"] == "spare" and d["logical-drives"][0]["members"] == [0, 1, 2]'
+# shellcheck disable=SC2046
+ok "spares that leave too few members are refused with the rule" \
+   has "RAID 5 needs 3" exit_is 1 "$IMG" create -l 5 --spares 2 $(disks 4)
