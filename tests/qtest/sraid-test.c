@@ -211,6 +211,9 @@ static void test_bad_properties(void)
                          "-device sraid-ctrl,channels=0",
                          "channels 0 is out of range");
     expect_startup_error("-device virtio-scsi-pci "
+                         "-device sraid-ctrl,rebuild-rate=101",
+                         "rebuild-rate 101 is out of range: use 1 to 100");
+    expect_startup_error("-device virtio-scsi-pci "
                          "-device sraid-ctrl,vendor=MUCHTOOLONG",
                          "vendor 'MUCHTOOLONG' must be 1 to 8 characters");
     expect_startup_error("-device virtio-scsi-pci "
