@@ -423,6 +423,11 @@ bool sraid_bg_scrub_start(SraidCtrl *s, unsigned index, bool repair,
         error_setg(errp, "a consistency check is already running");
         return false;
     }
+    if (s->cod.lds[index].level == SRAID_RAID0) {
+        error_setg(errp, "logical drive %u is RAID 0: it has no parity or"
+                   " copies to check", s->cod.lds[index].id);
+        return false;
+    }
     if (s->cod.lds[index].state != SRAID_LD_OPTIMAL) {
         error_setg(errp, "logical drive %u is not optimal: a consistency"
                    " check needs every member (rebuild first)",

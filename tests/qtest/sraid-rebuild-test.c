@@ -468,6 +468,18 @@ static void test_qmp_errors(void)
     g_free(err);
     vscsi_stop(v);
     array_free(&a);
+
+    /* RAID 0 has nothing to compare */
+    array_create(&a, 0, 2);
+    g_free(args);
+    args = array_args(&a, -1, -1);
+    v = vscsi_start(args);
+    err = qmp_error(v->qs->qts, "{'execute': 'sraid-scrub', 'arguments':"
+                    " {'controller': 'c0', 'ld': 0}}");
+    g_assert_nonnull(strstr(err, "is RAID 0: it has no parity or copies"));
+    g_free(err);
+    vscsi_stop(v);
+    array_free(&a);
 }
 
 void sraid_rebuild_test_register(void)
