@@ -152,4 +152,8 @@ void coroutine_fn sraid_ld_unlock(SraidLdUnit *u, SraidStripeLock *l);
 #define TYPE_SRAID_LD "sraid-ld"
 bool sraid_ld_device_create(SraidLdUnit *u, Error **errp);
 
+/* sraid-ld-caw.c */
+SCSIRequest *sraid_ld_caw_alloc(SraidLdUnit *u, SCSIDevice *d, uint32_t tag,
+                                uint32_t lun, void *hba_private);
+
 #endif /* HW_SCSI_SRAID_GLUE_H */

@@ -12,7 +12,8 @@
  * from the configuration on disk (the same on every node), and an offline
  * logical drive answers NOT READY instead of failing I/O.  Every command
  * goes through sraid_ld_alloc_req first, the hook where cluster-wide
- * reservations will be checked.
+ * reservations will be checked, and where COMPARE AND WRITE, which
+ * scsi-disk lacks, is served (sraid-ld-caw.c).
  *
  * Created by the controller, one per logical drive, at its own target id
  * (LUN 0) so that HBAs that serve only LUN 0 (megasas, lsi53c895a) work.
@@ -85,7 +86,26 @@ static SCSIRequest *sraid_ld_alloc_req(SCSIDevice *d, uint32_t tag,
         trace_sraid_ld_offline_cmd(u->ctrl->node_id, u->index, buf[0]);
         return req;
     }
+    if (u && buf[0] == COMPARE_AND_WRITE) {
+        return sraid_ld_caw_alloc(u, d, tag, lun, hba_private);
+    }
     return sraid_ld_parent_alloc_req(d, tag, lun, buf, hba_private);
+}
+
+/*
+ * QEMU's generic CDB parser does not know COMPARE AND WRITE: its data-out
+ * is twice NUMBER OF LOGICAL BLOCKS blocks (verify data, then write data).
+ */
+static int sraid_ld_parse_cdb(SCSIDevice *d, SCSICommand *cmd, uint8_t *buf,
+                              size_t buf_len, void *hba_private)
+{
+    int ret = scsi_bus_parse_cdb(d, cmd, buf, buf_len, hba_private);
+
+    if (ret == 0 && buf[0] == COMPARE_AND_WRITE) {
+        cmd->xfer = 2 * (size_t)buf[13] * d->blocksize;
+        cmd->mode = cmd->xfer ? SCSI_XFER_TO_DEV : SCSI_XFER_NONE;
+    }
+    return ret;
 }
 
 bool sraid_ld_device_create(SraidLdUnit *u, Error **errp)
@@ -168,6 +188,7 @@ static void sraid_ld_class_init(ObjectClass *klass, void *data)
 
     sraid_ld_parent_alloc_req = sc->alloc_req;
     sc->alloc_req = sraid_ld_alloc_req;
+    sc->parse_cdb = sraid_ld_parse_cdb;
     sraid_ld_units = g_hash_table_new(NULL, NULL);
     dc->desc = "logical drive of an sraid-ctrl (created by the controller)";
     /* created by sraid-ctrl from the configuration on disk, never by -device */

@@ -222,6 +222,81 @@ static void test_offline(void)
     array_free(&a);
 }
 
+static void caw(VScsi *v, uint64_t lba, uint8_t blocks, const uint8_t *data,
+                ScsiResult *r)
+{
+    uint8_t cdb[16] = { COMPARE_AND_WRITE };
+
+    put_be64(cdb + 2, lba);
+    cdb[13] = blocks;
+    vscsi_io(v, LD_TARGET, 0, cdb, sizeof(cdb), data, 2 * blocks * 512,
+             NULL, 0, r);
+}
+
+/*
+ * COMPARE AND WRITE (SBC-4 5.3): written when the blocks match, refused
+ * with MISCOMPARE and the offset of the first differing byte when they do
+ * not, the blocks unchanged; bad fields get their sense.
+ */
+static void test_compare_and_write(void)
+{
+    g_autoptr(GRand) rnd = g_rand_new_with_seed(3);
+    g_autofree char *args = NULL;
+    g_autofree uint8_t *data = g_malloc(2 * 8 * 512);
+    g_autofree uint8_t *buf = g_malloc(8 * 512);
+    ScsiResult r;
+    Array a;
+    VScsi *v;
+
+    array_create(&a, 5, 4);
+    args = array_args(&a, -1, -1);
+    v = vscsi_start(args);
+    ld_ready(v);
+    random_writes(v, &a, rnd, 10);
+
+    /* match: the second half is written */
+    memcpy(data, a.ref + 100 * 512, 8 * 512);
+    for (size_t k = 0; k < 8 * 512; k++) {
+        data[8 * 512 + k] = g_rand_int(rnd);
+    }
+    caw(v, 100, 8, data, &r);
+    assert_good(&r);
+    memcpy(a.ref + 100 * 512, data + 8 * 512, 8 * 512);
+    ld_rw(v, false, 100, 8, buf, &r);
+    assert_good(&r);
+    g_assert_true(memcmp(buf, a.ref + 100 * 512, 8 * 512) == 0);
+
+    /* mismatch at byte 1000: MISCOMPARE, INFORMATION 1000, nothing written */
+    memcpy(data, a.ref + 100 * 512, 8 * 512);
+    data[1000] ^= 0xff;
+    caw(v, 100, 8, data, &r);
+    g_assert_cmphex(r.status, ==, CHECK_CONDITION);
+    g_assert_cmphex(r.sense[0], ==, 0xf0);          /* VALID, fixed */
+    g_assert_cmphex(r.sense[2] & 0xf, ==, MISCOMPARE);
+    g_assert_cmphex(r.sense[12], ==, 0x1d);
+    g_assert_cmphex(r.sense[13], ==, 0x00);
+    g_assert_cmpuint(get_be32(r.sense + 3), ==, 1000);
+    ld_rw(v, false, 100, 8, buf, &r);
+    assert_good(&r);
+    g_assert_true(memcmp(buf, a.ref + 100 * 512, 8 * 512) == 0);
+
+    /* no blocks: nothing to do; out of range; too many blocks */
+    caw(v, 0, 0, NULL, &r);
+    assert_good(&r);
+    caw(v, a.sectors - 1, 2, data, &r);
+    assert_sense(&r, ILLEGAL_REQUEST, 0x21, 0x00);
+    {
+        g_autofree uint8_t *big = g_malloc0(2 * 65 * 512);
+
+        caw(v, 0, 65, big, &r);
+        assert_sense(&r, ILLEGAL_REQUEST, 0x24, 0x00);
+    }
+    assert_reads_back(v, &a);
+    vscsi_stop(v);
+    assert_members_hold(&a);
+    array_free(&a);
+}
+
 void sraid_ld_test_register(void)
 {
     if (!getenv("SRAID_IMG")) {
@@ -230,5 +305,6 @@ void sraid_ld_test_register(void)
     qtest_add_func("/sraid/ld/levels", test_levels);
     qtest_add_func("/sraid/ld/member-fails", test_member_fails);
     qtest_add_func("/sraid/ld/offline", test_offline);
+    qtest_add_func("/sraid/ld/compare-and-write", test_compare_and_write);
     qtest_add_func("/sraid/ld/sigkill-mid-write", test_sigkill_mid_write);
 }
