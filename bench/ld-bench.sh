@@ -18,6 +18,7 @@
 #   BENCH_RAND_JOBS    threads, i.e. queue depth, of the random tests [4]
 #   BENCH_SECS         seconds per test and device [6]
 #   BENCH_ROUNDS       rounds of all tests per boot, results averaged [2]
+#   BENCH_WRITE_CACHE  write cache of both disks, off or on [off]
 #   BENCH_BOOT_TIMEOUT seconds before a boot counts as hung [900]
 #   BENCH_DIR          work directory [build/bench]
 #   BENCH_QEMU_ARGS    extra QEMU arguments, e.g. "-trace sraid_ld_write -D f"
@@ -39,6 +40,7 @@ RAND_JOBS=${BENCH_RAND_JOBS:-4}
 SECS=${BENCH_SECS:-6}
 ROUNDS=${BENCH_ROUNDS:-2}
 BOOT_TIMEOUT=${BENCH_BOOT_TIMEOUT:-900}
+WCE=${BENCH_WRITE_CACHE:-off}
 
 # Where things sit on the HBA: the plain disk, the controller, and its
 # logical drive 0 at the controller's scsi-id + 1.
@@ -85,6 +87,10 @@ wait_for() {
     die "$f is missing: build it (make core qemu)"
 }
 
+case $WCE in
+on | off) ;;
+*) die "BENCH_WRITE_CACHE must be on or off, not '$WCE'" ;;
+esac
 for c in $CONFIGS; do
     config_level "$c" >/dev/null || die "unknown configuration '$c' (raid0 raid1 raid5 raid6)"
 done
@@ -159,18 +165,39 @@ boot() {
     read -ra extra <<<"${BENCH_QEMU_ARGS:-}"
     rm -f "$dir/console.log"
     wait_for "$QEMU"
-    # The plain disk's write cache is off like the logical drive's (the
-    # controller's default): each write completes only once on stable
-    # storage, FUA on the plain file, FUA on every member behind the LD.
+    # The plain disk's write cache is the logical drive's, off by default
+    # (the controller's default): then a write completes only once it is
+    # on stable storage, on the plain file as on every member of the LD.
     timeout "$BOOT_TIMEOUT" "$QEMU" -accel "$ACCEL" -M pc -m 512 -nodefaults \
         -display none -no-reboot -serial "file:$dir/console.log" \
         -kernel "$GUEST/vmlinuz" -initrd "$dir/initramfs.gz" \
         -append "console=ttyS0 quiet scsi_mod.scan=sync sraid.action=exec panic=-1" \
         -device virtio-scsi-pci,id=hba0 \
         -blockdev "driver=file,filename=$OUT/plain.img,node-name=plain,$FILE_OPTS" \
-        -device "scsi-hd,bus=hba0.0,scsi-id=$PLAIN_TARGET,lun=0,drive=plain,write-cache=off" \
-        -device "sraid-ctrl,id=ctrl0,bus=hba0.0,scsi-id=$CTRL_TARGET,lun=0,node-id=$NODE_ID" \
+        -device "scsi-hd,bus=hba0.0,scsi-id=$PLAIN_TARGET,lun=0,drive=plain,write-cache=$WCE" \
+        -device "sraid-ctrl,id=ctrl0,bus=hba0.0,scsi-id=$CTRL_TARGET,lun=0,node-id=$NODE_ID,write-cache=$WCE" \
         "${DRIVES[@]}" "${extra[@]}" >"$dir/qemu.out" 2>&1
+}
+
+# CPU seconds used so far by the whole machine (busy jiffies of
+# /proc/stat, hypervisor steal included) and by the children this shell
+# waited for, and the time, into SNAP_*.  `times` must run in this shell:
+# in a subshell it would count that subshell's children only.
+snapshot() {
+    times >"$OUT/times"
+    SNAP_CHILDREN=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/)
+                        printf "%.2f\n", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$OUT/times")
+    SNAP_MACHINE=$(awk -v hz="$(getconf CLK_TCK)" \
+        '$1 == "cpu" { printf "%.2f\n", ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat)
+    SNAP_TIME=$(date +%s.%N)
+}
+
+# A console log without the serial line's carriage returns; nothing when
+# the boot left none.
+console() {
+    if [ -f "$1" ]; then
+        tr -d '\r' <"$1"
+    fi
 }
 
 # The metric of a test: MB/s for sequential ones, IOPS for random ones.
@@ -181,10 +208,10 @@ metric_of() {
     esac
 }
 
-# Mean of the values of metric $3 on lines of label $2, test $1 in the
-# console log $4; empty when there are none.
-result() {
-    tr -d '\r' <"$4" | awk -v test="$1" -v label="$2" -v m="$3" '
+# The values of metric $3 on lines of label $2, test $1 in the console log
+# $4, one per round, space-separated; empty when there are none.
+results() {
+    console "$4" | awk -v test="$1" -v label="$2" -v m="$3" '
         $1 == "iobench" {
             delete f
             for (i = 2; i <= NF; i++) {
@@ -192,20 +219,36 @@ result() {
                 f[kv[1]] = kv[2]
             }
             if (f["test"] == test && f["label"] == label && (m in f)) {
-                sum += f[m]
-                n++
+                printf "%s%s", sep, f[m]
+                sep = " "
             }
         }
-        END { if (n) printf "%.2f\n", sum / n }'
+        END { print "" }'
+}
+
+mean() {
+    awk -v l="$1" 'BEGIN { n = split(l, v, " ")
+                           for (i = 1; i <= n; i++) s += v[i]
+                           if (n) printf "%.2f", s / n }'
+}
+
+# Ratios of the values in list $1 to those of list $2, round by round.
+ratios() {
+    awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
+                                     for (i = 1; i <= n; i++)
+                                         if (y[i] > 0) printf "%s%.2f", (i > 1 ? " " : ""), x[i] / y[i] }'
 }
 
 failed=0
-declare -A VAL
+declare -A VAL LIST HOST
 TESTS="seqread seqwrite randread randwrite"
 for cfg in $CONFIGS; do
     say "$cfg: booting the guest ($ACCEL)"
     t0=$(date +%s)
     prepare "$cfg"
+    qemu_id=$(sha256sum "$QEMU" | cut -c1-12)
+    snapshot
+    m0=$SNAP_MACHINE c0=$SNAP_CHILDREN w0=$SNAP_TIME
     rc=0
     boot "$cfg" || rc=$?
     log=$OUT/$cfg/console.log
@@ -217,17 +260,28 @@ for cfg in $CONFIGS; do
         rc=0
         boot "$cfg" || rc=$?
     fi
+    # What else ran on the machine meanwhile: the benchmark is only as
+    # good as the host was quiet (ratios suffer less than absolute numbers,
+    # as both disks run back to back, but the LD needs more CPU).
+    snapshot
+    HOST[$cfg]=$(awk -v m0="$m0" -v m1="$SNAP_MACHINE" -v c0="$c0" \
+        -v c1="$SNAP_CHILDREN" -v w0="$w0" -v w1="$SNAP_TIME" \
+        -v id="$qemu_id" 'BEGIN {
+            other = (m1 - m0 - (c1 - c0)) / (w1 - w0)
+            printf "%.0f s, QEMU used %.2f cores, everything else %.2f cores, qemu binary sha256 %s",
+                   w1 - w0, (c1 - c0) / (w1 - w0), (other > 0 ? other : 0), id }')
     say "$cfg: boot took $(($(date +%s) - t0)) s (qemu exit $rc)"
     ok=1
-    grep -q '^bench-done' <(tr -d '\r' <"$log" 2>/dev/null) || ok=0
-    if grep -q '^bench-error\|error=' <(tr -d '\r' <"$log" 2>/dev/null); then
+    grep -q '^bench-done' <(console "$log") || ok=0
+    if grep -q '^bench-error\|error=' <(console "$log"); then
         ok=0
     fi
     for t in $TESTS; do
         for l in ld plain; do
-            v=$(result "$t" "$l" "$(metric_of "$t")" "$log")
-            [ -n "$v" ] || ok=0
-            VAL[$cfg:$l:$t]=$v
+            v=$(results "$t" "$l" "$(metric_of "$t")" "$log")
+            [ "$(wc -w <<<"$v")" = "$ROUNDS" ] || ok=0
+            LIST[$cfg:$l:$t]=$v
+            VAL[$cfg:$l:$t]=$(mean "$v")
         done
     done
     if [ "$ok" = 0 ]; then
@@ -267,13 +321,14 @@ goal() {
          "files in $OUT ($(df -T "$OUT" | awk 'NR == 2 { print $2 }'))"
     echo "LD and plain disk $((LD_SIZE >> 20)) MiB each, strip $((STRIP >> 10)) KiB;" \
          "virtio-scsi-pci; -blockdev driver=file,$FILE_OPTS for members and plain file;" \
-         "write cache off on both (LD: controller default, plain: scsi-hd write-cache=off)"
+         "write cache $WCE on both (sraid-ctrl and scsi-hd write-cache=$WCE)"
     echo "seq: $((SEQ_BS >> 10)) KiB requests, 1 thread; rand: $((RAND_BS >> 10)) KiB" \
-         "requests, $RAND_JOBS threads; $SECS s per test and device, $ROUNDS round(s)," \
-         "O_DIRECT; MB/s = 10^6 bytes/s"
+         "requests, $RAND_JOBS threads; $SECS s per test and device, O_DIRECT;" \
+         "MB/s = 10^6 bytes/s; LD and plain: mean of $ROUNDS round(s), the" \
+         "second one in reverse order (LD first); per round: LD/plain of each"
     echo
-    echo "| config | test | LD | plain | LD/plain |"
-    echo "|---|---|---:|---:|---:|"
+    echo "| config | test | LD | plain | LD/plain | per round |"
+    echo "|---|---|---:|---:|---:|---|"
     for cfg in $CONFIGS; do
         read -r level n <<<"$(config_level "$cfg")"
         for t in $TESTS; do
@@ -281,8 +336,9 @@ goal() {
             [ "$(metric_of "$t")" = iops ] && unit=IOPS
             a=${VAL[$cfg:ld:$t]:-}
             b=${VAL[$cfg:plain:$t]:-}
-            printf '| RAID %s (%s members) | %s %s | %s | %s | %s |\n' \
-                "$level" "$n" "$t" "$unit" "${a:--}" "${b:--}" "$(ratio "$a" "$b")"
+            printf '| RAID %s (%s members) | %s %s | %s | %s | %s | %s |\n' \
+                "$level" "$n" "$t" "$unit" "${a:--}" "${b:--}" "$(ratio "$a" "$b")" \
+                "$(ratios "${LIST[$cfg:ld:$t]:-}" "${LIST[$cfg:plain:$t]:-}")"
         done
     done
     echo
@@ -299,7 +355,7 @@ goal() {
     # be whole stripes.  The guest splits requests at its max_sectors_kb,
     # which Linux takes from the disk's optimal transfer length (VPD B0h).
     r5_stripe=$((STRIP * $(data_strips 5 5)))
-    r5_kb=$(tr -d '\r' <"$OUT/raid5/console.log" 2>/dev/null |
+    r5_kb=$(console "$OUT/raid5/console.log" |
             sed -n 's/^bench-dev label=ld .*max_sectors_kb=\([0-9]*\).*/\1/p')
     r5_req=$SEQ_BS
     if [ -n "$r5_kb" ] && [ $((r5_kb * 1024)) -lt "$SEQ_BS" ]; then
@@ -314,19 +370,29 @@ goal() {
              "not measured: requests are not whole stripes |"
         full="NOT whole stripes"
     fi
+    if [ -n "$r5_kb" ]; then
+        echo
+        echo "RAID 5 sequential writes reach the LD as $((r5_req >> 10)) KiB requests" \
+             "(guest max_sectors_kb $r5_kb), stripe $((r5_stripe >> 10)) KiB: $full"
+    fi
     echo
-    echo "RAID 5 sequential writes reach the LD as $((r5_req >> 10)) KiB requests" \
-         "(guest max_sectors_kb ${r5_kb:-?}), stripe $((r5_stripe >> 10)) KiB: $full"
-    echo
-    echo "same, each normalised by the plain disk of its own boot:" \
-         "RAID 5 seqwrite/plain $(ratio "${VAL[raid5:ld:seqwrite]:-}" "${VAL[raid5:plain:seqwrite]:-}")," \
-         "RAID 0 seqwrite/plain $(ratio "${VAL[raid0:ld:seqwrite]:-}" "${VAL[raid0:plain:seqwrite]:-}")"
+    r5=$(ratio "${VAL[raid5:ld:seqwrite]:-}" "${VAL[raid5:plain:seqwrite]:-}")
+    r0=$(ratio "${VAL[raid0:ld:seqwrite]:-}" "${VAL[raid0:plain:seqwrite]:-}")
+    echo "the same writes, each against the plain disk of its own boot:" \
+         "RAID 5 seqwrite/plain ${r5:--}, RAID 0 seqwrite/plain ${r0:--}"
     echo
     echo "guest view of the disks:"
     for cfg in $CONFIGS; do
-        tr -d '\r' <"$OUT/$cfg/console.log" 2>/dev/null |
+        console "$OUT/$cfg/console.log" |
             sed -n "s/^bench-dev /  $cfg: /p"
     done
+    echo "host CPU during each boot ($(nproc) cores):"
+    for cfg in $CONFIGS; do
+        echo "  $cfg: ${HOST[$cfg]:-}"
+    done
+    if [ "$(for cfg in $CONFIGS; do echo "${HOST[$cfg]##* }"; done | sort -u | wc -l)" -gt 1 ]; then
+        echo "  WARNING: the QEMU binary changed between configurations"
+    fi
     echo "run time $((elapsed / 60)) min $((elapsed % 60)) s; logs in $OUT/<config>/console.log"
 } | tee "$OUT/results.md"
 
