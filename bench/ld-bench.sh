@@ -19,7 +19,8 @@
 #   BENCH_SECS         seconds per test and device [6]
 #   BENCH_ROUNDS       rounds of all tests per boot, results averaged [2]
 #   BENCH_WRITE_CACHE  write cache of both disks, off or on [off]
-#   BENCH_BOOT_TIMEOUT seconds before a boot counts as hung [900]
+#   BENCH_SCHED        the guest's I/O scheduler for both disks [none]
+#   BENCH_BOOT_TIMEOUT seconds before a boot counts as hung [from the above]
 #   BENCH_DIR          work directory [build/bench]
 #   BENCH_QEMU_ARGS    extra QEMU arguments, e.g. "-trace sraid_ld_write -D f"
 #   QEMU, SRAID_IMG    binaries [build/qemu-build/..., build/core/sraid-img]
@@ -39,7 +40,9 @@ RAND_BS=$(numfmt --from=iec "${BENCH_RAND_BS:-4K}")
 RAND_JOBS=${BENCH_RAND_JOBS:-4}
 SECS=${BENCH_SECS:-6}
 ROUNDS=${BENCH_ROUNDS:-2}
-BOOT_TIMEOUT=${BENCH_BOOT_TIMEOUT:-900}
+# boot, two fills at a slow 20 MB/s, the tests; twice that and 2 minutes
+BOOT_TIMEOUT=${BENCH_BOOT_TIMEOUT:-$(( (40 + LD_SIZE / 10000000 + 8 * ROUNDS * SECS) * 2 + 120 ))}
+SCHED=${BENCH_SCHED:-none}
 WCE=${BENCH_WRITE_CACHE:-off}
 
 # Where things sit on the HBA: the plain disk, the controller, and its
@@ -149,6 +152,7 @@ BENCH_RAND_BS=$RAND_BS
 BENCH_RAND_JOBS=$RAND_JOBS
 BENCH_SECS=$SECS
 BENCH_ROUNDS=$ROUNDS
+BENCH_SCHED=$SCHED
 EOF
     cp "$GUEST/initramfs.gz" "$dir/initramfs.gz"
     (cd "$stage" && find extra | sort | cpio -o -H newc --quiet) |
@@ -176,7 +180,19 @@ boot() {
         -blockdev "driver=file,filename=$OUT/plain.img,node-name=plain,$FILE_OPTS" \
         -device "scsi-hd,bus=hba0.0,scsi-id=$PLAIN_TARGET,lun=0,drive=plain,write-cache=$WCE" \
         -device "sraid-ctrl,id=ctrl0,bus=hba0.0,scsi-id=$CTRL_TARGET,lun=0,node-id=$NODE_ID,write-cache=$WCE" \
-        "${DRIVES[@]}" "${extra[@]}" >"$dir/qemu.out" 2>&1
+        "${DRIVES[@]}" "${extra[@]}" >"$dir/qemu.out" 2>&1 &
+    pid=$!
+    # A hung guest says so (bench/guest-run.sh's watchdog): give its
+    # blocked-task dump time to reach the console, then stop that QEMU.
+    while kill -0 "$pid" 2>/dev/null; do
+        if grep -q '^bench-hang' <(console "$dir/console.log"); then
+            sleep 15
+            kill "$pid" 2>/dev/null || true
+            break
+        fi
+        sleep 2
+    done
+    wait "$pid"
 }
 
 # CPU seconds used so far by the whole machine (busy jiffies of
@@ -240,26 +256,40 @@ ratios() {
 }
 
 failed=0
-declare -A VAL LIST HOST
+declare -A VAL LIST HOST NOTE
 TESTS="seqread seqwrite randread randwrite"
 for cfg in $CONFIGS; do
-    say "$cfg: booting the guest ($ACCEL)"
-    t0=$(date +%s)
-    prepare "$cfg"
-    qemu_id=$(sha256sum "$QEMU" | cut -c1-12)
-    snapshot
-    m0=$SNAP_MACHINE c0=$SNAP_CHILDREN w0=$SNAP_TIME
-    rc=0
-    boot "$cfg" || rc=$?
     log=$OUT/$cfg/console.log
-    if ! grep -q SRAID-GUEST-READY "$log" 2>/dev/null; then
-        # QEMU never started the guest: possibly the binary was being
-        # replaced under us; once more after a pause
-        say "$cfg: no guest output (qemu exit $rc), retrying in 30 s"
-        sleep 30
+    NOTE[$cfg]=""
+    for try in 1 2; do
+        say "$cfg: booting the guest ($ACCEL, try $try)"
+        t0=$(date +%s)
+        prepare "$cfg"
+        qemu_id=$(sha256sum "$QEMU" | cut -c1-12)
+        snapshot
+        m0=$SNAP_MACHINE c0=$SNAP_CHILDREN w0=$SNAP_TIME
         rc=0
         boot "$cfg" || rc=$?
-    fi
+        say "$cfg: boot took $(($(date +%s) - t0)) s (qemu exit $rc)"
+        if grep -q '^bench-done' <(console "$log"); then
+            break
+        fi
+        # Keep what went wrong, then once more from new files: QEMU may not
+        # have started (the binary being relinked under us) or the guest
+        # hung (its watchdog printed where).
+        if ! grep -q SRAID-GUEST-READY <(console "$log"); then
+            why="the guest did not start (qemu exit $rc)"
+        elif grep -q '^bench-hang' <(console "$log"); then
+            why="a test hung in the guest"
+        else
+            why="the guest stopped early (qemu exit $rc)"
+        fi
+        cp "$log" "$OUT/$cfg/console-try$try.log" 2>/dev/null || true
+        cp "$OUT/$cfg/qemu.out" "$OUT/$cfg/qemu-try$try.out"
+        NOTE[$cfg]+="boot $try: $why, see $cfg/console-try$try.log; "
+        say "$cfg: $why"
+        [ "$try" = 2 ] || sleep 10
+    done
     # What else ran on the machine meanwhile: the benchmark is only as
     # good as the host was quiet (ratios suffer less than absolute numbers,
     # as both disks run back to back, but the LD needs more CPU).
@@ -270,7 +300,6 @@ for cfg in $CONFIGS; do
             other = (m1 - m0 - (c1 - c0)) / (w1 - w0)
             printf "%.0f s, QEMU used %.2f cores, everything else %.2f cores, qemu binary sha256 %s",
                    w1 - w0, (c1 - c0) / (w1 - w0), (other > 0 ? other : 0), id }')
-    say "$cfg: boot took $(($(date +%s) - t0)) s (qemu exit $rc)"
     ok=1
     grep -q '^bench-done' <(console "$log") || ok=0
     if grep -q '^bench-error\|error=' <(console "$log"); then
@@ -323,7 +352,8 @@ goal() {
          "virtio-scsi-pci; -blockdev driver=file,$FILE_OPTS for members and plain file;" \
          "write cache $WCE on both (sraid-ctrl and scsi-hd write-cache=$WCE)"
     echo "seq: $((SEQ_BS >> 10)) KiB requests, 1 thread; rand: $((RAND_BS >> 10)) KiB" \
-         "requests, $RAND_JOBS threads; $SECS s per test and device, O_DIRECT;" \
+         "requests, $RAND_JOBS threads; $SECS s per test and device, O_DIRECT," \
+         "guest I/O scheduler $SCHED;" \
          "MB/s = 10^6 bytes/s; LD and plain: mean of $ROUNDS round(s), the" \
          "second one in reverse order (LD first); per round: LD/plain of each"
     echo
@@ -384,11 +414,11 @@ goal() {
     echo "guest view of the disks:"
     for cfg in $CONFIGS; do
         console "$OUT/$cfg/console.log" |
-            sed -n "s/^bench-dev /  $cfg: /p"
+            sed -n -e "s/^bench-dev /  $cfg: /p" -e "s/^bench-guest /  $cfg: guest /p"
     done
     echo "host CPU during each boot ($(nproc) cores):"
     for cfg in $CONFIGS; do
-        echo "  $cfg: ${HOST[$cfg]:-}"
+        echo "  $cfg: ${HOST[$cfg]:-}${NOTE[$cfg]:+; ${NOTE[$cfg]%; }}"
     done
     if [ "$(for cfg in $CONFIGS; do echo "${HOST[$cfg]##* }"; done | sort -u | wc -l)" -gt 1 ]; then
         echo "  WARNING: the QEMU binary changed between configurations"
