@@ -20,6 +20,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/units.h"
 #include "qapi/error.h"
 #include "hw/qdev-properties.h"
 #include "hw/scsi/scsi.h"
@@ -108,6 +109,14 @@ static int sraid_ld_parse_cdb(SCSIDevice *d, SCSICommand *cmd, uint8_t *buf,
     return ret;
 }
 
+/* Whole stripes, at least 1 MiB */
+static uint32_t sraid_ld_opt_io_bytes(const SraidGeometry *g)
+{
+    uint32_t stripe = g->strip_sectors * SRAID_SECTOR * MAX(g->data_strips, 1);
+
+    return DIV_ROUND_UP(1 * MiB, stripe) * stripe;
+}
+
 bool sraid_ld_device_create(SraidLdUnit *u, Error **errp)
 {
     SraidCtrl *s = u->ctrl;
@@ -149,11 +158,17 @@ bool sraid_ld_device_create(SraidLdUnit *u, Error **errp)
     qdev_prop_set_uint64(dev, "wwn", l->naa);
     /* no thin provisioning: parity would not survive a discard */
     qdev_prop_set_uint32(dev, "discard_granularity", 0);
-    /* VPD B0h: write whole strips, ideally whole stripes (no RMW) */
+    /*
+     * VPD B0h: write whole strips, ideally whole stripes (no RMW).  The
+     * optimal transfer length is whole stripes of at least 1 MiB, not one
+     * stripe: Linux caps its request size at it (max_sectors_kb), and one
+     * 64 KiB stripe of a RAID 1 would cut every sequential transfer into
+     * 64 KiB requests (bench/ measured 0.44x the plain disk that way).
+     */
     qdev_prop_set_uint32(dev, "min_io_size",
                          u->ld.g.strip_sectors * SRAID_SECTOR);
-    qdev_prop_set_uint32(dev, "opt_io_size", u->ld.g.strip_sectors *
-                         SRAID_SECTOR * MAX(u->ld.g.data_strips, 1));
+    qdev_prop_set_uint32(dev, "opt_io_size",
+                         sraid_ld_opt_io_bytes(&u->ld.g));
     if (!object_property_set_str(obj, "write-cache",
                                  s->write_cache ? "on" : "off", errp) ||
         !object_property_set_str(obj, "drive", u->node_name, errp)) {

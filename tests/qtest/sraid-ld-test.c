@@ -22,6 +22,7 @@ static void assert_identity(VScsi *v, Array *a)
     uint8_t inq[6] = { INQUIRY, 0, 0, 0, 96, 0 };
     uint8_t vpd80[6] = { INQUIRY, 1, 0x80, 0, 255, 0 };
     uint8_t vpd83[6] = { INQUIRY, 1, 0x83, 0, 255, 0 };
+    uint8_t vpdb0[6] = { INQUIRY, 1, 0xb0, 0, 64, 0 };
     uint8_t cap[10] = { READ_CAPACITY_10 };
     ScsiResult r;
     bool naa_found = false;
@@ -46,6 +47,13 @@ static void assert_identity(VScsi *v, Array *a)
         }
     }
     g_assert_true(naa_found);
+
+    /* strips of 16K (sraid-img create -s 16K), whole stripes >= 1 MiB */
+    vscsi_cmd(v, LD_TARGET, 0, vpdb0, sizeof(vpdb0), 64, &r);
+    assert_good(&r);
+    g_assert_cmpuint((r.data[6] << 8) | r.data[7], ==, 32);
+    g_assert_cmpuint(get_be32(r.data + 12) % 32, ==, 0);
+    g_assert_cmpuint(get_be32(r.data + 12), >=, 2048);
 
     vscsi_cmd(v, LD_TARGET, 0, cap, sizeof(cap), 8, &r);
     assert_good(&r);
