@@ -120,8 +120,9 @@ prepare() {
     DRIVES=()
     read -r level n <<<"$(config_level "$cfg")"
     data=$(data_strips "$level" "$n")
-    rm -rf "$dir"
+    # new files every boot; logs of a failed try stay
     mkdir -p "$dir"
+    rm -f "$dir"/m*.img "$dir/console.log" "$dir/qemu.out"
 
     # Members hold LD_SIZE between them, plus 8 MiB of metadata each and
     # slack; the plain disk is exactly LD_SIZE.  All start sparse.
@@ -265,6 +266,7 @@ for cfg in $CONFIGS; do
         say "$cfg: booting the guest ($ACCEL, try $try)"
         t0=$(date +%s)
         prepare "$cfg"
+        wait_for "$QEMU"
         qemu_id=$(sha256sum "$QEMU" | cut -c1-12)
         snapshot
         m0=$SNAP_MACHINE c0=$SNAP_CHILDREN w0=$SNAP_TIME
@@ -345,6 +347,11 @@ goal() {
 {
     echo "sraid logical drive benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
+    if src=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null); then
+        n=$(git -C "$REPO" status --porcelain -- hw include qemu qapi | wc -l)
+        echo "source: commit $src, $n uncommitted file(s) under hw/ include/ qemu/ qapi/" \
+             "(the QEMU binary is whatever was built from them last)"
+    fi
     echo "QEMU $("$QEMU" --version | head -n1 | awk '{ print $4 }'), accel $ACCEL," \
          "guest kernel $(cat "$GUEST/kernel-version"), host $(nproc) cores;" \
          "files in $OUT ($(df -T "$OUT" | awk 'NR == 2 { print $2 }'))"
