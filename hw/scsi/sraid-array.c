@@ -74,6 +74,26 @@ BlockBackend *sraid_array_member_blk(SraidCtrl *s, unsigned member)
     return d ? d->conf.blk : NULL;
 }
 
+int sraid_array_member_of(SraidCtrl *s, SraidDrive *d)
+{
+    for (unsigned m = 0; s->has_array && m < s->cod.nmembers; m++) {
+        if (s->member_drive[m] == d) {
+            return m;
+        }
+    }
+    return -1;
+}
+
+bool sraid_array_member_in_ld(SraidCtrl *s, unsigned m)
+{
+    for (unsigned i = 0; i < s->cod.nlds; i++) {
+        if (sraid_cod_ld_positions(&s->cod.lds[i], m)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Write the configuration (generation + 1) to every member in use. */
 bool sraid_array_store(SraidCtrl *s, Error **errp)
 {
@@ -362,15 +382,11 @@ void coroutine_fn sraid_array_member_failed(SraidCtrl *s, unsigned member,
                      " logical drives run degraded", s->node_id, member, what,
                      strerror(-err));
         s->cod.members[member].state = SRAID_MEMBER_FAILED;
-        for (unsigned i = 0; i < s->cod.nlds; i++) {
-            SraidCodLd *l = &s->cod.lds[i];
+        for (unsigned i = 0; i < s->cod.nlds && s->lds[i]; i++) {
+            uint32_t pos = sraid_cod_ld_positions(&s->cod.lds[i], member);
 
-            for (unsigned k = 0; k < l->nmembers && s->lds[i]; k++) {
-                if (l->members[k] == member) {
-                    s->lds[i]->ld.failed |= 1u << k;
-                    s->lds[i]->ld.rebuilding &= ~(1u << k);
-                }
-            }
+            s->lds[i]->ld.failed |= pos;
+            s->lds[i]->ld.rebuilding &= ~pos;
         }
         sraid_array_update_ld_states(s);
         if (!sraid_array_store(s, &local_err)) {
@@ -530,13 +546,8 @@ static void coroutine_fn sraid_swap_removed_co(void *opaque)
  */
 void sraid_array_drive_removed(SraidCtrl *s, SraidDrive *d)
 {
-    SraidSwap w = { .s = s, .d = d, .member = -1 };
+    SraidSwap w = { .s = s, .d = d, .member = sraid_array_member_of(s, d) };
 
-    for (unsigned m = 0; m < s->cod.nmembers && s->has_array; m++) {
-        if (s->member_drive[m] == d) {
-            w.member = m;
-        }
-    }
     trace_sraid_drive_removed(s->node_id, sraid_drive_name(d), w.member);
     if (w.member < 0) {
         return;

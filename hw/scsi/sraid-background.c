@@ -32,50 +32,28 @@
 /* Retries of a stripe whose rebuild or scrub met a member failure. */
 #define SRAID_STRIPE_RETRIES    2
 
-/* Is member @m part of a logical drive? */
-static bool sraid_member_used(SraidCtrl *s, unsigned m)
+/*
+ * Can a spare replace failed member @f: is @f in a logical drive, and none
+ * of its LDs offline?  *@need: member sectors a replacement must have.
+ */
+static bool sraid_member_replaceable(SraidCtrl *s, unsigned f, uint64_t *need)
 {
-    for (unsigned i = 0; i < s->cod.nlds; i++) {
-        for (unsigned k = 0; k < s->cod.lds[i].nmembers; k++) {
-            if (s->cod.lds[i].members[k] == m) {
-                return true;
-            }
-        }
-    }
-    return false;
-}
+    bool used = false;
 
-/* Member sectors member @m needs to replace @f in every LD of @f. */
-static uint64_t sraid_member_needed(SraidCtrl *s, unsigned f)
-{
-    uint64_t need = 0;
-
+    *need = 0;
     for (unsigned i = 0; i < s->cod.nlds; i++) {
         const SraidCodLd *l = &s->cod.lds[i];
 
-        for (unsigned k = 0; k < l->nmembers; k++) {
-            if (l->members[k] == f) {
-                need = MAX(need, l->start + l->member_sectors);
-            }
+        if (!sraid_cod_ld_positions(l, f)) {
+            continue;
         }
-    }
-    return need;
-}
-
-/* Can every LD of member @f be rebuilt, i.e. is none of them offline? */
-static bool sraid_member_recoverable(SraidCtrl *s, unsigned f)
-{
-    for (unsigned i = 0; i < s->cod.nlds; i++) {
-        const SraidCodLd *l = &s->cod.lds[i];
-
-        for (unsigned k = 0; k < l->nmembers; k++) {
-            if (l->members[k] == f && s->lds[i] &&
-                !sraid_ld_usable(&s->lds[i]->ld)) {
-                return false;
-            }
+        if (!sraid_ld_usable(&s->lds[i]->ld)) {
+            return false;
         }
+        used = true;
+        *need = MAX(*need, l->start + l->member_sectors);
     }
-    return true;
+    return used;
 }
 
 /*
@@ -93,10 +71,9 @@ static bool sraid_bg_assign_spares(SraidCtrl *s)
         int spare = -1;
 
         if (s->cod.members[f].state != SRAID_MEMBER_FAILED ||
-            !sraid_member_used(s, f) || !sraid_member_recoverable(s, f)) {
+            !sraid_member_replaceable(s, f, &need)) {
             continue;
         }
-        need = sraid_member_needed(s, f);
         for (unsigned m = 0; m < s->cod.nmembers; m++) {
             const SraidCodMember *c = &s->cod.members[m];
 
@@ -110,14 +87,12 @@ static bool sraid_bg_assign_spares(SraidCtrl *s)
             continue;
         }
         for (unsigned i = 0; i < s->cod.nlds; i++) {
-            SraidCodLd *l = &s->cod.lds[i];
+            uint32_t pos = sraid_cod_ld_positions(&s->cod.lds[i], f);
 
-            for (unsigned k = 0; k < l->nmembers; k++) {
-                if (l->members[k] == f) {
-                    l->members[k] = spare;
-                    s->lds[i]->ld.failed |= 1u << k;
-                    s->lds[i]->ld.rebuilding |= 1u << k;
-                }
+            if (pos) {
+                s->cod.lds[i].members[ctz32(pos)] = spare;
+                s->lds[i]->ld.failed |= pos;
+                s->lds[i]->ld.rebuilding |= pos;
             }
         }
         s->cod.members[spare].state = SRAID_MEMBER_REBUILDING;
@@ -139,21 +114,20 @@ static unsigned sraid_lds_of_member(SraidCtrl *s, unsigned m,
     unsigned n = 0;
 
     for (unsigned i = 0; i < s->cod.nlds; i++) {
-        const SraidCodLd *l = &s->cod.lds[i];
+        uint32_t bits = sraid_cod_ld_positions(&s->cod.lds[i], m);
+        unsigned j = n;
 
-        for (unsigned k = 0; k < l->nmembers; k++) {
-            if (l->members[k] == m) {
-                unsigned j = n++;
-
-                while (j && s->cod.lds[order[j - 1]].start > l->start) {
-                    order[j] = order[j - 1];
-                    pos[j] = pos[j - 1];
-                    j--;
-                }
-                order[j] = i;
-                pos[j] = k;
-            }
+        if (!bits) {
+            continue;
         }
+        while (j && s->cod.lds[order[j - 1]].start > s->cod.lds[i].start) {
+            order[j] = order[j - 1];
+            pos[j] = pos[j - 1];
+            j--;
+        }
+        order[j] = i;
+        pos[j] = ctz32(bits);
+        n++;
     }
     return n;
 }
@@ -190,14 +164,10 @@ static void coroutine_fn sraid_bg_rebuild_done(SraidCtrl *s, unsigned m)
         s->cod.members[m].state = SRAID_MEMBER_ONLINE;
         s->cod.members[m].rebuild_checkpoint = 0;
         for (unsigned i = 0; i < s->cod.nlds; i++) {
-            const SraidCodLd *l = &s->cod.lds[i];
+            uint32_t pos = sraid_cod_ld_positions(&s->cod.lds[i], m);
 
-            for (unsigned k = 0; k < l->nmembers; k++) {
-                if (l->members[k] == m) {
-                    s->lds[i]->ld.failed &= ~(1u << k);
-                    s->lds[i]->ld.rebuilding &= ~(1u << k);
-                }
-            }
+            s->lds[i]->ld.failed &= ~pos;
+            s->lds[i]->ld.rebuilding &= ~pos;
         }
         sraid_array_update_ld_states(s);
         if (!sraid_array_store(s, &err)) {

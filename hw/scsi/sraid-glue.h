@@ -116,6 +116,10 @@ void sraid_array_stop(SraidCtrl *s);
 void coroutine_fn sraid_array_member_failed(SraidCtrl *s,
                                             unsigned member, int err);
 BlockBackend *sraid_array_member_blk(SraidCtrl *s, unsigned member);
+/* The member drive @d holds, or -1 */
+int sraid_array_member_of(SraidCtrl *s, SraidDrive *d);
+/* Is member @m part of a logical drive? */
+bool sraid_array_member_in_ld(SraidCtrl *s, unsigned m);
 int coroutine_fn sraid_array_intent_begin(SraidCtrl *s, uint64_t first,
                                           uint64_t last);
 void sraid_array_intent_end(SraidCtrl *s, uint64_t first, uint64_t last);
@@ -147,6 +151,14 @@ void coroutine_fn sraid_ld_lock_stripes(SraidLdUnit *u, SraidStripeLock *l,
                                         uint64_t first, uint64_t last,
                                         bool exclusive);
 void coroutine_fn sraid_ld_unlock(SraidLdUnit *u, SraidStripeLock *l);
+/* Lock the stripes of logical sectors [lba, lba + sectors) */
+void coroutine_fn sraid_ld_lock(SraidLdUnit *u, SraidStripeLock *l,
+                                uint64_t lba, uint64_t sectors,
+                                bool exclusive);
+int coroutine_fn sraid_ld_locked_write(SraidLdUnit *u,
+                                       const SraidStripeLock *lock,
+                                       uint64_t lba, uint64_t sectors,
+                                       const void *buf, unsigned flags);
 
 /* sraid-ld.c */
 #define TYPE_SRAID_LD "sraid-ld"

@@ -84,7 +84,7 @@ void coroutine_fn sraid_ld_unlock(SraidLdUnit *u, SraidStripeLock *l)
 }
 
 /* The stripes of logical sectors [lba, lba + sectors). */
-static void coroutine_fn sraid_ld_lock(SraidLdUnit *u, SraidStripeLock *l,
+void coroutine_fn sraid_ld_lock(SraidLdUnit *u, SraidStripeLock *l,
                                        uint64_t lba, uint64_t sectors,
                                        bool exclusive)
 {
@@ -92,6 +92,27 @@ static void coroutine_fn sraid_ld_lock(SraidLdUnit *u, SraidStripeLock *l,
 
     sraid_ld_stripe_range(&u->ld, lba, sectors, &first, &last);
     sraid_ld_lock_stripes(u, l, first, last, exclusive);
+}
+
+/*
+ * Write under @lock, held exclusively on the write's stripes: the
+ * write-intent bits of those stripes are on the members before any data
+ * write, and cleared (lazily) after it.
+ */
+int coroutine_fn sraid_ld_locked_write(SraidLdUnit *u,
+                                       const SraidStripeLock *lock,
+                                       uint64_t lba, uint64_t sectors,
+                                       const void *buf, unsigned flags)
+{
+    uint64_t first, last;
+    int ret;
+
+    assert(lock->exclusive);
+    sraid_ld_member_span(&u->ld, lock->first, lock->last, &first, &last);
+    sraid_array_intent_begin(u->ctrl, first, last);
+    ret = sraid_ld_write(&u->ld, lba, sectors, buf, flags);
+    sraid_array_intent_end(u->ctrl, first, last);
+    return ret;
 }
 
 /* ---- member I/O: one coroutine per request of a phase ---- */
@@ -218,7 +239,6 @@ sraid_ld_co_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes,
                     QEMUIOVector *qiov, BdrvRequestFlags flags)
 {
     uint64_t lba = offset / SRAID_SECTOR, n = bytes / SRAID_SECTOR;
-    uint64_t first, last;
     SraidStripeLock lock;
     SraidLdUnit *u;
     void *buf;
@@ -229,12 +249,8 @@ sraid_ld_co_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes,
     }
     qemu_iovec_to_buf(qiov, 0, buf, bytes);
     sraid_ld_lock(u, &lock, lba, n, true);
-    /* the write-intent bit is on the members before any data write */
-    sraid_ld_member_span(&u->ld, lock.first, lock.last, &first, &last);
-    sraid_array_intent_begin(u->ctrl, first, last);
-    ret = sraid_ld_write(&u->ld, lba, n, buf,
-                         (flags & BDRV_REQ_FUA) ? SRAID_IO_FUA : 0);
-    sraid_array_intent_end(u->ctrl, first, last);
+    ret = sraid_ld_locked_write(u, &lock, lba, n, buf,
+                                (flags & BDRV_REQ_FUA) ? SRAID_IO_FUA : 0);
     sraid_ld_unlock(u, &lock);
     trace_sraid_ld_write(u->ctrl->node_id, u->index, lba, n,
                          !!(flags & BDRV_REQ_FUA), ret);

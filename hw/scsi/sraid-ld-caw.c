@@ -58,12 +58,10 @@ static void coroutine_fn sraid_caw_co(void *opaque)
     SraidLdUnit *u = r->unit;
     size_t len = (size_t)r->blocks * SRAID_SECTOR;
     uint8_t *cur = qemu_memalign(SRAID_SECTOR, len);
-    uint64_t s0, s1, first, last;
     SraidStripeLock lock;
     int ret, diff = -1;
 
-    sraid_ld_stripe_range(&u->ld, r->lba, r->blocks, &s0, &s1);
-    sraid_ld_lock_stripes(u, &lock, s0, s1, true);
+    sraid_ld_lock(u, &lock, r->lba, r->blocks, true);
     ret = sraid_ld_read(&u->ld, r->lba, r->blocks, cur);
     if (ret == 0) {
         for (size_t i = 0; i < len; i++) {
@@ -74,11 +72,8 @@ static void coroutine_fn sraid_caw_co(void *opaque)
         }
     }
     if (ret == 0 && diff < 0) {
-        sraid_ld_member_span(&u->ld, s0, s1, &first, &last);
-        sraid_array_intent_begin(u->ctrl, first, last);
-        ret = sraid_ld_write(&u->ld, r->lba, r->blocks, r->buf + len,
-                             r->fua ? SRAID_IO_FUA : 0);
-        sraid_array_intent_end(u->ctrl, first, last);
+        ret = sraid_ld_locked_write(u, &lock, r->lba, r->blocks,
+                                    r->buf + len, r->fua ? SRAID_IO_FUA : 0);
     }
     sraid_ld_unlock(u, &lock);
     qemu_vfree(cur);

@@ -122,16 +122,6 @@ void sraid_array_notify_scrub(SraidCtrl *s)
 
 /* ---- query-sraid ---- */
 
-static int sraid_member_of_drive(SraidCtrl *s, SraidDrive *d)
-{
-    for (unsigned m = 0; m < s->cod.nmembers; m++) {
-        if (s->member_drive[m] == d) {
-            return m;
-        }
-    }
-    return -1;
-}
-
 static SraidDriveInfoList *sraid_query_drives(SraidCtrl *s)
 {
     SraidDriveInfoList *head = NULL, **tail = &head;
@@ -150,7 +140,7 @@ static SraidDriveInfoList *sraid_query_drives(SraidCtrl *s)
             info->channel = c;
             info->target = t;
             info->size = blk_getlength(d->conf.blk);
-            m = s->has_array ? sraid_member_of_drive(s, d) : -1;
+            m = sraid_array_member_of(s, d);
             info->has_member = m >= 0;
             info->member = MAX(m, 0);
             QAPI_LIST_APPEND(tail, info);
@@ -296,15 +286,9 @@ static int sraid_free_member_slot(SraidCtrl *s)
 {
     for (unsigned m = 0; m < s->cod.nmembers; m++) {
         uint8_t st = s->cod.members[m].state;
-        bool used = false;
 
-        for (unsigned i = 0; i < s->cod.nlds && !used; i++) {
-            for (unsigned k = 0; k < s->cod.lds[i].nmembers; k++) {
-                used |= s->cod.lds[i].members[k] == m;
-            }
-        }
-        if (!used && (st == SRAID_MEMBER_FAILED ||
-                      st == SRAID_MEMBER_MISSING)) {
+        if ((st == SRAID_MEMBER_FAILED || st == SRAID_MEMBER_MISSING) &&
+            !sraid_array_member_in_ld(s, m)) {
             return m;
         }
     }
@@ -336,9 +320,9 @@ bool coroutine_fn sraid_array_add_spare(SraidCtrl *s, SraidDrive *d,
     bool ok = false;
 
     qemu_co_mutex_lock(&s->cod_lock);
-    if (sraid_member_of_drive(s, d) >= 0) {
+    if (sraid_array_member_of(s, d) >= 0) {
         error_setg(errp, "drive '%s' already holds member %d of the array",
-                   sraid_drive_name(d), sraid_member_of_drive(s, d));
+                   sraid_drive_name(d), sraid_array_member_of(s, d));
         goto out;
     }
     if (!sectors) {

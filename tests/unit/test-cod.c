@@ -49,6 +49,19 @@ static void test_crc32c(void)
     g_assert_cmphex(sraid_crc32c("123456789", 9), ==, 0xe3069283);
 }
 
+/* RAID-order positions of a member in an LD, as the glue uses them */
+static void test_ld_positions(void)
+{
+    SraidCodLd l = { .nmembers = 4, .members = { 0, 5, 2, 3 } };
+
+    g_assert_cmphex(sraid_cod_ld_positions(&l, 0), ==, 0x1);
+    g_assert_cmphex(sraid_cod_ld_positions(&l, 5), ==, 0x2);
+    g_assert_cmphex(sraid_cod_ld_positions(&l, 3), ==, 0x8);
+    g_assert_cmphex(sraid_cod_ld_positions(&l, 1), ==, 0);
+    l.nmembers = 3;                 /* beyond nmembers does not count */
+    g_assert_cmphex(sraid_cod_ld_positions(&l, 3), ==, 0);
+}
+
 static void test_round_trip(void)
 {
     g_autofree uint8_t *buf = g_malloc(SRAID_COD_COPY_BYTES);
@@ -480,6 +493,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/cod/crc32c", test_crc32c);
     g_test_add_func("/cod/round-trip", test_round_trip);
+    g_test_add_func("/cod/ld-positions", test_ld_positions);
     g_test_add_func("/cod/every-byte-corruption", test_every_byte_corruption);
     g_test_add_func("/cod/record-compatibility", test_record_compatibility);
     g_test_add_func("/cod/non-canonical-refused",

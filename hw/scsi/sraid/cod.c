@@ -487,3 +487,15 @@ gboolean sraid_cod_decode(const uint8_t *buf, size_t len, SraidCod *cod,
     }
     return sraid_cod_validate(cod, errp);
 }
+
+uint32_t sraid_cod_ld_positions(const SraidCodLd *l, unsigned member)
+{
+    uint32_t bits = 0;
+
+    for (unsigned k = 0; k < l->nmembers; k++) {
+        if (l->members[k] == member) {
+            bits |= 1u << k;
+        }
+    }
+    return bits;
+}

@@ -85,6 +85,13 @@ typedef struct SraidCodHeader {
     uint32_t payload_crc;
 } SraidCodHeader;
 
+/*
+ * Where member @member sits in logical drive @l: bit k set when it is the
+ * LD's k-th member in RAID order (the SraidLd failed/rebuilding bits); 0
+ * when the LD does not use it.
+ */
+uint32_t sraid_cod_ld_positions(const SraidCodLd *l, unsigned member);
+
 /* CRC32C (Castagnoli, as iSCSI: RFC 7143 12.1) */
 uint32_t sraid_crc32c(const void *buf, size_t len);
 
