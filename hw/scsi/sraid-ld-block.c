@@ -34,7 +34,12 @@ typedef struct BDRVSraidLdState {
 static int sraid_ld_bdrv_open(BlockDriverState *bs, QDict *options, int flags,
                               Error **errp)
 {
-    /* the owner attaches the logical drive after creating the node */
+    /*
+     * FUA goes to the member writes of the request (SRAID_IO_FUA); without
+     * it, the block layer would follow every write with a flush of every
+     * member.  The owner attaches the logical drive after creating the node.
+     */
+    bs->supported_write_flags = BDRV_REQ_FUA;
     return 0;
 }
 
