@@ -65,23 +65,6 @@ static char *ld_state(QTestState *qts)
     return st;
 }
 
-static void qmp_ok(QTestState *qts, const char *fmt, ...)
-    G_GNUC_PRINTF(2, 3);
-static void qmp_ok(QTestState *qts, const char *fmt, ...)
-{
-    va_list ap;
-    QDict *rsp;
-
-    va_start(ap, fmt);
-    rsp = qtest_vqmp(qts, fmt, ap);
-    va_end(ap);
-    if (qdict_haskey(rsp, "error")) {
-        g_error("QMP error: %s",
-                qdict_get_str(qdict_get_qdict(rsp, "error"), "desc"));
-    }
-    qobject_unref(rsp);
-}
-
 /* The error QMP answers (to be freed), or NULL if it succeeded. */
 static char *qmp_error(QTestState *qts, const char *fmt, ...)
     G_GNUC_PRINTF(2, 3);
@@ -149,11 +132,17 @@ static void test_spare_rebuild(void)
         v = vscsi_start(args);
         ld_ready(v);
         random_writes(v, &a, rnd, 30);
-        qmp_ok(v->qs->qts, "{'execute': 'sraid-add-spare', 'arguments':"
-               " {'controller': 'c0', 'drive': %s}}", spare_drive);
-        g_free(member_state(v->qs->qts, spare));
-        qmp_ok(v->qs->qts, "{'execute': 'sraid-fail-member', 'arguments':"
-               " {'controller': 'c0', 'member': 1}}");
+        qtest_qmp_assert_success(v->qs->qts,
+            "{'execute': 'sraid-add-spare', 'arguments':"
+            " {'controller': 'c0', 'drive': %s}}", spare_drive);
+        {
+            g_autofree char *st = member_state(v->qs->qts, spare);
+
+            g_assert_cmpstr(st, ==, "spare");
+        }
+        qtest_qmp_assert_success(v->qs->qts,
+            "{'execute': 'sraid-fail-member', 'arguments':"
+            " {'controller': 'c0', 'member': 1}}");
         wait_member_state(v->qs->qts, spare, "online");
         c = ctrl_info(v->qs->qts);
         g_assert_cmpstr(qdict_get_str(member_info(c, 1), "state"), ==,
@@ -171,8 +160,9 @@ static void test_spare_rebuild(void)
         /* the spare's strips now exist nowhere else once member 0 fails */
         v = vscsi_start(args);
         ld_ready(v);
-        qmp_ok(v->qs->qts, "{'execute': 'sraid-fail-member', 'arguments':"
-               " {'controller': 'c0', 'member': 0}}");
+        qtest_qmp_assert_success(v->qs->qts,
+            "{'execute': 'sraid-fail-member', 'arguments':"
+            " {'controller': 'c0', 'member': 0}}");
         assert_reads_back(v, &a);
         vscsi_stop(v);
         array_free(&a);
@@ -197,10 +187,12 @@ static void test_rebuild_under_io(void)
     v = vscsi_start(args);
     ld_ready(v);
     random_writes(v, &a, rnd, 20);
-    qmp_ok(v->qs->qts, "{'execute': 'sraid-add-spare', 'arguments':"
-           " {'controller': 'c0', 'drive': 'm4'}}");
-    qmp_ok(v->qs->qts, "{'execute': 'sraid-fail-member', 'arguments':"
-           " {'controller': 'c0', 'member': 2}}");
+    qtest_qmp_assert_success(v->qs->qts,
+        "{'execute': 'sraid-add-spare', 'arguments':"
+        " {'controller': 'c0', 'drive': 'm4'}}");
+    qtest_qmp_assert_success(v->qs->qts,
+        "{'execute': 'sraid-fail-member', 'arguments':"
+        " {'controller': 'c0', 'member': 2}}");
     for (;;) {
         g_autofree char *st = member_state(v->qs->qts, 4);
 
@@ -212,8 +204,9 @@ static void test_rebuild_under_io(void)
     }
     /* the writes above ran while the member was being rebuilt */
     g_assert_cmpuint(rounds, ==, 10);
-    qmp_ok(v->qs->qts, "{'execute': 'sraid-set-rebuild-rate', 'arguments':"
-           " {'controller': 'c0', 'rate': 100}}");
+    qtest_qmp_assert_success(v->qs->qts,
+        "{'execute': 'sraid-set-rebuild-rate', 'arguments':"
+        " {'controller': 'c0', 'rate': 100}}");
     wait_member_state(v->qs->qts, 4, "online");
     assert_reads_back(v, &a);
     vscsi_stop(v);
@@ -244,10 +237,12 @@ static void test_rebuild_resumes(void)
     v = vscsi_start(slow);
     ld_ready(v);
     random_writes(v, &a, rnd, 30);
-    qmp_ok(v->qs->qts, "{'execute': 'sraid-add-spare', 'arguments':"
-           " {'controller': 'c0', 'drive': 'm5'}}");
-    qmp_ok(v->qs->qts, "{'execute': 'sraid-fail-member', 'arguments':"
-           " {'controller': 'c0', 'member': 3}}");
+    qtest_qmp_assert_success(v->qs->qts,
+        "{'execute': 'sraid-add-spare', 'arguments':"
+        " {'controller': 'c0', 'drive': 'm5'}}");
+    qtest_qmp_assert_success(v->qs->qts,
+        "{'execute': 'sraid-fail-member', 'arguments':"
+        " {'controller': 'c0', 'member': 3}}");
     /* a checkpoint is on disk when its progress event is sent */
     ev = qtest_qmp_eventwait_ref(v->qs->qts, "SRAID_REBUILD_PROGRESS");
     stored = qdict_get_int(qdict_get_qdict(ev, "data"), "done");
@@ -265,8 +260,9 @@ static void test_rebuild_resumes(void)
     g_assert_cmpint(qdict_get_int(member_info(c, 5), "rebuild-checkpoint"),
                     >=, stored);
     qobject_unref(c);
-    qmp_ok(v->qs->qts, "{'execute': 'sraid-set-rebuild-rate', 'arguments':"
-           " {'controller': 'c0', 'rate': 100}}");
+    qtest_qmp_assert_success(v->qs->qts,
+        "{'execute': 'sraid-set-rebuild-rate', 'arguments':"
+        " {'controller': 'c0', 'rate': 100}}");
     wait_member_state(v->qs->qts, 5, "online");
     ld_ready(v);
     assert_reads_back(v, &a);
@@ -311,8 +307,9 @@ static void test_hot_swap(void)
     random_writes(v, &a, rnd, 20);          /* degraded */
     assert_reads_back(v, &a);
 
-    qmp_ok(qts, "{'execute': 'blockdev-add', 'arguments': {'driver':"
-           " 'file', 'node-name': 'm4', 'filename': %s}}", a.file[4]);
+    qtest_qmp_assert_success(qts,
+        "{'execute': 'blockdev-add', 'arguments': {'driver':"
+        " 'file', 'node-name': 'm4', 'filename': %s}}", a.file[4]);
     qtest_qmp_device_add(qts, "sraid-drive", "d4", "{'bus': 'c0.0',"
                          " 'drive': 'm4', 'channel': 1, 'target': 5}");
     wait_member_state(qts, 4, "online");
@@ -337,8 +334,9 @@ static void scrub(QTestState *qts, bool repair, int64_t *mismatches,
 {
     QDict *ev, *data;
 
-    qmp_ok(qts, "{'execute': 'sraid-scrub', 'arguments': {'controller':"
-           " 'c0', 'ld': 0, 'repair': %i}}", repair);
+    qtest_qmp_assert_success(qts,
+        "{'execute': 'sraid-scrub', 'arguments': {'controller':"
+        " 'c0', 'ld': 0, 'repair': %i}}", repair);
     ev = qtest_qmp_eventwait_ref(qts, "SRAID_SCRUB_DONE");
     data = qdict_get_qdict(ev, "data");
     g_assert_cmpstr(qdict_get_str(data, "result"), ==, "done");
@@ -443,16 +441,19 @@ static void test_qmp_errors(void)
     g_free(err);
 
     /* a spare can be taken back; degraded, no consistency check */
-    qmp_ok(qts, "{'execute': 'sraid-add-spare', 'arguments':"
-           " {'controller': 'c0', 'drive': 'm4'}}");
+    qtest_qmp_assert_success(qts,
+        "{'execute': 'sraid-add-spare', 'arguments':"
+        " {'controller': 'c0', 'drive': 'm4'}}");
     err = qmp_error(qts, "{'execute': 'sraid-remove-spare', 'arguments':"
                     " {'controller': 'c0', 'member': 0}}");
     g_assert_nonnull(strstr(err, "member 0 is not a hot spare"));
     g_free(err);
-    qmp_ok(qts, "{'execute': 'sraid-remove-spare', 'arguments':"
-           " {'controller': 'c0', 'member': 4}}");
-    qmp_ok(qts, "{'execute': 'sraid-fail-member', 'arguments':"
-           " {'controller': 'c0', 'member': 1}}");
+    qtest_qmp_assert_success(qts,
+        "{'execute': 'sraid-remove-spare', 'arguments':"
+        " {'controller': 'c0', 'member': 4}}");
+    qtest_qmp_assert_success(qts,
+        "{'execute': 'sraid-fail-member', 'arguments':"
+        " {'controller': 'c0', 'member': 1}}");
     {
         g_autofree char *st = ld_state(qts);
 
