@@ -32,27 +32,25 @@ for f in "${files[@]}"; do
     fi
 done
 
-n=$((n + 1))
-missing=$(for f in "${sources[@]}"; do
-    head -n 5 "$f" | grep -q 'SPDX-License-Identifier' || echo "$f"
-done)
-if [ -z "$missing" ]; then
-    echo "ok $n - SPDX header in every source file"
-else
-    echo "not ok $n - SPDX header missing"
-    sed 's/^/# /' <<<"$missing"
-fi
+# One TAP line: ok when $2 (what is wrong, one item a line) is empty.
+report() {
+    n=$((n + 1))
+    if [ -z "$2" ]; then
+        echo "ok $n - $1"
+    else
+        echo "not ok $n - $1"
+        sed 's/^/# /' <<<"$2"
+    fi
+}
 
-n=$((n + 1))
+report "SPDX header in every source file" "$(for f in "${sources[@]}"; do
+    head -n 5 "$f" | grep -q 'SPDX-License-Identifier' || echo "$f"
+done)"
+
 # The core must build without QEMU: no QEMU include, no QEMU trace header.
-leaks=$(grep -nE '#include *["<](qemu/|hw/|block/|qapi/|system/|trace)' \
-        hw/scsi/sraid/*.c hw/scsi/sraid/*.h || true)
-if [ -z "$leaks" ]; then
-    echo "ok $n - firmware core includes no QEMU header"
-else
-    echo "not ok $n - firmware core includes QEMU headers"
-    sed 's/^/# /' <<<"$leaks"
-fi
+report "firmware core includes no QEMU header" \
+    "$(grep -nE '#include *["<](qemu/|hw/|block/|qapi/|system/|trace)' \
+       hw/scsi/sraid/*.c hw/scsi/sraid/*.h)"
 
 n=$((n + 1))
 # Apply the hooks to a pristine copy of the files they touch.
