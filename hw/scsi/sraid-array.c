@@ -139,28 +139,68 @@ static int64_t sraid_wil_offset(SraidCtrl *s, unsigned m)
            + SRAID_WIL_AREA_OFFSET;
 }
 
+typedef struct SraidWilWrite {
+    SraidCtrl *s;
+    unsigned first, last;
+    Coroutine *waiter;
+    unsigned pending;
+    int ret[SRAID_MAX_MEMBERS];
+} SraidWilWrite;
+
+typedef struct SraidWilMemberCo {
+    SraidWilWrite *w;
+    unsigned member;
+} SraidWilMemberCo;
+
+static void coroutine_fn sraid_wil_member_co(void *opaque)
+{
+    SraidWilMemberCo *mc = opaque;
+    SraidWilWrite *w = mc->w;
+    SraidCtrl *s = w->s;
+
+    w->ret[mc->member] =
+        blk_co_pwrite(s->member_drive[mc->member]->conf.blk,
+                      sraid_wil_offset(s, mc->member) +
+                      (int64_t)w->first * SRAID_WIL_SECTOR,
+                      (int64_t)(w->last - w->first + 1) * SRAID_WIL_SECTOR,
+                      sraid_wil_sector(&s->wil, w->first), BDRV_REQ_FUA);
+    if (--w->pending == 0) {
+        qemu_coroutine_enter_if_inactive(w->waiter);
+    }
+}
+
 /*
- * Bitmap sectors [first, last] onto every member in use, with FUA: the
- * bits must be durable before the data writes they announce start.  A
- * member that cannot take them has failed.
+ * Bitmap sectors [first, last] onto every member in use, with FUA, all
+ * members at once: the bits must be durable before the data writes they
+ * announce start, and every write that enters a clean region waits for
+ * this.  A member that cannot take them has failed.
  */
 static void coroutine_fn sraid_wil_write(SraidCtrl *s, unsigned first,
                                          unsigned last)
 {
-    size_t len = (size_t)(last - first + 1) * SRAID_WIL_SECTOR;
+    SraidWilWrite w = {
+        .s = s, .first = first, .last = last,
+        .waiter = qemu_coroutine_self(),
+    };
+    SraidWilMemberCo mc[SRAID_MAX_MEMBERS];
+    unsigned n = 0;
 
     for (unsigned m = 0; m < s->cod.nmembers; m++) {
-        int ret;
-
-        if (!sraid_member_in_use(s, m)) {
-            continue;
+        if (sraid_member_in_use(s, m)) {
+            mc[n++] = (SraidWilMemberCo) { .w = &w, .member = m };
         }
-        ret = blk_co_pwrite(s->member_drive[m]->conf.blk,
-                            sraid_wil_offset(s, m) +
-                            (int64_t)first * SRAID_WIL_SECTOR, len,
-                            sraid_wil_sector(&s->wil, first), BDRV_REQ_FUA);
-        if (ret < 0) {
-            sraid_array_member_failed(s, m, ret);
+    }
+    w.pending = n;
+    for (unsigned i = 0; i < n; i++) {
+        qemu_coroutine_enter(qemu_coroutine_create(sraid_wil_member_co,
+                                                   &mc[i]));
+    }
+    while (w.pending) {
+        qemu_coroutine_yield();
+    }
+    for (unsigned m = 0; m < s->cod.nmembers; m++) {
+        if (w.ret[m] < 0) {
+            sraid_array_member_failed(s, m, w.ret[m]);
         }
     }
     trace_sraid_wil_write(s->node_id, first, last);
