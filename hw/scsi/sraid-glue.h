@@ -164,8 +164,17 @@ int coroutine_fn sraid_ld_locked_write(SraidLdUnit *u,
 #define TYPE_SRAID_LD "sraid-ld"
 bool sraid_ld_device_create(SraidLdUnit *u, Error **errp);
 
-/* sraid-ld-caw.c */
+/*
+ * sraid-ld-caw.c.  Blocks in one COMPARE AND WRITE (the compare half), the
+ * MAXIMUM COMPARE AND WRITE LENGTH of VPD B0h.
+ */
+#define SRAID_CAW_MAX_BLOCKS    64
 SCSIRequest *sraid_ld_caw_alloc(SraidLdUnit *u, SCSIDevice *d, uint32_t tag,
                                 uint32_t lun, void *hba_private);
+
+/* sraid-ld-capabilities.c */
+SCSIRequest *sraid_ld_report_opcodes_alloc(SCSIDevice *d, uint32_t tag,
+                                           uint32_t lun, void *hba_private);
+void sraid_ld_patch_block_limits(SCSIRequest *req);
 
 #endif /* HW_SCSI_SRAID_GLUE_H */

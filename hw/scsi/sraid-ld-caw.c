@@ -17,9 +17,6 @@
 #include "sraid-glue.h"
 #include "trace/trace-hw_scsi_sraid.h"
 
-/* Blocks in one COMPARE AND WRITE (the compare half) */
-#define SRAID_CAW_MAX_BLOCKS    64
-
 typedef struct SraidCawReq {
     SCSIRequest req;
     SraidLdUnit *unit;

@@ -12,8 +12,9 @@
  * from the configuration on disk (the same on every node), and an offline
  * logical drive answers NOT READY instead of failing I/O.  Every command
  * goes through sraid_ld_alloc_req first, the hook where cluster-wide
- * reservations will be checked, and where COMPARE AND WRITE, which
- * scsi-disk lacks, is served (sraid-ld-caw.c).
+ * reservations will be checked, and where COMPARE AND WRITE and REPORT
+ * SUPPORTED OPERATION CODES, which scsi-disk lacks, are served
+ * (sraid-ld-caw.c, sraid-ld-capabilities.c).
  *
  * Created by the controller, one per logical drive, at its own target id
  * (LUN 0) so that HBAs that serve only LUN 0 (megasas, lsi53c895a) work.
@@ -29,6 +30,7 @@
 #include "sraid-glue.h"
 #include "trace/trace-hw_scsi_sraid.h"
 
+#include "sraid/opcode-report.h"
 #include "sraid/version.h"
 
 /* device -> logical drive unit (scsi-hd's instance struct is private) */
@@ -57,6 +59,18 @@ static const SCSIReqOps sraid_ld_sense_req_ops = {
     .send_command = sraid_ld_sense_send_command,
 };
 
+/* A request that ends in CHECK CONDITION with @sense */
+static SCSIRequest *sraid_ld_sense_req(SCSIDevice *d, uint32_t tag,
+                                       uint32_t lun, void *hba_private,
+                                       SCSISense sense)
+{
+    SCSIRequest *req = scsi_req_alloc(&sraid_ld_sense_req_ops, d, tag, lun,
+                                      hba_private);
+
+    DO_UPCAST(SraidLdSenseReq, req, req)->sense = sense;
+    return req;
+}
+
 /* Commands an offline logical drive still answers (SPC-4 5.12 style). */
 static bool sraid_ld_cmd_without_medium(uint8_t opcode)
 {
@@ -69,38 +83,59 @@ static SCSIRequest *sraid_ld_alloc_req(SCSIDevice *d, uint32_t tag,
                                        void *hba_private)
 {
     SraidLdUnit *u = g_hash_table_lookup(sraid_ld_units, d);
+    SCSIRequest *req;
 
+    /*
+     * The logical drive executes exactly the commands it reports
+     * (sraid/opcode-report.c): scsi-disk's CD-ROM commands have no place on
+     * a RAID volume, and SPC-2 RESERVE/RELEASE, which scsi-disk accepts and
+     * ignores, would tell cluster software it holds a reservation it does
+     * not have.
+     */
+    if (!sraid_opcode_listed(&sraid_ld_opcodes, buf[0])) {
+        return sraid_ld_sense_req(d, tag, lun, hba_private,
+                                  SENSE_CODE(INVALID_OPCODE));
+    }
     if (u && !sraid_ld_usable(&u->ld) &&
         !sraid_ld_cmd_without_medium(buf[0])) {
-        SraidLdSenseReq *r;
-        SCSIRequest *req = scsi_req_alloc(&sraid_ld_sense_req_ops, d, tag,
-                                          lun, hba_private);
-
         /*
          * More members failed than the level survives: LOGICAL UNIT NOT
          * READY, MANUAL INTERVENTION REQUIRED (04h/03h) until the host
          * replaces drives or recreates the logical drive.
          */
-        r = DO_UPCAST(SraidLdSenseReq, req, req);
-        r->sense = (SCSISense) { .key = NOT_READY, .asc = 0x04,
-                                 .ascq = 0x03 };
         trace_sraid_ld_offline_cmd(u->ctrl->node_id, u->index, buf[0]);
-        return req;
+        return sraid_ld_sense_req(d, tag, lun, hba_private,
+                                  (SCSISense) { .key = NOT_READY,
+                                                .asc = 0x04, .ascq = 0x03 });
     }
     if (u && buf[0] == COMPARE_AND_WRITE) {
         return sraid_ld_caw_alloc(u, d, tag, lun, hba_private);
     }
-    return sraid_ld_parent_alloc_req(d, tag, lun, buf, hba_private);
+    if (sraid_is_report_opcodes(buf, 12)) {
+        return sraid_ld_report_opcodes_alloc(d, tag, lun, hba_private);
+    }
+    req = sraid_ld_parent_alloc_req(d, tag, lun, buf, hba_private);
+    if (buf[0] == INQUIRY && (buf[1] & 1) && buf[2] == 0xb0) {
+        sraid_ld_patch_block_limits(req);
+    }
+    return req;
 }
 
 /*
  * QEMU's generic CDB parser does not know COMPARE AND WRITE: its data-out
  * is twice NUMBER OF LOGICAL BLOCKS blocks (verify data, then write data).
+ *
+ * The length and direction of every other command come from the CDB too,
+ * never from the HBA (scsi_bus_parse_cdb() asks the HBA, which is for
+ * passthrough: virtio-scsi would answer with the guest's buffers, and a
+ * READ sent without a data buffer would reach scsi-disk as a zero-length
+ * transfer of 256 blocks and abort QEMU).  The HBA compares the two and
+ * fails a mismatch itself.
  */
 static int sraid_ld_parse_cdb(SCSIDevice *d, SCSICommand *cmd, uint8_t *buf,
                               size_t buf_len, void *hba_private)
 {
-    int ret = scsi_bus_parse_cdb(d, cmd, buf, buf_len, hba_private);
+    int ret = scsi_req_parse_cdb(d, cmd, buf, buf_len);
 
     if (ret == 0 && buf[0] == COMPARE_AND_WRITE) {
         cmd->xfer = 2 * (size_t)buf[13] * d->blocksize;

@@ -54,6 +54,8 @@ static void assert_identity(VScsi *v, Array *a)
     g_assert_cmpuint((r.data[6] << 8) | r.data[7], ==, 32);
     g_assert_cmpuint(get_be32(r.data + 12) % 32, ==, 0);
     g_assert_cmpuint(get_be32(r.data + 12), >=, 2048);
+    /* MAXIMUM COMPARE AND WRITE LENGTH: ours, not scsi-disk's 0 */
+    g_assert_cmpuint(r.data[5], ==, 64);
 
     vscsi_cmd(v, LD_TARGET, 0, cap, sizeof(cap), 8, &r);
     assert_good(&r);
@@ -305,6 +307,148 @@ static void test_compare_and_write(void)
     array_free(&a);
 }
 
+/*
+ * The data phase a command gets is the one its CDB asks for: when the
+ * guest's buffers do not match, virtio-scsi fails the command with
+ * OVERRUN before the logical drive sees it (this aborted QEMU while the
+ * logical drive took its transfer length from the HBA).
+ */
+static void test_data_phase_mismatch(void)
+{
+    const uint8_t read6[6] = { READ_6, 0, 0, 0, 0, 0 };  /* 256 blocks */
+    const uint8_t read10[10] = { READ_10, 0, 0, 0, 0, 8, 0, 0, 8, 0 };
+    const uint8_t write10[10] = { WRITE_10, 0, 0, 0, 0, 8, 0, 0, 8, 0 };
+    g_autofree char *args = NULL;
+    g_autofree uint8_t *buf = g_malloc0(8 * 512);
+    g_autoptr(GRand) rnd = g_rand_new_with_seed(5);
+    ScsiResult r;
+    Array a;
+    VScsi *v;
+
+    array_create(&a, 1, 2);
+    args = array_args(&a, -1, -1);
+    v = vscsi_start(args);
+    ld_ready(v);
+    random_writes(v, &a, rnd, 10);
+
+    vscsi_io(v, LD_TARGET, 0, read6, sizeof(read6), NULL, 0, NULL, 0, &r);
+    g_assert_cmpuint(r.response, ==, VIRTIO_SCSI_S_OVERRUN);
+    vscsi_io(v, LD_TARGET, 0, read10, sizeof(read10), NULL, 0, NULL, 0, &r);
+    g_assert_cmpuint(r.response, ==, VIRTIO_SCSI_S_OVERRUN);
+    /* too small a buffer */
+    vscsi_io(v, LD_TARGET, 0, read10, sizeof(read10), NULL, 0, buf, 512, &r);
+    g_assert_cmpuint(r.response, ==, VIRTIO_SCSI_S_OVERRUN);
+    /* a write with a data-in buffer, and one without data */
+    vscsi_io(v, LD_TARGET, 0, write10, sizeof(write10), NULL, 0, buf,
+             8 * 512, &r);
+    g_assert_cmpuint(r.response, ==, VIRTIO_SCSI_S_OVERRUN);
+    vscsi_io(v, LD_TARGET, 0, write10, sizeof(write10), NULL, 0, NULL, 0,
+             &r);
+    g_assert_cmpuint(r.response, ==, VIRTIO_SCSI_S_OVERRUN);
+
+    assert_reads_back(v, &a);
+    vscsi_stop(v);
+    assert_members_hold(&a);
+    array_free(&a);
+}
+
+/*
+ * Send @op with an otherwise empty CDB (its service action in byte 1, START
+ * for START STOP UNIT) and whatever data phase QEMU's CDB parser expects:
+ * none first, else data-in, else data-out.  Data-out is what LBA 0 on
+ * already holds (@lba0, 128 KiB), so a write there changes nothing.
+ */
+static void send_bare_opcode(VScsi *v, uint8_t op, int sa,
+                             const uint8_t *lba0, ScsiResult *r)
+{
+    g_autofree uint8_t *buf = g_malloc0(128 * 1024);
+    uint8_t cdb[16] = { op };
+
+    if (sa >= 0) {
+        cdb[1] = sa;
+    }
+    if (op == START_STOP) {
+        cdb[4] = 1;
+    }
+    vscsi_io(v, LD_TARGET, 0, cdb, sizeof(cdb), NULL, 0, NULL, 0, r);
+    if (r->response == VIRTIO_SCSI_S_OVERRUN) {
+        vscsi_io(v, LD_TARGET, 0, cdb, sizeof(cdb), NULL, 0, buf,
+                 128 * 1024, r);
+    }
+    if (r->response == VIRTIO_SCSI_S_OVERRUN) {
+        vscsi_io(v, LD_TARGET, 0, cdb, sizeof(cdb), lba0, 128 * 1024, NULL,
+                 0, r);
+    }
+    g_assert_cmpuint(r->response, ==, VIRTIO_SCSI_S_OK);
+}
+
+static bool is_invalid_opcode(const ScsiResult *r)
+{
+    return r->status == CHECK_CONDITION &&
+           (r->sense[2] & 0xf) == ILLEGAL_REQUEST && r->sense[12] == 0x20;
+}
+
+/*
+ * REPORT SUPPORTED OPERATION CODES (SPC-4 6.35) tells the truth: each of
+ * the 256 opcodes is executed (any outcome but INVALID COMMAND OPERATION
+ * CODE) exactly when it is listed; the one-command form agrees.
+ */
+static void test_report_opcodes(void)
+{
+    uint8_t all[12] = { 0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 0x02, 0, 0, 0 };
+    uint8_t one[12] = { 0xa3, 0x0c, 0x01, 0, 0, 0, 0, 0, 0, 64, 0, 0 };
+    g_autofree char *args = NULL;
+    g_autoptr(GString) wrong = g_string_new("");
+    int listed_sa[256];
+    ScsiResult r;
+    size_t n;
+    Array a;
+    VScsi *v;
+
+    array_create(&a, 5, 4);
+    args = array_args(&a, -1, -1);
+    v = vscsi_start(args);
+    ld_ready(v);
+
+    vscsi_cmd(v, LD_TARGET, 0, all, sizeof(all), 512, &r);
+    assert_good(&r);
+    n = get_be32(r.data) / 8;
+    g_assert_cmpuint(n, >=, 30);
+    g_assert_cmpuint(4 + 8 * n, <=, 512);
+    for (unsigned op = 0; op < 256; op++) {
+        listed_sa[op] = -2;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *d = r.data + 4 + 8 * i;
+
+        listed_sa[d[0]] = (d[5] & 1) ? (d[2] << 8 | d[3]) : -1;
+    }
+    g_assert_cmpint(listed_sa[COMPARE_AND_WRITE], ==, -1);
+    g_assert_cmpint(listed_sa[SERVICE_ACTION_IN_16], ==, 0x10);
+
+    for (unsigned op = 0; op < 256; op++) {
+        ScsiResult e;
+
+        send_bare_opcode(v, op, listed_sa[op], a.ref, &e);
+        if ((listed_sa[op] == -2) != is_invalid_opcode(&e)) {
+            g_string_append_printf(wrong, " %02x%s", op,
+                                   listed_sa[op] == -2 ? "(executed)" : "");
+        }
+        if (listed_sa[op] == -2 || listed_sa[op] == -1) {
+            /* the one-command form gives the same answer */
+            one[3] = op;
+            vscsi_cmd(v, LD_TARGET, 0, one, sizeof(one), 64, &e);
+            assert_good(&e);
+            g_assert_cmphex(e.data[1] & 7, ==, listed_sa[op] == -1 ? 3 : 1);
+        }
+    }
+    /* opcodes listed but refused, or executed but not listed */
+    g_assert_cmpstr(wrong->str, ==, "");
+    assert_reads_back(v, &a);
+    vscsi_stop(v);
+    array_free(&a);
+}
+
 void sraid_ld_test_register(void)
 {
     if (!getenv("SRAID_IMG")) {
@@ -314,5 +458,8 @@ void sraid_ld_test_register(void)
     qtest_add_func("/sraid/ld/member-fails", test_member_fails);
     qtest_add_func("/sraid/ld/offline", test_offline);
     qtest_add_func("/sraid/ld/compare-and-write", test_compare_and_write);
+    qtest_add_func("/sraid/ld/report-opcodes", test_report_opcodes);
+    qtest_add_func("/sraid/ld/data-phase-mismatch",
+                   test_data_phase_mismatch);
     qtest_add_func("/sraid/ld/sigkill-mid-write", test_sigkill_mid_write);
 }

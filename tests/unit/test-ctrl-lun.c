@@ -167,6 +167,52 @@ static void test_tur_and_request_sense(void)
 }
 
 /*
+ * REPORT SUPPORTED OPERATION CODES lists exactly what the unit executes:
+ * every listed opcode is accepted, every other one is refused as unknown.
+ * REPORT LUNS is the exception: the SCSI target answers it for the unit
+ * (QEMU's bus on the guest path).
+ */
+static void test_report_opcodes_matches_execution(void)
+{
+    uint8_t rsoc[12] = { 0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 0x01, 0, 0, 0 };
+    uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
+    bool listed[256] = { false };
+    SraidScsiResult res;
+    size_t n;
+
+    setup();
+    exec(rsoc, sizeof(rsoc), buf, &res);
+    g_assert_cmpuint(res.status, ==, SRAID_STATUS_GOOD);
+    n = sraid_get_be32(buf) / 8;
+    g_assert_cmpuint(res.data_len, ==, 4 + 8 * n);
+    for (size_t i = 0; i < n; i++) {
+        listed[buf[4 + 8 * i]] = true;
+    }
+    for (unsigned op = 0; op < 256; op++) {
+        uint8_t cdb[16] = { op };
+
+        if (op == 0xa0) {
+            g_assert_true(listed[op]);
+            continue;
+        }
+        if (op == 0xa3) {
+            cdb[1] = 0x0c;
+            cdb[9] = 0xff;
+        }
+        exec(cdb, sizeof(cdb), buf, &res);
+        if (listed[op]) {
+            g_assert_cmpuint(res.status, ==, SRAID_STATUS_GOOD);
+        } else {
+            assert_check(&res, SRAID_SENSE_ILLEGAL_REQUEST, 0x20);
+        }
+    }
+    /* another MAINTENANCE IN service action: REPORT TARGET PORT GROUPS */
+    rsoc[1] = 0x0a;
+    exec(rsoc, sizeof(rsoc), buf, &res);
+    assert_check(&res, SRAID_SENSE_ILLEGAL_REQUEST, 0x24);
+}
+
+/*
  * Random CDBs: whatever arrives, the result is well formed and no byte past
  * the allocation length is written.
  */
@@ -180,7 +226,7 @@ static void test_random_cdbs(void)
     for (unsigned i = 0; i < 200000; i++) {
         uint8_t cdb[16];
         size_t len = g_rand_int_range(rand, 0, 17);
-        static const uint8_t ops[] = { 0x00, 0x03, 0x12, 0x20, 0xa0 };
+        static const uint8_t ops[] = { 0x00, 0x03, 0x12, 0x20, 0xa0, 0xa3 };
 
         for (size_t j = 0; j < sizeof(cdb); j++) {
             cdb[j] = g_rand_int(rand);
@@ -214,6 +260,8 @@ int main(int argc, char **argv)
     g_test_add_func("/ctrl-lun/errors", test_errors);
     g_test_add_func("/ctrl-lun/tur-and-request-sense",
                     test_tur_and_request_sense);
+    g_test_add_func("/ctrl-lun/report-opcodes",
+                    test_report_opcodes_matches_execution);
     g_test_add_func("/ctrl-lun/random-cdbs", test_random_cdbs);
     return g_test_run();
 }

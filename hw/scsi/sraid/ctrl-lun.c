@@ -7,6 +7,7 @@
 
 #include "cdb.h"
 #include "ctrl-lun.h"
+#include "opcode-report.h"
 
 /* Standard INQUIRY data we return: through the version descriptors. */
 #define STD_INQUIRY_LEN     74
@@ -167,6 +168,26 @@ static void do_request_sense(const SraidCdb *cdb, uint8_t *buf,
     res->data_len = len;
 }
 
+/* MAINTENANCE IN: only REPORT SUPPORTED OPERATION CODES (SPC-4 6.35) */
+static void do_maintenance_in(const SraidCdb *cdb, uint8_t *buf,
+                              size_t buf_len, SraidScsiResult *res)
+{
+    SraidSense sense;
+    long len;
+
+    if (!sraid_is_report_opcodes(cdb->buf, cdb->len)) {
+        result_sense(res, &sraid_sense_invalid_field);
+        return;
+    }
+    len = sraid_report_opcodes(&sraid_ctrl_lun_opcodes, cdb->buf, buf,
+                               buf_len, &sense);
+    if (len < 0) {
+        result_sense(res, &sense);
+        return;
+    }
+    res->data_len = len;
+}
+
 void sraid_ctrl_lun_execute(SraidCtrlLun *lun, const uint8_t *cdb_buf,
                             size_t cdb_len, uint8_t *buf, size_t buf_len,
                             SraidScsiResult *res)
@@ -188,6 +209,9 @@ void sraid_ctrl_lun_execute(SraidCtrlLun *lun, const uint8_t *cdb_buf,
         break;
     case SRAID_OP_REQUEST_SENSE:
         do_request_sense(&cdb, buf, buf_len, res);
+        break;
+    case SRAID_OP_MAINTENANCE_IN:
+        do_maintenance_in(&cdb, buf, buf_len, res);
         break;
     default:
         result_sense(res, &sraid_sense_invalid_opcode);

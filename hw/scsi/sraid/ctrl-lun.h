@@ -7,7 +7,8 @@
  * through a logical unit of peripheral type 0Ch (storage array controller,
  * SPC-4 table 125).  Management commands will arrive here; for now it answers
  * the commands every initiator sends while scanning: INQUIRY (standard data
- * and VPD pages 00h, 80h, 83h), TEST UNIT READY and REQUEST SENSE.
+ * and VPD pages 00h, 80h, 83h), TEST UNIT READY, REQUEST SENSE and REPORT
+ * SUPPORTED OPERATION CODES (opcode-report.c).
  */
 #ifndef SRAID_CTRL_LUN_H
 #define SRAID_CTRL_LUN_H
