@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array-config.h"
 #include "cod-store.h"
 #include "core-error.h"
 #include "parity.h"
@@ -224,13 +225,15 @@ static int cmd_create(int argc, char **argv)
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("FILE...");
     g_autoptr(GError) err = NULL;
-    SraidCod cod = { 0 };
+    SraidLdRequest req = { 0 };
+    SraidCod cod;
     SraidGeometry g;
     SraidCodLd *ld;
     Disks ds = { 0 };
     SraidMemberIo io;
-    uint64_t usable = UINT64_MAX, strip, ld_sectors;
+    uint64_t usable = UINT64_MAX, strip;
     int *disk_of_member;
+    int index;
 
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
@@ -271,63 +274,42 @@ static int cmd_create(int argc, char **argv)
                     spares);
         goto fail;
     }
-    if (!sraid_geometry_init(&g, level, ds.n - spares, strip / SECTOR,
-                             usable, &err)) {
-        goto fail;
-    }
-    ld_sectors = g.stripes * g.strip_sectors;
-    if (ld_size_s) {
-        uint64_t want = parse_size(ld_size_s);
-        uint64_t per_member_strips = (want / SECTOR + g.data_strips *
-                                      g.strip_sectors - 1) /
-                                     (g.data_strips * g.strip_sectors);
+    sraid_cod_init_array(&cod, name ? name : "sraid");
+    req.level = level;
+    req.strip_sectors = strip / SECTOR;
+    req.name = ld_name ? ld_name : "ld0";
+    req.nmembers = ds.n - spares;
+    for (unsigned i = 0; i < ds.n; i++) {
+        gboolean spare = i >= ds.n - spares;
 
-        if (!want || per_member_strips > g.stripes) {
+        /* members on alternate channels, as a cabled enclosure would be */
+        g_assert(sraid_cod_add_member(&cod, usable, i % 2, i / 2,
+                                      spare ? SRAID_MEMBER_SPARE
+                                            : SRAID_MEMBER_ONLINE,
+                                      NULL) == (int)i);
+        if (!spare) {
+            req.members[i] = i;
+        }
+    }
+    if (ld_size_s) {
+        req.sectors = parse_size(ld_size_s) / SECTOR;
+        if (!req.sectors) {
             g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
-                        "--ld-size %s does not fit: at most %"
-                        G_GUINT64_FORMAT " bytes", ld_size_s,
-                        sraid_geometry_capacity(&g) * SECTOR);
+                        "--ld-size %s is not a size", ld_size_s);
             goto fail;
         }
-        ld_sectors = per_member_strips * g.strip_sectors;
     }
-
-    for (unsigned i = 0; i < 16; i++) {
-        cod.array_guid[i] = g_random_int();
-    }
-    g_strlcpy(cod.name, name ? name : "sraid", sizeof(cod.name));
-    cod.nmembers = ds.n;
-    for (unsigned i = 0; i < ds.n; i++) {
-        for (unsigned j = 0; j < 16; j++) {
-            cod.members[i].guid[j] = g_random_int();
+    index = sraid_cod_add_ld(&cod, &req, &err);
+    if (index < 0) {
+        if (ld_size_s) {
+            g_prefix_error(&err, "--ld-size %s: ", ld_size_s);
         }
-        cod.members[i].sectors = usable;
-        cod.members[i].channel = i % 2;
-        cod.members[i].target = i / 2;
-        if (i >= ds.n - spares) {
-            cod.members[i].state = SRAID_MEMBER_SPARE;
-        }
+        goto fail;
     }
-    cod.nlds = 1;
-    ld = &cod.lds[0];
-    ld->level = level;
-    ld->nmembers = ds.n - spares;
-    ld->strip_sectors = g.strip_sectors;
-    ld->member_sectors = ld_sectors;
-    /* NAA 3h, locally assigned, from the array GUID: same on every node */
-    ld->naa = 0x3000000000000000ULL |
-              ((uint64_t)cod.array_guid[0] << 48 |
-               (uint64_t)cod.array_guid[1] << 40 |
-               (uint64_t)cod.array_guid[2] << 32 |
-               (uint64_t)cod.array_guid[3] << 24 |
-               (uint64_t)cod.array_guid[4] << 16 |
-               (uint64_t)cod.array_guid[5] << 8) | ld->id;
-    g_snprintf(ld->serial, sizeof(ld->serial), "%02X%02X%02X%02X-LD%u",
-               cod.array_guid[0], cod.array_guid[1], cod.array_guid[2],
-               cod.array_guid[3], ld->id);
-    g_strlcpy(ld->name, ld_name ? ld_name : "ld0", sizeof(ld->name));
-    for (unsigned i = 0; i < ld->nmembers; i++) {
-        ld->members[i] = i;
+    ld = &cod.lds[index];
+    if (!sraid_geometry_init(&g, ld->level, ld->nmembers, ld->strip_sectors,
+                             ld->member_sectors, &err)) {
+        goto fail;
     }
 
     io = disks_io(&ds);
@@ -343,7 +325,7 @@ static int cmd_create(int argc, char **argv)
     printf("created RAID %d array '%s' on %u members (%d hot spares),"
            " logical drive '%s' of %" G_GUINT64_FORMAT " bytes\n", level,
            cod.name, ld->nmembers, spares, ld->name,
-           ld_sectors * g.data_strips * SECTOR);
+           sraid_geometry_capacity(&g) * SECTOR);
     disks_close(&ds);
     return 0;
 
