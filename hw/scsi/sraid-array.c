@@ -327,7 +327,7 @@ static void coroutine_fn sraid_wil_resync_co(void *opaque)
     aio_wait_kick();
 }
 
-static void sraid_wil_start(SraidCtrl *s)
+void sraid_array_wil_start(SraidCtrl *s)
 {
     SraidResync r = { .s = s };
     uint64_t usable = 0;
@@ -475,8 +475,7 @@ static bool sraid_array_load(SraidCtrl *s, bool *stale, Error **errp)
 
         for (unsigned d = 0; d < ds.n; d++) {
             /* too small to carry a configuration counts as blank */
-            blank &= st[d].verdict == SRAID_DISK_BLANK &&
-                     (!st[d].problem || !sraid_cod_area_offset(ds.bytes[d]));
+            blank &= st[d].verdict == SRAID_DISK_BLANK && st[d].empty;
             g_string_append_printf(msg, "\n  drive '%s' (channel %u target"
                                    " %u): %s", sraid_drive_name(ds.drive[d]),
                                    ds.drive[d]->channel, ds.drive[d]->target,
@@ -521,6 +520,7 @@ bool sraid_array_start(SraidCtrl *s, Error **errp)
     bool changed = false;
 
     qemu_co_mutex_init(&s->cod_lock);
+    s->bg.scrub_pending = -1;       /* idle, also before any array exists */
     if (!sraid_array_load(s, &changed, errp)) {
         return false;
     }
@@ -549,7 +549,7 @@ bool sraid_array_start(SraidCtrl *s, Error **errp)
     if (changed && !sraid_array_store(s, errp)) {
         return false;
     }
-    sraid_wil_start(s);
+    sraid_array_wil_start(s);
     trace_sraid_array_start(s->node_id, s->cod.nmembers, s->cod.nlds,
                             s->cod.generation);
     for (unsigned i = 0; i < s->cod.nlds; i++) {
@@ -633,7 +633,7 @@ static void coroutine_fn sraid_swap_inserted_co(void *opaque)
  * drive that carries a configuration is never taken over on its own: the
  * user decides (its data may matter).
  */
-void sraid_array_drive_inserted(SraidCtrl *s, SraidDrive *d)
+bool sraid_array_drive_is_blank(SraidCtrl *s, SraidDrive *d)
 {
     SraidDiskSet ds = { .n = 1, .drive = { d },
                         .bytes = { blk_getlength(d->conf.blk) } };
@@ -643,12 +643,20 @@ void sraid_array_drive_inserted(SraidCtrl *s, SraidDrive *d)
     g_autoptr(GError) gerr = NULL;
     bool blank;
 
+    blank = !sraid_cod_load(&io, 1, ds.bytes, cod, &st, &gerr) &&
+            st.verdict == SRAID_DISK_BLANK && st.empty;
+    sraid_disk_status_clear(&st, 1);
+    return blank;
+}
+
+void sraid_array_drive_inserted(SraidCtrl *s, SraidDrive *d)
+{
+    bool blank;
+
     if (!s->has_array) {
         return;
     }
-    blank = !sraid_cod_load(&io, 1, ds.bytes, cod, &st, &gerr) &&
-            st.verdict == SRAID_DISK_BLANK;
-    sraid_disk_status_clear(&st, 1);
+    blank = sraid_array_drive_is_blank(s, d);
     trace_sraid_drive_inserted(s->node_id, sraid_drive_name(d), blank);
     if (!blank) {
         info_report("sraid-ctrl node %u: drive '%s' carries an array"

@@ -13,6 +13,7 @@
 #include "qemu/notify.h"
 #include "qemu/queue.h"
 
+#include "sraid/array-config.h"
 #include "sraid/cod.h"
 #include "sraid/ctrl-lun.h"
 #include "sraid/raid-io.h"
@@ -30,7 +31,7 @@ typedef struct SraidLdUnit {
     SraidCtrl *ctrl;
     unsigned index;                 /* in ctrl->cod.lds */
     SraidLd ld;                     /* the core's I/O engine */
-    BlockDriverState *bs;           /* private "sraid-ld" node */
+    BlockDriverState *bs;           /* private "sraid-ld" node, or NULL */
     bool bs_owned;                  /* we hold the reference, no device yet */
     char *node_name;
     DeviceState *dev;               /* the sraid-ld SCSI device */
@@ -132,6 +133,17 @@ void sraid_array_notify_member(SraidCtrl *s, unsigned member);
 void sraid_array_notify_ld(SraidCtrl *s, unsigned index);
 void sraid_array_notify_progress(SraidCtrl *s);
 void sraid_array_notify_scrub(SraidCtrl *s);
+
+/* A drive without any array configuration on it */
+bool sraid_array_drive_is_blank(SraidCtrl *s, SraidDrive *d);
+/* Start the write-intent bitmap (resync of what it marks included) */
+void sraid_array_wil_start(SraidCtrl *s);
+
+/* sraid-array-config.c: logical drives created and deleted at runtime */
+int sraid_array_create_ld(SraidCtrl *s, SraidLdRequest *req,
+                          SraidDrive **drives, unsigned n,
+                          const char *array_name, Error **errp);
+bool sraid_array_delete_ld(SraidCtrl *s, unsigned id, Error **errp);
 
 /* sraid-qmp.c */
 bool coroutine_fn sraid_array_add_spare(SraidCtrl *s, SraidDrive *d,

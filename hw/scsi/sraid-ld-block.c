@@ -296,10 +296,21 @@ sraid_ld_co_flush_to_disk(BlockDriverState *bs)
     return ret;
 }
 
+static void sraid_ld_bdrv_close(BlockDriverState *bs)
+{
+    BDRVSraidLdState *st = bs->opaque;
+
+    if (st->unit) {
+        st->unit->bs = NULL;
+        st->unit = NULL;
+    }
+}
+
 static BlockDriver bdrv_sraid_ld = {
     .format_name            = "sraid-ld",
     .instance_size          = sizeof(BDRVSraidLdState),
     .bdrv_open              = sraid_ld_bdrv_open,
+    .bdrv_close             = sraid_ld_bdrv_close,
     .bdrv_refresh_limits    = sraid_ld_bdrv_refresh_limits,
     .bdrv_co_preadv         = sraid_ld_co_preadv,
     .bdrv_co_pwritev        = sraid_ld_co_pwritev,
@@ -353,11 +364,18 @@ SraidLdUnit *sraid_ld_unit_new(SraidCtrl *s, unsigned index, Error **errp)
 
 void sraid_ld_unit_free(SraidLdUnit *u)
 {
-    if (u->bs_owned) {
+    /*
+     * The node and the unit point at each other; whichever goes first
+     * unlinks itself (sraid_ld_bdrv_close): a deleted logical drive's
+     * device may release the node after the unit is gone, or before.
+     */
+    if (u->bs) {
         BDRVSraidLdState *st = u->bs->opaque;
 
         st->unit = NULL;
-        bdrv_unref(u->bs);
+        if (u->bs_owned) {
+            bdrv_unref(u->bs);
+        }
     }
     sraid_ld_cleanup(&u->ld);
     g_free(u->node_name);

@@ -160,7 +160,7 @@ bool sraid_ld_device_create(SraidLdUnit *u, Error **errp)
     const SraidCodLd *l = &s->cod.lds[u->index];
     uint32_t base = s->ld_scsi_id == SRAID_LD_SCSI_ID_AUTO ? cd->id + 1
                                                            : s->ld_scsi_id;
-    uint32_t id = base + u->index;
+    uint32_t id = base + l->id;     /* the id, not the index: stable */
     SCSIDevice *other;
     DeviceState *dev;
     Object *obj;

@@ -54,3 +54,18 @@ void qmp_sraid_set_rebuild_rate(const char *controller, uint8_t rate,
 {
     sraid_not_built(errp);
 }
+
+SraidLdInfo *qmp_sraid_create_ld(const char *controller, SraidLevel level,
+                                 strList *drives, bool has_strip_size,
+                                 uint64_t strip_size, bool has_size,
+                                 uint64_t size, const char *name,
+                                 const char *array_name, Error **errp)
+{
+    sraid_not_built(errp);
+    return NULL;
+}
+
+void qmp_sraid_delete_ld(const char *controller, uint8_t ld, Error **errp)
+{
+    sraid_not_built(errp);
+}

@@ -78,7 +78,7 @@ static SraidCtrl *sraid_array_find(const char *name, Error **errp)
 
     if (s && !s->has_array) {
         error_setg(errp, "sraid-ctrl '%s' has no array: create one on its"
-                   " drives with sraid-img create", name);
+                   " drives with sraid-create-ld or sraid-img create", name);
         return NULL;
     }
     return s;
@@ -171,31 +171,36 @@ static SraidMemberInfoList *sraid_query_members(SraidCtrl *s)
     return head;
 }
 
+static SraidLdInfo *sraid_ld_info(SraidCtrl *s, unsigned i)
+{
+    const SraidCodLd *l = &s->cod.lds[i];
+    SraidLdInfo *info = g_new0(SraidLdInfo, 1);
+    uint32List **mtail = &info->members;
+    SraidLdUnit *u = s->lds[i];
+
+    info->id = l->id;
+    info->name = g_strdup(l->name);
+    info->level = sraid_level(l->level);
+    info->state = l->state;
+    info->strip_size = l->strip_sectors * SRAID_SECTOR;
+    info->size = u ? sraid_geometry_capacity(&u->ld.g) * SRAID_SECTOR : 0;
+    for (unsigned k = 0; k < l->nmembers; k++) {
+        QAPI_LIST_APPEND(mtail, l->members[k]);
+    }
+    info->serial = g_strdup(l->serial);
+    info->naa = g_strdup_printf("%016" PRIx64, l->naa);
+    if (u && u->dev) {
+        info->device = object_get_canonical_path(OBJECT(u->dev));
+    }
+    return info;
+}
+
 static SraidLdInfoList *sraid_query_lds(SraidCtrl *s)
 {
     SraidLdInfoList *head = NULL, **tail = &head;
 
     for (unsigned i = 0; i < s->cod.nlds; i++) {
-        const SraidCodLd *l = &s->cod.lds[i];
-        SraidLdInfo *info = g_new0(SraidLdInfo, 1);
-        uint32List **mtail = &info->members;
-        SraidLdUnit *u = s->lds[i];
-
-        info->id = l->id;
-        info->name = g_strdup(l->name);
-        info->level = sraid_level(l->level);
-        info->state = l->state;
-        info->strip_size = l->strip_sectors * SRAID_SECTOR;
-        info->size = u ? sraid_geometry_capacity(&u->ld.g) * SRAID_SECTOR : 0;
-        for (unsigned k = 0; k < l->nmembers; k++) {
-            QAPI_LIST_APPEND(mtail, l->members[k]);
-        }
-        info->serial = g_strdup(l->serial);
-        info->naa = g_strdup_printf("%016" PRIx64, l->naa);
-        if (u && u->dev) {
-            info->device = object_get_canonical_path(OBJECT(u->dev));
-        }
-        QAPI_LIST_APPEND(tail, info);
+        QAPI_LIST_APPEND(tail, sraid_ld_info(s, i));
     }
     return head;
 }
@@ -399,6 +404,68 @@ void coroutine_fn qmp_sraid_remove_spare(const char *controller,
     sraid_array_notify_member(s, member);
 out:
     qemu_co_mutex_unlock(&s->cod_lock);
+}
+
+static const SraidRaidLevel sraid_core_level[SRAID_LEVEL__MAX] = {
+    [SRAID_LEVEL_RAID0] = SRAID_RAID0,
+    [SRAID_LEVEL_RAID1] = SRAID_RAID1,
+    [SRAID_LEVEL_RAID5] = SRAID_RAID5,
+    [SRAID_LEVEL_RAID6] = SRAID_RAID6,
+    [SRAID_LEVEL_RAID10] = SRAID_RAID10,
+};
+
+SraidLdInfo *qmp_sraid_create_ld(const char *controller, SraidLevel level,
+                                 strList *drives, bool has_strip_size,
+                                 uint64_t strip_size, bool has_size,
+                                 uint64_t size, const char *name,
+                                 const char *array_name, Error **errp)
+{
+    SraidCtrl *s = sraid_ctrl_find(controller, errp);
+    SraidDrive *d[SRAID_MAX_MEMBERS];
+    SraidLdRequest req = { .level = sraid_core_level[level], .name = name };
+    unsigned n = 0;
+    int index;
+
+    if (!s) {
+        return NULL;
+    }
+    if (!has_strip_size) {
+        strip_size = 64 * KiB;
+    }
+    if (strip_size % SRAID_SECTOR || strip_size / SRAID_SECTOR > UINT32_MAX) {
+        error_setg(errp, "strip-size %" PRIu64 " is not a whole number of"
+                   " 512-byte sectors", strip_size);
+        return NULL;
+    }
+    req.strip_sectors = strip_size / SRAID_SECTOR;
+    if (has_size) {
+        if (!size) {
+            error_setg(errp, "size 0: leave it out for all the free space");
+            return NULL;
+        }
+        req.sectors = DIV_ROUND_UP(size, SRAID_SECTOR);
+    }
+    for (strList *e = drives; e; e = e->next) {
+        if (n == SRAID_MAX_MEMBERS) {
+            error_setg(errp, "more than %u drives", SRAID_MAX_MEMBERS);
+            return NULL;
+        }
+        d[n] = sraid_drive_find(s, e->value, errp);
+        if (!d[n++]) {
+            return NULL;
+        }
+    }
+    index = sraid_array_create_ld(s, &req, d, n, array_name, errp);
+    return index < 0 ? NULL : sraid_ld_info(s, index);
+}
+
+void qmp_sraid_delete_ld(const char *controller, uint8_t ld, Error **errp)
+{
+    SraidCtrl *s = sraid_array_find(controller, errp);
+
+    if (s) {
+        sraid_array_delete_ld(s, ld, errp);
+    }
 }
 
 void qmp_sraid_scrub(const char *controller, uint8_t ld, bool has_repair,

@@ -10,7 +10,9 @@
 
 #include "qemu/osdep.h"
 #include "libqtest.h"
+#include "qapi/error.h"
 #include "qobject/qdict.h"
+#include "qobject/qjson.h"
 #include "qobject/qlist.h"
 #include "scsi/constants.h"
 #include "sraid-qtest-array.h"
@@ -483,6 +485,236 @@ static void test_qmp_errors(void)
     array_free(&a);
 }
 
+/* READ/WRITE(10) of @n sectors at @lba of the logical drive at @target */
+static void rw_at(VScsi *v, uint8_t target, bool write, uint64_t lba,
+                  uint32_t n, uint8_t *buf)
+{
+    uint8_t cdb[10] = { write ? WRITE_10 : READ_10 };
+    ScsiResult r;
+
+    put_be32(cdb + 2, lba);
+    cdb[7] = n >> 8;
+    cdb[8] = n;
+    vscsi_io(v, target, 0, cdb, sizeof(cdb), write ? buf : NULL,
+             write ? n * 512 : 0, write ? NULL : buf, write ? 0 : n * 512,
+             &r);
+    assert_good(&r);
+}
+
+/* Fill the first @sectors of the drive at @target with random data */
+static uint8_t *fill_at(VScsi *v, uint8_t target, uint64_t sectors,
+                        GRand *rnd)
+{
+    uint8_t *ref = g_malloc(sectors * 512);
+
+    for (uint64_t i = 0; i < sectors * 512 / 4; i++) {
+        ((uint32_t *)ref)[i] = g_rand_int(rnd);
+    }
+    for (uint64_t lba = 0; lba < sectors; lba += MAX_SECTORS) {
+        rw_at(v, target, true, lba, MIN(MAX_SECTORS, sectors - lba),
+              ref + lba * 512);
+    }
+    return ref;
+}
+
+static void assert_at(VScsi *v, uint8_t target, uint64_t sectors,
+                      const uint8_t *ref)
+{
+    g_autofree uint8_t *buf = g_malloc(MAX_SECTORS * 512);
+
+    for (uint64_t lba = 0; lba < sectors; lba += MAX_SECTORS) {
+        uint32_t n = MIN(MAX_SECTORS, sectors - lba);
+
+        rw_at(v, target, false, lba, n, buf);
+        if (memcmp(buf, ref + lba * 512, n * 512)) {
+            g_error("target %u LBA %" PRIu64 "..+%u differs", target, lba,
+                    n);
+        }
+    }
+}
+
+/* TEST UNIT READY at @target until past the hotplug unit attentions */
+static void ready_at(VScsi *v, uint8_t target)
+{
+    static const uint8_t tur[6] = { TEST_UNIT_READY };
+    ScsiResult r;
+
+    for (int i = 0; i < 4; i++) {
+        vscsi_cmd(v, target, 0, tur, sizeof(tur), 0, &r);
+        g_assert_cmpuint(r.response, ==, VIRTIO_SCSI_S_OK);
+        if (r.status == GOOD) {
+            return;
+        }
+    }
+    g_error("target %u never became ready", target);
+}
+
+/* sraid-create-ld; its answer (to be unreffed) once initialized */
+static QDict *create_ld(QTestState *qts, const char *args)
+{
+    g_autofree char *json = g_strdup_printf("{'controller': 'c0', %s}",
+                                            args);
+    QObject *arguments = qobject_from_json(json, &error_abort);
+    QDict *rsp = qtest_qmp(qts, "{'execute': 'sraid-create-ld',"
+                           " 'arguments': %p}", arguments);
+    QDict *ld;
+
+    if (!qdict_haskey(rsp, "return")) {
+        g_error("sraid-create-ld %s: %s", args,
+                qdict_get_str(qdict_get_qdict(rsp, "error"), "desc"));
+    }
+    ld = qdict_get_qdict(rsp, "return");
+    qobject_ref(ld);
+    qobject_unref(rsp);
+    if (strcmp(qdict_get_str(ld, "level"), "raid0")) {
+        /* background initialization: a check with repair */
+        QDict *ev = qtest_qmp_eventwait_ref(qts, "SRAID_SCRUB_DONE");
+
+        g_assert_cmpstr(qdict_get_str(qdict_get_qdict(ev, "data"),
+                                      "result"), ==, "done");
+        qobject_unref(ev);
+    }
+    return ld;
+}
+
+/*
+ * Logical drives created and deleted while the VM runs: a new array on
+ * blank drives, a second logical drive sharing a member with the first
+ * plus a new member, deletion (the device leaves the bus, the other
+ * drive's data stays), the freed id and space reused; offline the set is
+ * consistent and after a restart the drives come back at the same
+ * targets with their data.
+ */
+static void test_create_delete_ld(void)
+{
+    g_autoptr(GRand) rnd = g_rand_new_with_seed(21);
+    g_autofree char *args = NULL, *json = NULL;
+    g_autofree uint8_t *ref1 = NULL;
+    uint64_t sectors1;
+    QDict *ld, *c;
+    ScsiResult r;
+    Array a;
+    VScsi *v;
+    QTestState *qts;
+    char *err;
+    const uint8_t inq[6] = { INQUIRY, 0, 0, 0, 36, 0 };
+
+    memset(&a, 0, sizeof(a));
+    a.dir = g_dir_make_tmp("sraid-ld-test-XXXXXX", NULL);
+    for (int i = 0; i < 4; i++) {
+        array_add_blank(&a);
+    }
+    args = array_args_full(&a, -1, -1, -1, ",rebuild-rate=100");
+    v = vscsi_start(args);
+    qts = v->qs->qts;
+
+    err = qmp_error(qts, "{'execute': 'sraid-scrub', 'arguments':"
+                    " {'controller': 'c0', 'ld': 0}}");
+    g_assert_nonnull(strstr(err, "with sraid-create-ld"));
+    g_free(err);
+
+    /* RAID 5 on three blank drives: a new array */
+    ld = create_ld(qts, "'level': 'raid5', 'drives': ['m0', 'm1', 'm2'],"
+                   " 'strip-size': 16384, 'size': 8388608, 'name': 'db',"
+                   " 'array-name': 'qa'");
+    g_assert_cmpint(qdict_get_int(ld, "id"), ==, 0);
+    g_assert_cmpint(qdict_get_int(ld, "size"), ==, 8 * 1024 * 1024);
+    g_assert_cmpstr(qdict_get_str(ld, "name"), ==, "db");
+    g_assert_true(qdict_haskey(ld, "device"));
+    qobject_unref(ld);
+    ready_at(v, LD_TARGET);
+    vscsi_cmd(v, LD_TARGET, 0, inq, sizeof(inq), 36, &r);
+    assert_good(&r);
+    g_assert_cmphex(r.data[0], ==, TYPE_DISK);
+    g_autofree uint8_t *ref0 = fill_at(v, LD_TARGET, 16384, rnd);
+
+    /* RAID 1 on member 0 (after the RAID 5) and a fourth, blank drive */
+    ld = create_ld(qts, "'level': 'raid1', 'drives': ['m0', 'm3'],"
+                   " 'strip-size': 16384");
+    g_assert_cmpint(qdict_get_int(ld, "id"), ==, 1);
+    sectors1 = qdict_get_int(ld, "size") / 512;
+    g_assert_cmpuint(sectors1, >, 8 * 1024);
+    qobject_unref(ld);
+    ready_at(v, LD_TARGET + 1);
+    ref1 = fill_at(v, LD_TARGET + 1, MIN(sectors1, 8192), rnd);
+    assert_at(v, LD_TARGET, 16384, ref0);
+
+    c = ctrl_info(qts);
+    g_assert_cmpstr(qdict_get_str(c, "array"), ==, "qa");
+    g_assert_cmpuint(qlist_size(qdict_get_qlist(c, "members")), ==, 4);
+    g_assert_cmpuint(qlist_size(qdict_get_qlist(c, "lds")), ==, 2);
+    qobject_unref(c);
+
+    /* refusals */
+    err = qmp_error(qts, "{'execute': 'sraid-create-ld', 'arguments':"
+                    " {'controller': 'c0', 'level': 'raid1',"
+                    " 'drives': ['m1', 'm1']}}");
+    g_assert_nonnull(strstr(err, "listed twice"));
+    g_free(err);
+    err = qmp_error(qts, "{'execute': 'sraid-create-ld', 'arguments':"
+                    " {'controller': 'c0', 'level': 'raid5',"
+                    " 'drives': ['m1', 'm2']}}");
+    g_assert_nonnull(strstr(err, "RAID 5"));
+    g_free(err);
+    err = qmp_error(qts, "{'execute': 'sraid-create-ld', 'arguments':"
+                    " {'controller': 'c0', 'level': 'raid1',"
+                    " 'drives': ['m0', 'm3']}}");
+    g_assert_nonnull(strstr(err, "no free space"));
+    g_free(err);
+    err = qmp_error(qts, "{'execute': 'sraid-delete-ld', 'arguments':"
+                    " {'controller': 'c0', 'ld': 5}}");
+    g_assert_nonnull(strstr(err, "logical drive 5 does not exist"));
+    g_free(err);
+
+    /* delete the RAID 5: gone from the bus, the RAID 1 untouched */
+    qtest_qmp_assert_success(qts, "{'execute': 'sraid-delete-ld',"
+                             " 'arguments': {'controller': 'c0', 'ld': 0}}");
+    vscsi_cmd(v, LD_TARGET, 0, inq, sizeof(inq), 36, &r);
+    g_assert_cmpuint(r.response, ==, VIRTIO_SCSI_S_BAD_TARGET);
+    assert_at(v, LD_TARGET + 1, MIN(sectors1, 8192), ref1);
+
+    /* its id and space are taken again */
+    ld = create_ld(qts, "'level': 'raid0', 'drives': ['m1', 'm2'],"
+                   " 'size': 1048576");
+    g_assert_cmpint(qdict_get_int(ld, "id"), ==, 0);
+    qobject_unref(ld);
+    ready_at(v, LD_TARGET);
+    g_free(ref0);
+    ref0 = fill_at(v, LD_TARGET, 2048, rnd);
+    vscsi_stop(v);
+
+    g_assert_cmpint(run_img(&a, "check", NULL), ==, 0);
+    g_assert_cmpint(run_img(&a, "info --output=json", &json), ==, 0);
+    g_assert_nonnull(strstr(json, "\"name\": \"qa\""));
+
+    /* after a restart: the same targets, the same data */
+    v = vscsi_start(args);
+    ready_at(v, LD_TARGET);
+    ready_at(v, LD_TARGET + 1);
+    assert_at(v, LD_TARGET, 2048, ref0);
+    assert_at(v, LD_TARGET + 1, MIN(sectors1, 8192), ref1);
+    vscsi_stop(v);
+    array_free(&a);
+
+    /*
+     * Behind lsi53c895a too (QEMU's SCSI buses all take hotplugged
+     * devices; the guest finds the drive when it rescans).
+     */
+    qts = qtest_initf("-device lsi53c895a,id=lsi -device sraid-ctrl,id=c0,"
+                      "bus=lsi.0,scsi-id=1 -blockdev driver=null-co,"
+                      "node-name=m0,size=67108864 -device sraid-drive,"
+                      "bus=c0.0,drive=m0");
+    ld = create_ld(qts, "'level': 'raid0', 'drives': ['m0']");
+    g_assert_true(qdict_haskey(ld, "device"));
+    qobject_unref(ld);
+    qtest_qmp_assert_success(qts, "{'execute': 'sraid-delete-ld',"
+                             " 'arguments': {'controller': 'c0', 'ld': 0}}");
+    c = ctrl_info(qts);
+    g_assert_cmpuint(qlist_size(qdict_get_qlist(c, "lds")), ==, 0);
+    qobject_unref(c);
+    qtest_quit(qts);
+}
+
 void sraid_rebuild_test_register(void)
 {
     if (!getenv("SRAID_IMG")) {
@@ -495,4 +727,5 @@ void sraid_rebuild_test_register(void)
     qtest_add_func("/sraid/rebuild/hot-swap", test_hot_swap);
     qtest_add_func("/sraid/scrub", test_scrub);
     qtest_add_func("/sraid/qmp/errors", test_qmp_errors);
+    qtest_add_func("/sraid/qmp/create-delete-ld", test_create_delete_ld);
 }

@@ -433,12 +433,32 @@ static void test_stale_foreign_conflict(void)
     sraid_disk_status_clear(st, DISKS);
     g_clear_error(&err);
 
-    /* blank disks only */
+    /*
+     * Blank disks only: empty, which a controller may use; a disk whose
+     * copies are both damaged is no configuration either, but not empty.
+     */
     memset(m.disk[0], 0, DISK_BYTES);
     g_assert_false(sraid_cod_load(&io, 1, disk_bytes, &loaded, st, &err));
     g_assert_nonnull(strstr(err->message, "no disk carries"));
     g_assert_cmpuint(st[0].verdict, ==, SRAID_DISK_BLANK);
+    g_assert_true(st[0].empty);
     sraid_disk_status_clear(st, 1);
+    g_clear_error(&err);
+    {
+        uint64_t area = sraid_cod_area_offset(DISK_BYTES);
+
+        /* disk 1's configuration, both copies' CRC made wrong */
+        memcpy(m.disk[0], m.disk[1], DISK_BYTES);
+        m.disk[0][area + 100] ^= 1;
+        m.disk[0][area + SRAID_COD_COPY_BYTES + 100] ^= 1;
+        g_assert_false(sraid_cod_load(&io, 1, disk_bytes, &loaded, st,
+                                      &err));
+        g_assert_cmpuint(st[0].verdict, ==, SRAID_DISK_BLANK);
+        g_assert_false(st[0].empty);
+        g_assert_nonnull(st[0].problem);
+        sraid_disk_status_clear(st, 1);
+        g_clear_error(&err);
+    }
     mem_free(&m);
 }
 

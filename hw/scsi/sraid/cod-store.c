@@ -105,6 +105,7 @@ static void read_disk(const SraidMemberIo *io, unsigned d, uint64_t bytes,
 
     memset(status, 0, sizeof(*status));
     status->verdict = SRAID_DISK_BLANK;
+    status->empty = TRUE;
     if (!area) {
         status->problem = g_strdup("smaller than 16 MiB: no configuration"
                                    " area");
@@ -117,6 +118,9 @@ static void read_disk(const SraidMemberIo *io, unsigned d, uint64_t bytes,
                             area + (uint64_t)copy * SRAID_COD_COPY_BYTES,
                             buf, SRAID_COD_COPY_BYTES);
 
+        if (ret < 0 || sraid_cod_has_magic(buf, SRAID_COD_COPY_BYTES)) {
+            status->empty = FALSE;
+        }
         if (ret < 0) {
             g_set_error(&err, SRAID_ERROR, SRAID_ERROR_INVALID,
                         "read error: %s", g_strerror(-ret));

@@ -49,6 +49,11 @@ typedef struct SraidDiskStatus {
     uint64_t generation;            /* of its best copy */
     uint32_t member_index;          /* from its best copy */
     gboolean copy_valid[2];
+    /*
+     * Neither copy was ever written: no magic, no read error.  Only such a
+     * disk is blank to the controller; a damaged configuration is not.
+     */
+    gboolean empty;
     char *problem;                  /* why a copy was refused, or NULL */
 } SraidDiskStatus;
 

@@ -372,6 +372,11 @@ static gboolean copy_string(char *dst, const uint8_t *src, size_t max)
     return all_zero(src + len, max - len);
 }
 
+gboolean sraid_cod_has_magic(const uint8_t *buf, size_t len)
+{
+    return len >= H_MAGIC + 8 && !memcmp(buf + H_MAGIC, SRAID_COD_MAGIC, 8);
+}
+
 gboolean sraid_cod_decode(const uint8_t *buf, size_t len, SraidCod *cod,
                           SraidCodHeader *hdr, GError **errp)
 {

@@ -93,6 +93,9 @@ typedef struct SraidCodHeader {
 uint32_t sraid_cod_ld_positions(const SraidCodLd *l, unsigned member);
 
 /* CRC32C (Castagnoli, as iSCSI: RFC 7143 12.1) */
+/* Does the copy in @buf (@len bytes) start with the sraid magic? */
+gboolean sraid_cod_has_magic(const uint8_t *buf, size_t len);
+
 uint32_t sraid_crc32c(const void *buf, size_t len);
 
 /*
