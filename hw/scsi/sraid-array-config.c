@@ -230,13 +230,6 @@ int sraid_array_create_ld(SraidCtrl *s, SraidLdRequest *req,
                              errp)) {
         return -1;
     }
-    if (req->level != SRAID_RAID0 &&
-        (s->bg.op == SRAID_BG_SCRUB || s->bg.scrub_pending >= 0)) {
-        error_setg(errp, "a consistency check is running: a new logical"
-                   " drive starts with one (background initialization);"
-                   " wait for it or cancel it with sraid-scrub-cancel");
-        return -1;
-    }
     sraid_config_run(&c, sraid_config_create_co);
     if (c.err) {
         error_propagate(errp, c.err);
@@ -274,13 +267,7 @@ created:
     }
     sraid_array_notify_ld(s, c.index);
     if (req->level != SRAID_RAID0) {
-        Error *err = NULL;
-
-        if (!sraid_bg_scrub_start(s, c.index, true, &err)) {
-            warn_reportf_err(err, "sraid-ctrl node %u: logical drive %u is"
-                             " not initialized: ", s->node_id,
-                             s->cod.lds[c.index].id);
-        }
+        sraid_bg_initialize(s, c.index);
     }
     return c.index;
 }
@@ -332,7 +319,9 @@ bool sraid_array_delete_ld(SraidCtrl *s, unsigned id, Error **errp)
         }
     }
     s->lds[SRAID_COD_MAX_LDS - 1] = NULL;
-    /* the last check's outcome belongs to a logical drive by index */
+    /* initializations waiting, and the last check, go by index */
+    s->bg.init_pending = (s->bg.init_pending & ((1u << index) - 1)) |
+                         ((s->bg.init_pending >> (index + 1)) << index);
     if (s->bg.result != SRAID_SCRUB_NONE) {
         if (s->bg.scrub_ld == (unsigned)index) {
             s->bg.result = SRAID_SCRUB_NONE;

@@ -355,6 +355,16 @@ static void coroutine_fn sraid_bg_co(void *opaque)
             sraid_bg_rebuild(s, m);
         } else if (bg->scrub_pending >= 0) {
             sraid_bg_scrub(s);
+        } else if (bg->init_pending) {
+            unsigned i = ctz32(bg->init_pending);
+
+            bg->init_pending &= ~(1u << i);
+            /* a degraded one has nothing to compare: no initialization */
+            if (s->cod.lds[i].state == SRAID_LD_OPTIMAL) {
+                bg->scrub_pending = i;
+                bg->scrub_repair = true;
+                bg->scrub_cancel = false;
+            }
         } else if (!bg->kick) {
             break;
         }
@@ -409,6 +419,18 @@ bool sraid_bg_scrub_start(SraidCtrl *s, unsigned index, bool repair,
     bg->scrub_cancel = false;
     sraid_bg_kick(s);
     return true;
+}
+
+/*
+ * A logical drive made on drives that may hold old data: its parity and
+ * mirror copies are made to agree with the data, one drive after another
+ * and after a check already running, like a hardware controller's
+ * background initialization.
+ */
+void sraid_bg_initialize(SraidCtrl *s, unsigned index)
+{
+    s->bg.init_pending |= 1u << index;
+    sraid_bg_kick(s);
 }
 
 void sraid_bg_init(SraidCtrl *s)

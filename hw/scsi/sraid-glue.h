@@ -64,6 +64,7 @@ typedef struct SraidBackground {
     uint64_t done, total;           /* member sectors, or stripes */
     /* consistency check: requested, and the last one's outcome */
     int scrub_pending;              /* LD index, -1 for none */
+    uint32_t init_pending;          /* LD indexes awaiting initialization */
     unsigned scrub_ld;              /* LD index of the current or last */
     bool scrub_repair;
     bool scrub_cancel;
@@ -155,6 +156,8 @@ void sraid_bg_stop(SraidCtrl *s);
 void sraid_bg_kick(SraidCtrl *s);
 bool sraid_bg_scrub_start(SraidCtrl *s, unsigned index, bool repair,
                           Error **errp);
+/* Queue background initialization (a check with repair) of an LD */
+void sraid_bg_initialize(SraidCtrl *s, unsigned index);
 
 /* sraid-ld-block.c */
 SraidLdUnit *sraid_ld_unit_new(SraidCtrl *s, unsigned index, Error **errp);

@@ -318,6 +318,8 @@ static BlockDriver bdrv_sraid_ld = {
     .supports_backing       = false,
 };
 
+static unsigned sraid_ld_node_serial;
+
 SraidLdUnit *sraid_ld_unit_new(SraidCtrl *s, unsigned index, Error **errp)
 {
     const SraidCodLd *l = &s->cod.lds[index];
@@ -344,7 +346,13 @@ SraidLdUnit *sraid_ld_unit_new(SraidCtrl *s, unsigned index, Error **errp)
     qemu_co_queue_init(&u->lock_queue);
     sraid_ld_init(&u->ld, &g, l->start, 0, &io);
 
-    u->node_name = g_strdup_printf("sraid-n%u-ld%u", s->node_id, l->id);
+    /*
+     * A deleted logical drive's node lives on until its device is
+     * finalized, which QEMU may do later: a logical drive created again
+     * with the same id gets a node name of its own.
+     */
+    u->node_name = g_strdup_printf("sraid-n%u-ld%u-%u", s->node_id, l->id,
+                                   sraid_ld_node_serial++);
     u->bs = bdrv_new_open_driver(&bdrv_sraid_ld, u->node_name, BDRV_O_RDWR,
                                  errp);
     if (!u->bs) {

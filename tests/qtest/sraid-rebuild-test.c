@@ -701,9 +701,11 @@ static void test_create_delete_ld(void)
      * devices; the guest finds the drive when it rescans).
      */
     qts = qtest_initf("-device lsi53c895a,id=lsi -device sraid-ctrl,id=c0,"
-                      "bus=lsi.0,scsi-id=1 -blockdev driver=null-co,"
-                      "node-name=m0,size=67108864 -device sraid-drive,"
-                      "bus=c0.0,drive=m0");
+                      "bus=lsi.0,scsi-id=1,rebuild-rate=100"
+                      " -blockdev driver=null-co,node-name=m0,size=67108864,read-zeroes=on"
+                      " -device sraid-drive,bus=c0.0,drive=m0,target=0"
+                      " -blockdev driver=null-co,node-name=m1,size=67108864,read-zeroes=on"
+                      " -device sraid-drive,bus=c0.0,drive=m1,target=1");
     ld = create_ld(qts, "'level': 'raid0', 'drives': ['m0']");
     g_assert_true(qdict_haskey(ld, "device"));
     qobject_unref(ld);
@@ -712,6 +714,21 @@ static void test_create_delete_ld(void)
     c = ctrl_info(qts);
     g_assert_cmpuint(qlist_size(qdict_get_qlist(c, "lds")), ==, 0);
     qobject_unref(c);
+
+    /* created back to back: initialized one after the other */
+    for (int i = 0; i < 3; i++) {
+        qtest_qmp_assert_success(qts, "{'execute': 'sraid-create-ld',"
+            " 'arguments': {'controller': 'c0', 'level': 'raid1',"
+            " 'drives': ['m0', 'm1'], 'size': 1048576}}");
+    }
+    for (int i = 0; i < 3; i++) {
+        QDict *ev = qtest_qmp_eventwait_ref(qts, "SRAID_SCRUB_DONE");
+        QDict *data = qdict_get_qdict(ev, "data");
+
+        g_assert_cmpint(qdict_get_int(data, "ld"), ==, i);
+        g_assert_cmpstr(qdict_get_str(data, "result"), ==, "done");
+        qobject_unref(ev);
+    }
     qtest_quit(qts);
 }
 
