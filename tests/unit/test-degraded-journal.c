@@ -32,6 +32,7 @@ static void fill(uint8_t *p, size_t len, GRand *rnd)
 
 static void assert_entry_equal(const SraidDjEntry *a, const SraidDjEntry *b)
 {
+    g_assert_cmpmem(a->array_guid, 16, b->array_guid, 16);
     g_assert_cmpuint(a->seq, ==, b->seq);
     g_assert_cmpuint(a->ld_id, ==, b->ld_id);
     g_assert_cmpuint(a->stripe, ==, b->stripe);
@@ -52,6 +53,7 @@ static void test_codec(void)
         g_autofree uint8_t *d0 = g_malloc(3 * 512);
         g_autofree uint8_t *d1 = g_malloc(3 * 512);
         SraidDjEntry e = {
+            .array_guid = "0123456789abcdef",
             .seq = 0x0102030405060708ull, .ld_id = 3, .stripe = 1ull << 40,
             .row = 5, .rows = 3, .nfailed = n, .member = { 1, 4 },
             .data = { d0, d1 },

@@ -25,7 +25,8 @@
 #define OFF_ROWS        36
 #define OFF_LEN         40
 #define OFF_CRC         44
-#define HEADER_USED     48
+#define OFF_GUID        48
+#define HEADER_USED     64
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -98,6 +99,7 @@ size_t sraid_dj_encode(const SraidDjEntry *e, uint8_t *buf)
     put32(buf + OFF_ROW, e->row);
     put32(buf + OFF_ROWS, e->rows);
     put32(buf + OFF_LEN, e->nfailed * strip);
+    memcpy(buf + OFF_GUID, e->array_guid, sizeof(e->array_guid));
     for (unsigned i = 0; i < e->nfailed; i++) {
         memcpy(buf + SRAID_DJ_HEADER + i * strip, e->data[i], strip);
     }
@@ -133,6 +135,7 @@ gboolean sraid_dj_decode(const uint8_t *buf, size_t len, SraidDjEntry *e)
     e->row = get32(buf + OFF_ROW);
     e->rows = get32(buf + OFF_ROWS);
     dlen = get32(buf + OFF_LEN);
+    memcpy(e->array_guid, buf + OFF_GUID, sizeof(e->array_guid));
     /* strict: exactly what sraid_dj_encode writes, nothing else */
     if (n < 1 || n > SRAID_DJ_MAX_FAILED || e->rows == 0 || e->seq == 0 ||
         dlen != (uint64_t)n * e->rows * SECTOR ||

@@ -38,6 +38,7 @@
 
 /* One entry, decoded or about to be encoded. */
 typedef struct SraidDjEntry {
+    uint8_t array_guid[16];     /* SraidCod.array_guid: not a foreign one */
     uint64_t seq;               /* newer entries have larger numbers */
     uint8_t ld_id;              /* SraidCodLd.id */
     uint64_t stripe;
