@@ -547,9 +547,14 @@ static void sraid_wil_start(SraidCtrl *s)
     g_hash_table_destroy(r.journaled);
     trace_sraid_wil_resync(s->node_id, r.chunks, r.stripes, r.skipped);
     if (r.skipped) {
-        warn_report("sraid-ctrl node %u: %u stripes written when QEMU"
-                    " stopped could not be checked: a member of theirs is"
-                    " failed, so parity is their only copy, and the"
+        /*
+         * Every degraded update journals before its member writes, so
+         * these were not being updated degraded; they are torn only if a
+         * member failed in the middle of their update.
+         */
+        warn_report("sraid-ctrl node %u: %u stripes in regions written when"
+                    " QEMU stopped could not be checked: a member of theirs"
+                    " is failed, so parity is their only copy, and the"
                     " degraded-write journal has no entry for them",
                     s->node_id, r.skipped);
     }
