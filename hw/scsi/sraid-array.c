@@ -376,6 +376,7 @@ typedef struct SraidResync {
     bool done;
     bool checkpoint_lowered;
     unsigned chunks, stripes, skipped;
+    unsigned unrepaired;            /* journal entries that could not apply */
     GHashTable *journaled;          /* (LD index << 56 | stripe) applied */
 } SraidResync;
 
@@ -426,6 +427,10 @@ static void coroutine_fn sraid_dj_recover(SraidResync *r)
              !memcmp(e->array_guid, s->cod.array_guid, 16); i++) {
             if (s->cod.lds[i].id == e->ld_id) {
                 ret = sraid_ld_journal_apply(&s->lds[i]->ld, e);
+                /* -ESTALE: not degraded any more, the resync's business */
+                if (ret < 0 && ret != -ESTALE) {
+                    r->unrepaired++;
+                }
                 if (ret == 0) {
                     uint64_t key = sraid_stripe_key(i, e->stripe);
 
@@ -546,6 +551,13 @@ static void sraid_wil_start(SraidCtrl *s)
     AIO_WAIT_WHILE_UNLOCKED(NULL, !r.done);
     g_hash_table_destroy(r.journaled);
     trace_sraid_wil_resync(s->node_id, r.chunks, r.stripes, r.skipped);
+    if (r.unrepaired) {
+        warn_report("sraid-ctrl node %u: %u stripes being written degraded"
+                    " when QEMU stopped could not be repaired from the"
+                    " degraded-write journal: another of their members is"
+                    " failed now, or failed during the repair", s->node_id,
+                    r.unrepaired);
+    }
     if (r.skipped) {
         /*
          * Every degraded update journals before its member writes, so

@@ -409,6 +409,11 @@ static void torn_write(SraidRaidLevel level, unsigned members,
         d.failed = 0;
         ld_open(&d, &ld, &g, FALSE);
         g_assert_cmpint(sraid_ld_journal_apply(&ld, &e), ==, -ESTALE);
+        sraid_ld_cleanup(&ld);
+        /* nor one of a stripe missing other data strips than it holds */
+        d.failed = 1u << sraid_geometry_data_member(&g, 1, 1);
+        ld_open(&d, &ld, &g, FALSE);
+        g_assert_cmpint(sraid_ld_journal_apply(&ld, &e), ==, -ENODATA);
         e.stripe = STRIPES;
         g_assert_cmpint(sraid_ld_journal_apply(&ld, &e), ==, -EINVAL);
         sraid_ld_cleanup(&ld);

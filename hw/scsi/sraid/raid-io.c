@@ -799,8 +799,11 @@ int sraid_ld_journal_apply(SraidLd *ld, const SraidDjEntry *e)
         lost |= 1u << e->member[i];
     }
     data = data_members(g, e->stripe);
-    if ((data & ld->failed) != lost) {
+    if (!(data & ld->failed)) {
         return -ESTALE;
+    }
+    if ((data & ld->failed) != lost) {
+        return -ENODATA;
     }
     stripe_init(ld, &st, e->stripe, e->row, e->row + e->rows);
     for (unsigned m = 0; m < g->members; m++) {

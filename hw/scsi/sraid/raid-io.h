@@ -138,10 +138,12 @@ int sraid_ld_resync_stripe(SraidLd *ld, uint64_t stripe);
  * data members of stripe @e->stripe are exactly those @e journals, parity
  * (P, and Q for RAID 6) of its rows is recomputed from the surviving data
  * strips on disk and the journaled strips, and written (FUA) with the
- * journaled strips to members being rebuilt.  -ESTALE when the stripe's
- * failed data members differ (the entry no longer describes it: a rebuilt
- * stripe is covered by the write-intent resync), -EINVAL for an entry that
- * does not fit the LD, -EIO when a member failed on the way.
+ * journaled strips to members being rebuilt.  -ESTALE when no data member
+ * of the stripe is failed any more (the write-intent resync covers it),
+ * -ENODATA when other data members are failed than the entry holds (a
+ * member failed during the crash: nothing can repair the stripe), -EINVAL
+ * for an entry that does not fit the LD, -EIO when a member failed on the
+ * way.
  */
 int sraid_ld_journal_apply(SraidLd *ld, const SraidDjEntry *e);
 
