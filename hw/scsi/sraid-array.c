@@ -320,7 +320,18 @@ void coroutine_fn sraid_array_journal_begin(SraidCtrl *s, unsigned index,
     e->ld_id = s->cod.lds[index].id;
     memcpy(e->array_guid, s->cod.array_guid, sizeof(e->array_guid));
     if (!s->dj_nslots) {
-        return;                     /* warned at start */
+        return;                     /* warned at start; seq 0: none written */
+    }
+    if (sraid_dj_entry_bytes(e) > s->dj_slot_bytes) {
+        /*
+         * Slots are sized at start for the logical drives there were; a
+         * larger entry would overrun its slot into the next one.
+         */
+        warn_report_once("sraid-ctrl node %u: logical drive %u has strips"
+                         " larger than the degraded-write journal's slots;"
+                         " its degraded writes are not journaled until the"
+                         " next start", s->node_id, e->ld_id);
+        return;
     }
     slot = sraid_dj_slot(s, e);
     while (s->dj_busy[slot]) {
@@ -330,7 +341,6 @@ void coroutine_fn sraid_array_journal_begin(SraidCtrl *s, unsigned index,
     s->dj_busy[slot] = true;
     e->seq = ++s->dj_seq;
     len = sraid_dj_entry_bytes(e);
-    assert(len <= s->dj_slot_bytes);
     buf = qemu_blockalign(NULL, len);
     sraid_dj_encode(e, buf);
     sraid_meta_write(s, SRAID_DJ_AREA_OFFSET + (int64_t)slot *
@@ -358,8 +368,8 @@ void coroutine_fn sraid_array_journal_end(SraidCtrl *s,
     uint8_t *buf;
     unsigned slot;
 
-    if (!s->dj_nslots) {
-        return;
+    if (!e->seq) {
+        return;                     /* sraid_array_journal_begin wrote none */
     }
     slot = sraid_dj_slot(s, e);
     buf = qemu_blockalign0(NULL, SRAID_DJ_HEADER);
