@@ -133,66 +133,68 @@ static bool sraid_member_in_use(SraidCtrl *s, unsigned m)
            s->cod.members[m].state != SRAID_MEMBER_MISSING;
 }
 
-static int64_t sraid_wil_offset(SraidCtrl *s, unsigned m)
+/* Byte offset of @off (within the metadata area) on member @m */
+static int64_t sraid_meta_offset(SraidCtrl *s, unsigned m, int64_t off)
 {
     return sraid_cod_area_offset(blk_getlength(s->member_drive[m]->conf.blk))
-           + SRAID_WIL_AREA_OFFSET;
+           + off;
 }
 
-typedef struct SraidWilWrite {
+typedef struct SraidMetaWrite {
     SraidCtrl *s;
-    unsigned first, last;
+    int64_t off, len;               /* in the metadata area */
+    const void *buf;
+    BdrvRequestFlags flags;
     Coroutine *waiter;
     unsigned pending;
     int ret[SRAID_MAX_MEMBERS];
-} SraidWilWrite;
+} SraidMetaWrite;
 
-typedef struct SraidWilMemberCo {
-    SraidWilWrite *w;
+typedef struct SraidMetaMemberCo {
+    SraidMetaWrite *w;
     unsigned member;
-} SraidWilMemberCo;
+} SraidMetaMemberCo;
 
-static void coroutine_fn sraid_wil_member_co(void *opaque)
+static void coroutine_fn sraid_meta_member_co(void *opaque)
 {
-    SraidWilMemberCo *mc = opaque;
-    SraidWilWrite *w = mc->w;
+    SraidMetaMemberCo *mc = opaque;
+    SraidMetaWrite *w = mc->w;
     SraidCtrl *s = w->s;
 
     w->ret[mc->member] =
         blk_co_pwrite(s->member_drive[mc->member]->conf.blk,
-                      sraid_wil_offset(s, mc->member) +
-                      (int64_t)w->first * SRAID_WIL_SECTOR,
-                      (int64_t)(w->last - w->first + 1) * SRAID_WIL_SECTOR,
-                      sraid_wil_sector(&s->wil, w->first), BDRV_REQ_FUA);
+                      sraid_meta_offset(s, mc->member, w->off), w->len,
+                      w->buf, w->flags);
     if (--w->pending == 0) {
         qemu_coroutine_enter_if_inactive(w->waiter);
     }
 }
 
 /*
- * Bitmap sectors [first, last] onto every member in use, with FUA, all
- * members at once: the bits must be durable before the data writes they
- * announce start, and every write that enters a clean region waits for
- * this.  A member that cannot take them has failed.
+ * @len bytes at @off of the metadata area onto every member in use, all
+ * members at once: the write-intent bitmap and the degraded-write journal
+ * announce data writes that wait for them.  A member that cannot take
+ * them has failed.
  */
-static void coroutine_fn sraid_wil_write(SraidCtrl *s, unsigned first,
-                                         unsigned last)
+static void coroutine_fn sraid_meta_write(SraidCtrl *s, int64_t off,
+                                          const void *buf, int64_t len,
+                                          BdrvRequestFlags flags)
 {
-    SraidWilWrite w = {
-        .s = s, .first = first, .last = last,
+    SraidMetaWrite w = {
+        .s = s, .off = off, .len = len, .buf = buf, .flags = flags,
         .waiter = qemu_coroutine_self(),
     };
-    SraidWilMemberCo mc[SRAID_MAX_MEMBERS];
+    SraidMetaMemberCo mc[SRAID_MAX_MEMBERS];
     unsigned n = 0;
 
     for (unsigned m = 0; m < s->cod.nmembers; m++) {
         if (sraid_member_in_use(s, m)) {
-            mc[n++] = (SraidWilMemberCo) { .w = &w, .member = m };
+            mc[n++] = (SraidMetaMemberCo) { .w = &w, .member = m };
         }
     }
     w.pending = n;
     for (unsigned i = 0; i < n; i++) {
-        qemu_coroutine_enter(qemu_coroutine_create(sraid_wil_member_co,
+        qemu_coroutine_enter(qemu_coroutine_create(sraid_meta_member_co,
                                                    &mc[i]));
     }
     while (w.pending) {
@@ -203,6 +205,21 @@ static void coroutine_fn sraid_wil_write(SraidCtrl *s, unsigned first,
             sraid_array_member_failed(s, m, w.ret[m]);
         }
     }
+}
+
+/*
+ * Bitmap sectors [first, last] onto every member in use, with FUA: the
+ * bits must be durable before the data writes they announce start, and
+ * every write that enters a clean region waits for this.
+ */
+static void coroutine_fn sraid_wil_write(SraidCtrl *s, unsigned first,
+                                         unsigned last)
+{
+    sraid_meta_write(s, SRAID_WIL_AREA_OFFSET +
+                     (int64_t)first * SRAID_WIL_SECTOR,
+                     sraid_wil_sector(&s->wil, first),
+                     (int64_t)(last - first + 1) * SRAID_WIL_SECTOR,
+                     BDRV_REQ_FUA);
     trace_sraid_wil_write(s->node_id, first, last);
 }
 
@@ -249,12 +266,203 @@ static void sraid_wil_clean_timer_cb(void *opaque)
     qemu_coroutine_enter(qemu_coroutine_create(sraid_wil_clean_co, opaque));
 }
 
+/* ---- degraded-write journal (sraid/degraded-journal.h) ---- */
+
+/*
+ * Slots hold the largest entry any logical drive can write: a header and
+ * as many strips as it has parity strips (the data strips it may miss).
+ */
+static void sraid_dj_init(SraidCtrl *s)
+{
+    uint32_t strip = 0;
+    unsigned parity = 0;
+
+    for (unsigned i = 0; i < s->cod.nlds; i++) {
+        const SraidGeometry *g = &s->lds[i]->ld.g;
+
+        if (g->parity_strips) {
+            strip = MAX(strip, g->strip_sectors);
+            parity = MAX(parity, g->parity_strips);
+        }
+    }
+    s->dj_slot_bytes = sraid_dj_slot_bytes(strip, parity);
+    s->dj_nslots = sraid_dj_nslots(s->dj_slot_bytes);
+    s->dj_busy = g_new0(bool, MAX(s->dj_nslots, 1));
+    qemu_co_queue_init(&s->dj_queue);
+    trace_sraid_dj_init(s->node_id, s->dj_slot_bytes, s->dj_nslots);
+    if (s->dj_slot_bytes && !s->dj_nslots) {
+        warn_report("sraid-ctrl node %u: strips too large for the"
+                    " degraded-write journal; a crash during a degraded"
+                    " write may lose the failed member's data",
+                    s->node_id);
+    }
+}
+
+static unsigned sraid_dj_slot(SraidCtrl *s, const SraidDjEntry *e)
+{
+    return sraid_dj_slot_of(s->dj_nslots, e->ld_id, e->stripe);
+}
+
+/*
+ * Before the member writes of a degraded stripe update: its entry on every
+ * member in use, FUA, in parallel.  The entry goes to the stripe's own
+ * slot (sraid_dj_slot_of), held until sraid_array_journal_end: the
+ * stripe lock keeps a second update of the stripe away meanwhile, and
+ * updates of other stripes sharing the slot wait their turn.
+ */
+void coroutine_fn sraid_array_journal_begin(SraidCtrl *s, unsigned index,
+                                            SraidDjEntry *e)
+{
+    size_t len;
+    uint8_t *buf;
+    unsigned slot;
+
+    e->ld_id = s->cod.lds[index].id;
+    memcpy(e->array_guid, s->cod.array_guid, sizeof(e->array_guid));
+    if (!s->dj_nslots) {
+        return;                     /* warned at start; seq 0: none written */
+    }
+    if (sraid_dj_entry_bytes(e) > s->dj_slot_bytes) {
+        /*
+         * Slots are sized at start for the logical drives there were; a
+         * larger entry would overrun its slot into the next one.
+         */
+        warn_report_once("sraid-ctrl node %u: logical drive %u has strips"
+                         " larger than the degraded-write journal's slots;"
+                         " its degraded writes are not journaled until the"
+                         " next start", s->node_id, e->ld_id);
+        return;
+    }
+    slot = sraid_dj_slot(s, e);
+    while (s->dj_busy[slot]) {
+        trace_sraid_dj_slot_wait(s->node_id, e->ld_id, e->stripe, slot);
+        qemu_co_queue_wait(&s->dj_queue, NULL);
+    }
+    s->dj_busy[slot] = true;
+    e->seq = ++s->dj_seq;
+    len = sraid_dj_entry_bytes(e);
+    buf = qemu_blockalign(NULL, len);
+    sraid_dj_encode(e, buf);
+    sraid_meta_write(s, SRAID_DJ_AREA_OFFSET + (int64_t)slot *
+                     s->dj_slot_bytes, buf, len, BDRV_REQ_FUA);
+    qemu_vfree(buf);
+    trace_sraid_dj_write(s->node_id, e->ld_id, e->stripe, slot, e->seq,
+                         e->row, e->rows, e->nfailed);
+}
+
+/*
+ * The member writes are done: free the slot on disk with a zeroed header.
+ * It needs no FUA: the entry holds the stripe's content after the update,
+ * so if the zeroed header is lost in a crash, re-applying the entry at
+ * start rewrites the parity that is already there (idempotent).  And no
+ * other entry of this stripe can be on disk beside it (one slot per
+ * stripe), so a stale entry can never win over a newer one.  Should the
+ * stripe stop being degraded (rebuild), the configuration store that
+ * records it flushes every member (sraid/cod-store.c), making this
+ * zeroed header durable first.  The slot stays held until the header is
+ * written, so that it cannot land over the next entry in the slot.
+ */
+void coroutine_fn sraid_array_journal_end(SraidCtrl *s,
+                                          const SraidDjEntry *e)
+{
+    uint8_t *buf;
+    unsigned slot;
+
+    if (!e->seq) {
+        return;                     /* sraid_array_journal_begin wrote none */
+    }
+    slot = sraid_dj_slot(s, e);
+    buf = qemu_blockalign0(NULL, SRAID_DJ_HEADER);
+    sraid_meta_write(s, SRAID_DJ_AREA_OFFSET + (int64_t)slot *
+                     s->dj_slot_bytes, buf, SRAID_DJ_HEADER, 0);
+    qemu_vfree(buf);
+    s->dj_busy[slot] = false;
+    qemu_co_queue_restart_all(&s->dj_queue);
+    trace_sraid_dj_free(s->node_id, e->ld_id, e->stripe, slot);
+}
+
 typedef struct SraidResync {
     SraidCtrl *s;
     bool done;
     bool checkpoint_lowered;
     unsigned chunks, stripes, skipped;
+    unsigned unrepaired;            /* journal entries that could not apply */
+    GHashTable *journaled;          /* (LD index << 56 | stripe) applied */
 } SraidResync;
+
+static uint64_t sraid_stripe_key(unsigned index, uint64_t stripe)
+{
+    return (uint64_t)index << 56 | stripe;
+}
+
+/*
+ * After a crash, before the bitmap resync: the newest entry of each
+ * stripe on any member in use.  A stripe still missing exactly the data
+ * strips its entry holds gets parity recomputed from the surviving data
+ * and the entry (sraid_ld_journal_apply); the others are no longer
+ * degraded, or degraded differently, and left to the resync.  Then the
+ * journal is erased, so that entries of this run are never confused with
+ * older ones (the sequence numbers continue above the largest found).
+ */
+static void coroutine_fn sraid_dj_recover(SraidResync *r)
+{
+    SraidCtrl *s = r->s;
+    g_autoptr(GPtrArray) entries = NULL;
+    SraidDjSet set;
+    uint8_t *buf;
+    unsigned valid = 0, applied = 0;
+
+    if (!s->dj_nslots) {
+        return;
+    }
+    buf = qemu_blockalign(NULL, SRAID_DJ_BYTES);
+    sraid_dj_set_init(&set);
+    for (unsigned m = 0; m < s->cod.nmembers; m++) {
+        if (sraid_member_in_use(s, m) &&
+            blk_co_pread(s->member_drive[m]->conf.blk,
+                         sraid_meta_offset(s, m, SRAID_DJ_AREA_OFFSET),
+                         SRAID_DJ_BYTES, buf, 0) == 0) {
+            valid += sraid_dj_scan(&set, buf, SRAID_DJ_BYTES,
+                                   s->dj_slot_bytes);
+        }
+    }
+    s->dj_seq = set.max_seq;
+    entries = sraid_dj_set_entries(&set);
+    for (unsigned k = 0; k < entries->len; k++) {
+        const SraidDjEntry *e = entries->pdata[k];
+        int ret = -ENOENT;
+
+        /* an entry of an array that was on these disks before is not ours */
+        for (unsigned i = 0; i < s->cod.nlds &&
+             !memcmp(e->array_guid, s->cod.array_guid, 16); i++) {
+            if (s->cod.lds[i].id == e->ld_id) {
+                ret = sraid_ld_journal_apply(&s->lds[i]->ld, e);
+                /* -ESTALE: not degraded any more, the resync's business */
+                if (ret < 0 && ret != -ESTALE) {
+                    r->unrepaired++;
+                }
+                if (ret == 0) {
+                    uint64_t key = sraid_stripe_key(i, e->stripe);
+
+                    g_hash_table_add(r->journaled,
+                                     g_memdup2(&key, sizeof(key)));
+                    applied++;
+                }
+                break;
+            }
+        }
+        trace_sraid_dj_apply(s->node_id, e->ld_id, e->stripe, e->seq, ret);
+    }
+    if (valid) {
+        /* parity written with FUA by the apply: now the entries can go */
+        memset(buf, 0, SRAID_DJ_BYTES);
+        sraid_meta_write(s, SRAID_DJ_AREA_OFFSET, buf, SRAID_DJ_BYTES,
+                         BDRV_REQ_FUA);
+    }
+    trace_sraid_dj_recover(s->node_id, valid, entries->len, applied);
+    sraid_dj_set_free(&set);
+    qemu_vfree(buf);
+}
 
 /*
  * After a crash: every region a member's bitmap marks had writes in
@@ -270,12 +478,13 @@ static void coroutine_fn sraid_wil_resync_co(void *opaque)
     for (unsigned m = 0; m < s->cod.nmembers; m++) {
         if (sraid_member_in_use(s, m) &&
             blk_co_pread(s->member_drive[m]->conf.blk,
-                         sraid_wil_offset(s, m), SRAID_WIL_BYTES, buf,
-                         0) == 0) {
+                         sraid_meta_offset(s, m, SRAID_WIL_AREA_OFFSET),
+                         SRAID_WIL_BYTES, buf, 0) == 0) {
             sraid_wil_merge(&s->wil, buf, SRAID_WIL_BYTES);
         }
     }
     qemu_vfree(buf);
+    sraid_dj_recover(r);
     while (sraid_wil_next_dirty(&s->wil, chunk, &chunk)) {
         uint64_t first, last;
 
@@ -302,8 +511,13 @@ static void coroutine_fn sraid_wil_resync_co(void *opaque)
                 continue;
             }
             for (uint64_t st = s0; st <= s1; st++) {
+                uint64_t key = sraid_stripe_key(i, st);
+
                 if (sraid_ld_resync_stripe(ld, st) < 0) {
-                    r->skipped++;
+                    /* degraded: only its journal entry could repair it */
+                    if (!g_hash_table_contains(r->journaled, &key)) {
+                        r->skipped++;
+                    }
                 } else {
                     r->stripes++;
                 }
@@ -332,6 +546,10 @@ void sraid_array_wil_start(SraidCtrl *s)
     SraidResync r = { .s = s };
     uint64_t usable = 0;
 
+    r.journaled = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+                                        NULL);
+    sraid_dj_init(s);
+
     for (unsigned m = 0; m < s->cod.nmembers; m++) {
         usable = MAX(usable, s->cod.members[m].sectors);
     }
@@ -341,12 +559,26 @@ void sraid_array_wil_start(SraidCtrl *s)
                                       sraid_wil_clean_timer_cb, s);
     qemu_coroutine_enter(qemu_coroutine_create(sraid_wil_resync_co, &r));
     AIO_WAIT_WHILE_UNLOCKED(NULL, !r.done);
+    g_hash_table_destroy(r.journaled);
     trace_sraid_wil_resync(s->node_id, r.chunks, r.stripes, r.skipped);
+    if (r.unrepaired) {
+        warn_report("sraid-ctrl node %u: %u stripes being written degraded"
+                    " when QEMU stopped could not be repaired from the"
+                    " degraded-write journal: another of their members is"
+                    " failed now, or failed during the repair", s->node_id,
+                    r.unrepaired);
+    }
     if (r.skipped) {
-        warn_report("sraid-ctrl node %u: %u stripes written when QEMU"
-                    " stopped could not be checked: a member of theirs is"
-                    " failed, so parity is their only copy", s->node_id,
-                    r.skipped);
+        /*
+         * Every degraded update journals before its member writes, so
+         * these were not being updated degraded; they are torn only if a
+         * member failed in the middle of their update.
+         */
+        warn_report("sraid-ctrl node %u: %u stripes in regions written when"
+                    " QEMU stopped could not be checked: a member of theirs"
+                    " is failed, so parity is their only copy, and the"
+                    " degraded-write journal has no entry for them",
+                    s->node_id, r.skipped);
     }
 }
 
@@ -682,6 +914,7 @@ void sraid_array_stop(SraidCtrl *s)
         timer_free(s->wil_clean_timer);
         s->wil_clean_timer = NULL;
         sraid_wil_free(&s->wil);
+        g_clear_pointer(&s->dj_busy, g_free);
     }
     for (unsigned i = 0; i < SRAID_COD_MAX_LDS; i++) {
         if (s->lds[i]) {

@@ -15,6 +15,7 @@
 
 #include "sraid/array-config.h"
 #include "sraid/cod.h"
+#include "sraid/degraded-journal.h"
 #include "sraid/ctrl-lun.h"
 #include "sraid/raid-io.h"
 #include "sraid/write-intent.h"
@@ -104,6 +105,13 @@ struct SraidCtrl {
     CoMutex wil_lock;               /* begin/clean and their bitmap writes */
     QEMUTimer *wil_clean_timer;
 
+    /* degraded-write journal (sraid-array.c, sraid/degraded-journal.h) */
+    size_t dj_slot_bytes;
+    unsigned dj_nslots;             /* 0: none needed, or strips too big */
+    bool *dj_busy;                  /* by slot: an update holds it */
+    CoQueue dj_queue;               /* updates waiting for their slot */
+    uint64_t dj_seq;                /* last sequence number used */
+
     SraidBackground bg;
 };
 
@@ -125,6 +133,11 @@ bool sraid_array_member_in_ld(SraidCtrl *s, unsigned m);
 int coroutine_fn sraid_array_intent_begin(SraidCtrl *s, uint64_t first,
                                           uint64_t last);
 void sraid_array_intent_end(SraidCtrl *s, uint64_t first, uint64_t last);
+/* Degraded-write journal entry of LD @index on the members, and its end */
+void coroutine_fn sraid_array_journal_begin(SraidCtrl *s, unsigned index,
+                                            SraidDjEntry *e);
+void coroutine_fn sraid_array_journal_end(SraidCtrl *s,
+                                          const SraidDjEntry *e);
 bool sraid_array_store(SraidCtrl *s, Error **errp);
 void sraid_array_drive_removed(SraidCtrl *s, SraidDrive *d);
 void sraid_array_drive_inserted(SraidCtrl *s, SraidDrive *d);

@@ -196,6 +196,21 @@ static void sraid_ld_member_failed(void *opaque, unsigned pos, int err)
                               err);
 }
 
+/* Degraded-write journal: the array writes it to every member in use. */
+static void sraid_ld_journal_begin(void *opaque, SraidDjEntry *e)
+{
+    SraidLdUnit *u = opaque;
+
+    sraid_array_journal_begin(u->ctrl, u->index, e);
+}
+
+static void sraid_ld_journal_end(void *opaque, const SraidDjEntry *e)
+{
+    SraidLdUnit *u = opaque;
+
+    sraid_array_journal_end(u->ctrl, e);
+}
+
 /* ---- block driver callbacks ---- */
 
 /*
@@ -327,6 +342,8 @@ SraidLdUnit *sraid_ld_unit_new(SraidCtrl *s, unsigned index, Error **errp)
     SraidLdIo io = {
         .submit = sraid_ld_submit,
         .member_failed = sraid_ld_member_failed,
+        .journal_begin = sraid_ld_journal_begin,
+        .journal_end = sraid_ld_journal_end,
         .opaque = u,
     };
     SraidGeometry g;

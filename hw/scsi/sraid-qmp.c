@@ -321,7 +321,7 @@ bool coroutine_fn sraid_array_add_spare(SraidCtrl *s, SraidDrive *d,
 {
     uint64_t sectors = sraid_cod_usable_sectors(blk_getlength(d->conf.blk));
     SraidCod old;
-    int m;
+    int m, ret;
     bool ok = false;
 
     qemu_co_mutex_lock(&s->cod_lock);
@@ -340,6 +340,21 @@ bool coroutine_fn sraid_array_add_spare(SraidCtrl *s, SraidDrive *d,
     if (m < 0) {
         error_setg(errp, "the array has %u members, the most it can have",
                    SRAID_MAX_MEMBERS);
+        goto out;
+    }
+    /*
+     * A drive that was a member before may still carry degraded-write
+     * journal entries of this array that no start ever applied (it was
+     * failed by then): erased before it joins, since entries are only
+     * erased at start (docs/on-disk-format.md, "Degraded-write journal").
+     * The configuration store below flushes it.
+     */
+    ret = blk_co_pwrite_zeroes(d->conf.blk,
+                               sraid_cod_area_offset(blk_getlength(d->conf.blk))
+                               + SRAID_DJ_AREA_OFFSET, SRAID_DJ_BYTES, 0);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "drive '%s': cannot erase its"
+                         " degraded-write journal", sraid_drive_name(d));
         goto out;
     }
     old = s->cod;

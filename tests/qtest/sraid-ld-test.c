@@ -206,6 +206,83 @@ static void test_sigkill_mid_write(void)
     array_free(&a);
 }
 
+/*
+ * The write hole in degraded mode: member 1 of a RAID 5 set is missing, so
+ * its strip of stripe 0 lives only as parity plus the other data strips.
+ * The guest rewrites member 0's strip of stripe 0 (LBAs 0-31) and QEMU is
+ * SIGKILLed while blkdebug holds back the parity write (member 3): member
+ * 0 has the new data, parity the old.  Without the degraded-write journal
+ * member 1's strip, which that request never wrote, would reconstruct as
+ * garbage; after the restart it reads back exactly what the guest wrote
+ * before, the rewritten LBAs read all old or all new, the rest is intact.
+ */
+static void test_sigkill_degraded_write(void)
+{
+    g_autoptr(GRand) rnd = g_rand_new_with_seed(11);
+    g_autofree char *args = NULL, *held_args = NULL;
+    g_autofree uint8_t *new = g_malloc(32 * 512);
+    g_autofree uint8_t *buf = g_malloc(96 * 512);
+    uint8_t cdb[10] = { WRITE_10 };
+    const uint64_t end = 96 * 8;    /* 16K strips: 96 sectors a stripe */
+    Array a;
+    VScsi *v;
+    pid_t pid;
+    int st;
+
+    array_create(&a, 5, 4);
+    args = array_args(&a, -1, 1);
+    held_args = array_args_full(&a, -1, 1, 3, "");
+    v = vscsi_start(args);
+    ld_ready(v);
+    for (uint64_t lba = 0; lba < end; lba += 96) {
+        ScsiResult r;
+
+        for (size_t k = 0; k < 96 * 512; k++) {
+            a.ref[lba * 512 + k] = g_rand_int(rnd);
+        }
+        ld_rw(v, true, lba, 96, a.ref + lba * 512, &r);
+        assert_good(&r);
+    }
+    vscsi_stop(v);
+
+    /* stripe 0: data on members 0, 1 (missing), 2; parity on 3 (held) */
+    v = vscsi_start(held_args);
+    ld_ready(v);
+    for (size_t k = 0; k < 32 * 512; k++) {
+        new[k] = g_rand_int(rnd) | 1;
+    }
+    cdb[8] = 32;
+    vscsi_submit_nowait(v, LD_TARGET, 0, cdb, sizeof(cdb), new, 32 * 512);
+    g_usleep(500 * 1000);           /* member 0 written, parity held */
+    pid = qtest_pid(v->qs->qts);
+    g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
+    g_assert_cmpint(waitpid(pid, &st, 0), ==, pid);
+    /* v is abandoned: qtest_quit() aborts on a QEMU killed by a signal */
+
+    v = vscsi_start(args);
+    ld_ready(v);
+    for (uint64_t lba = 0; lba < end; lba += 96) {
+        ScsiResult r;
+
+        ld_rw(v, false, lba, 96, buf, &r);
+        assert_good(&r);
+        if (lba == 0) {
+            g_assert_true(memcmp(buf, new, 32 * 512) == 0 ||
+                          memcmp(buf, a.ref, 32 * 512) == 0);
+            if (memcmp(buf + 32 * 512, a.ref + 32 * 512, 64 * 512)) {
+                g_error("stripe 0 lost data the guest did not rewrite"
+                        " (member 1's strip: %s)",
+                        memcmp(buf + 32 * 512, a.ref + 32 * 512, 32 * 512) ?
+                        "wrong" : "right");
+            }
+        } else {
+            g_assert_true(memcmp(buf, a.ref + lba * 512, 96 * 512) == 0);
+        }
+    }
+    vscsi_stop(v);
+    array_free(&a);
+}
+
 /* More members missing than the level survives: NOT READY, 04h/03h. */
 static void test_offline(void)
 {
@@ -462,4 +539,6 @@ void sraid_ld_test_register(void)
     qtest_add_func("/sraid/ld/data-phase-mismatch",
                    test_data_phase_mismatch);
     qtest_add_func("/sraid/ld/sigkill-mid-write", test_sigkill_mid_write);
+    qtest_add_func("/sraid/ld/sigkill-degraded-write",
+                   test_sigkill_degraded_write);
 }

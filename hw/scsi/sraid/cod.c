@@ -84,11 +84,11 @@ static uint64_t get64(const uint8_t *p)
     return get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
-uint32_t sraid_crc32c(const void *buf, size_t len)
+uint32_t sraid_crc32c_extend(uint32_t crc, const void *buf, size_t len)
 {
-    uint32_t crc = 0xffffffff;
     const uint8_t *p = buf;
 
+    crc ^= 0xffffffff;
     /* crc32_iscsi takes an int length: feed large buffers in pieces */
     while (len) {
         int n = MIN(len, (size_t)G_MAXINT32);
@@ -98,6 +98,11 @@ uint32_t sraid_crc32c(const void *buf, size_t len)
         len -= n;
     }
     return crc ^ 0xffffffff;
+}
+
+uint32_t sraid_crc32c(const void *buf, size_t len)
+{
+    return sraid_crc32c_extend(0, buf, len);
 }
 
 static gboolean invalid(GError **errp, const char *fmt, ...)

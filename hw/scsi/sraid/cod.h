@@ -97,6 +97,8 @@ uint32_t sraid_cod_ld_positions(const SraidCodLd *l, unsigned member);
 gboolean sraid_cod_has_magic(const uint8_t *buf, size_t len);
 
 uint32_t sraid_crc32c(const void *buf, size_t len);
+/* CRC32C of earlier bytes (@crc, as returned above) followed by @buf */
+uint32_t sraid_crc32c_extend(uint32_t crc, const void *buf, size_t len);
 
 /*
  * Check that @cod is a configuration we can write: counts, states, LD

@@ -484,6 +484,32 @@ static int rmw_raid5(SraidLd *ld, Stripe *st, uint32_t touched,
     return 0;
 }
 
+/* Does an update of @stripe need a journal entry first? */
+static gboolean journal_wanted(const SraidLd *ld, uint64_t stripe)
+{
+    return ld->io.journal_begin &&
+           (data_members(&ld->g, stripe) & ld->failed);
+}
+
+/* The entry for the failed data strips of @st, whose rows are final. */
+static void journal_entry(const SraidLd *ld, Stripe *st, SraidDjEntry *e)
+{
+    uint32_t lost = data_members(&ld->g, st->stripe) & ld->failed;
+
+    memset(e, 0, sizeof(*e));
+    e->stripe = st->stripe;
+    e->row = st->lo;
+    e->rows = st->hi - st->lo;
+    for (unsigned m = 0; m < ld->g.members; m++) {
+        if (lost & (1u << m)) {
+            /* load_stripe failed the request if more were lost */
+            g_assert(e->nfailed < SRAID_DJ_MAX_FAILED);
+            e->member[e->nfailed] = m;
+            e->data[e->nfailed++] = st->blk[m];
+        }
+    }
+}
+
 /* Write the part of [lba, lba + sectors) that lies in one stripe. */
 static int write_stripe(SraidLd *ld, uint64_t lba, uint64_t sectors,
                         const uint8_t *in, unsigned flags, uint64_t *done)
@@ -496,6 +522,8 @@ static int write_stripe(SraidLd *ld, uint64_t lba, uint64_t sectors,
     unsigned pm = sraid_geometry_p_member(g, stripe);
     Stripe st;
     Batch b = { 0 };
+    SraidDjEntry je;
+    gboolean journal;
     uint32_t out;
     int ret;
 
@@ -527,9 +555,11 @@ static int write_stripe(SraidLd *ld, uint64_t lba, uint64_t sectors,
     /*
      * RAID 5 chooses by reads: read-modify-write reads the touched strips
      * and P, reconstruct-write reads the data strips not overwritten.
-     * RAID 6 always reconstructs (one P+Q generation, no Q delta).
+     * RAID 6 always reconstructs (one P+Q generation, no Q delta).  A
+     * stripe missing a data strip is journaled, which needs that strip's
+     * content: reconstruct-write, which rebuilds it.
      */
-    if (g->parity_strips == 1 &&
+    if (g->parity_strips == 1 && !journal_wanted(ld, stripe) &&
         !(ld->failed & (touched | (1u << pm))) &&
         (unsigned)__builtin_popcount(touched) + 1 <
         g->data_strips - (unsigned)__builtin_popcount(covered)) {
@@ -555,8 +585,21 @@ static int write_stripe(SraidLd *ld, uint64_t lba, uint64_t sectors,
             batch_add(ld, &b, m, TRUE, base + lo, hi - lo, st.blk[m]);
         }
     }
+    /*
+     * After load_stripe and overlay, every failed data strip's rows hold
+     * their content after this update: reconstructed where the write does
+     * not cover them, the new data where it does.
+     */
+    journal = journal_wanted(ld, stripe);
+    if (journal) {
+        journal_entry(ld, &st, &je);
+        ld->io.journal_begin(ld->io.opaque, &je);
+    }
     batch_run(ld, &b, flags);
     batch_free(&b);
+    if (journal) {
+        ld->io.journal_end(ld->io.opaque, &je);
+    }
     ret = 0;
 out:
     stripe_free(&st);
@@ -731,6 +774,66 @@ int sraid_ld_resync_stripe(SraidLd *ld, uint64_t stripe)
     }
     batch_run(ld, &b, 0);
 done:
+    batch_free(&b);
+    stripe_free(&st);
+    return ret;
+}
+
+int sraid_ld_journal_apply(SraidLd *ld, const SraidDjEntry *e)
+{
+    const SraidGeometry *g = &ld->g;
+    uint64_t row0 = e->stripe * g->strip_sectors + e->row;
+    uint32_t lost = 0, data, out;
+    Stripe st;
+    Batch b = { 0 };
+    int ret = 0;
+
+    if (!g->parity_strips || e->stripe >= g->stripes || !e->rows ||
+        e->row >= g->strip_sectors || e->rows > g->strip_sectors - e->row) {
+        return -EINVAL;
+    }
+    for (unsigned i = 0; i < e->nfailed; i++) {
+        if (e->member[i] >= g->members) {
+            return -EINVAL;
+        }
+        lost |= 1u << e->member[i];
+    }
+    data = data_members(g, e->stripe);
+    if (!(data & ld->failed)) {
+        return -ESTALE;
+    }
+    if ((data & ld->failed) != lost) {
+        return -ENODATA;
+    }
+    stripe_init(ld, &st, e->stripe, e->row, e->row + e->rows);
+    for (unsigned m = 0; m < g->members; m++) {
+        if ((data & ~lost) & (1u << m)) {
+            batch_add(ld, &b, m, FALSE, row0, e->rows, st.blk[m]);
+        }
+    }
+    batch_run(ld, &b, 0);
+    if ((data & ld->failed) != lost) {
+        ret = -EIO;                 /* one more data strip lost: no parity */
+        goto out;
+    }
+    for (unsigned i = 0; i < e->nfailed; i++) {
+        memcpy(st.blk[e->member[i]], e->data[i], st.len);
+    }
+    compute_parity(ld, &st);
+    out = lost | 1u << sraid_geometry_p_member(g, e->stripe);
+    if (g->parity_strips == 2) {
+        out |= 1u << sraid_geometry_q_member(g, e->stripe);
+    }
+    batch_reset(&b);
+    for (unsigned m = 0; m < g->members; m++) {
+        if ((out & (1u << m)) && takes_writes(ld, m)) {
+            batch_add(ld, &b, m, TRUE, row0, e->rows, st.blk[m]);
+        }
+    }
+    /* durable before the journal that asks for it is erased */
+    batch_run(ld, &b, SRAID_IO_FUA);
+    ret = sraid_ld_usable(ld) ? 0 : -EIO;
+out:
     batch_free(&b);
     stripe_free(&st);
     return ret;

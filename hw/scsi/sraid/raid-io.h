@@ -20,6 +20,7 @@
 #include <glib.h>
 #include <stdint.h>
 
+#include "degraded-journal.h"
 #include "raid-geometry.h"
 
 #define SRAID_SECTOR 512
@@ -54,6 +55,17 @@ typedef struct SraidLdIo {
                   const void *buf, uint32_t sectors);
     /* A member just failed an I/O (optional). */
     void (*member_failed)(void *opaque, unsigned member, int err);
+    /*
+     * Degraded-write journal (degraded-journal.h), optional.  Before the
+     * member writes of a stripe update in which failed members hold data,
+     * journal_begin gets the content those strips have after the update
+     * (rows [row, row + rows) of the stripe; the owner sets seq and ld_id)
+     * and returns once the entry is durable; journal_end follows the
+     * member writes.  Such updates never take the RAID 5 read-modify-write
+     * path, which does not reconstruct the missing strip.
+     */
+    void (*journal_begin)(void *opaque, SraidDjEntry *e);
+    void (*journal_end)(void *opaque, const SraidDjEntry *e);
     void *opaque;
 } SraidLdIo;
 
@@ -120,6 +132,20 @@ gboolean sraid_ld_stripes_in(const SraidLd *ld, uint64_t first,
  * only record of that strip and is left alone.
  */
 int sraid_ld_resync_stripe(SraidLd *ld, uint64_t stripe);
+
+/*
+ * Recovery from the degraded-write journal after a crash: when the failed
+ * data members of stripe @e->stripe are exactly those @e journals, parity
+ * (P, and Q for RAID 6) of its rows is recomputed from the surviving data
+ * strips on disk and the journaled strips, and written (FUA) with the
+ * journaled strips to members being rebuilt.  -ESTALE when no data member
+ * of the stripe is failed any more (the write-intent resync covers it),
+ * -ENODATA when other data members are failed than the entry holds (a
+ * member failed during the crash: nothing can repair the stripe), -EINVAL
+ * for an entry that does not fit the LD, -EIO when a member failed on the
+ * way.
+ */
+int sraid_ld_journal_apply(SraidLd *ld, const SraidDjEntry *e);
 
 /*
  * Consistency check (scrub) of one stripe: 0 when parity or the mirror
