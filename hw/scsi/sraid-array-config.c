@@ -241,8 +241,10 @@ int sraid_array_create_ld(SraidCtrl *s, SraidLdRequest *req,
     if (u) {
         s->lds[c.index] = u;
         if (!s->wil_clean_timer) {
-            /* a new array: its write-intent bitmap from now on */
+            /* a new array: its bitmap and journal from now on */
             sraid_array_wil_start(s);
+        } else if (u->ld.g.parity_strips) {
+            sraid_array_journal_resize(s);
         }
         if (sraid_ld_device_create(u, errp)) {
             goto created;

@@ -298,6 +298,31 @@ static void sraid_dj_init(SraidCtrl *s)
     }
 }
 
+static bool sraid_dj_in_use(SraidCtrl *s)
+{
+    for (unsigned i = 0; i < s->dj_nslots; i++) {
+        if (s->dj_busy[i]) {
+            return true;
+        }
+    }
+    return !qemu_co_queue_empty(&s->dj_queue);
+}
+
+/*
+ * A logical drive created while running may need larger slots than the
+ * journal was given at start: once no update holds or waits for a slot,
+ * size the slots again for every logical drive, as the next start will.
+ * Freed entries left at the old offsets are harmless: recovery keeps the
+ * newest entry of a stripe by sequence number, and every later update of
+ * that stripe has a higher one.
+ */
+void sraid_array_journal_resize(SraidCtrl *s)
+{
+    AIO_WAIT_WHILE_UNLOCKED(NULL, sraid_dj_in_use(s));
+    g_clear_pointer(&s->dj_busy, g_free);
+    sraid_dj_init(s);
+}
+
 static unsigned sraid_dj_slot(SraidCtrl *s, const SraidDjEntry *e)
 {
     return sraid_dj_slot_of(s->dj_nslots, e->ld_id, e->stripe);
@@ -329,12 +354,12 @@ void coroutine_fn sraid_array_journal_begin(SraidCtrl *s, unsigned index,
          */
         warn_report_once("sraid-ctrl node %u: logical drive %u has strips"
                          " larger than the degraded-write journal's slots;"
-                         " its degraded writes are not journaled until the"
-                         " next start", s->node_id, e->ld_id);
+                         " its degraded writes are not journaled",
+                         s->node_id, e->ld_id);
         return;
     }
-    slot = sraid_dj_slot(s, e);
-    while (s->dj_busy[slot]) {
+    /* the slot again after each wait: the journal may have been resized */
+    while (s->dj_busy[slot = sraid_dj_slot(s, e)]) {
         trace_sraid_dj_slot_wait(s->node_id, e->ld_id, e->stripe, slot);
         qemu_co_queue_wait(&s->dj_queue, NULL);
     }

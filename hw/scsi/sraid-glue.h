@@ -150,8 +150,13 @@ void sraid_array_notify_scrub(SraidCtrl *s);
 
 /* A drive without any array configuration on it */
 bool sraid_array_drive_is_blank(SraidCtrl *s, SraidDrive *d);
-/* Start the write-intent bitmap (resync of what it marks included) */
+/*
+ * Start the write-intent bitmap and the degraded-write journal (recovery
+ * and resync of what they hold included)
+ */
 void sraid_array_wil_start(SraidCtrl *s);
+/* Slots for the logical drives there are now (one was created) */
+void sraid_array_journal_resize(SraidCtrl *s);
 
 /* sraid-array-config.c: logical drives created and deleted at runtime */
 int sraid_array_create_ld(SraidCtrl *s, SraidLdRequest *req,
