@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cod.h"
+#include "le-bytes.h"
 #include "core-error.h"
 
 /* Header field offsets */
@@ -49,39 +50,6 @@ static gboolean all_zero(const uint8_t *p, size_t len)
         }
     }
     return TRUE;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = v;
-    p[1] = v >> 8;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v);
-    put16(p + 2, v >> 16);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    put32(p, v);
-    put32(p + 4, v >> 32);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-    return p[0] | p[1] << 8;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    return get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
 uint32_t sraid_crc32c_extend(uint32_t crc, const void *buf, size_t len)
@@ -247,9 +215,9 @@ gboolean sraid_cod_validate(const SraidCod *cod, GError **errp)
 
 static uint8_t *put_record(uint8_t *p, uint16_t type, uint32_t len)
 {
-    put16(p, type);
-    put16(p + 2, REC_REQUIRED);
-    put32(p + 4, len);
+    sraid_put_le16(p, type);
+    sraid_put_le16(p + 2, REC_REQUIRED);
+    sraid_put_le32(p + 4, len);
     return p + REC_HDR_LEN;
 }
 
@@ -272,13 +240,13 @@ size_t sraid_cod_encode(const SraidCod *cod, uint32_t member_index,
         const SraidCodMember *m = &cod->members[i];
 
         p = put_record(p, REC_MEMBER, MEMBER_BODY_LEN);
-        put32(p, i);
+        sraid_put_le32(p, i);
         p[4] = m->state;
         p[5] = m->channel;
         p[6] = m->target;
         memcpy(p + 8, m->guid, 16);
-        put64(p + 24, m->sectors);
-        put64(p + 32, m->rebuild_checkpoint);
+        sraid_put_le64(p + 24, m->sectors);
+        sraid_put_le64(p + 32, m->rebuild_checkpoint);
         p += MEMBER_BODY_LEN;
     }
     for (unsigned l = 0; l < cod->nlds; l++) {
@@ -289,10 +257,10 @@ size_t sraid_cod_encode(const SraidCod *cod, uint32_t member_index,
         p[1] = ld->level;
         p[2] = ld->state;
         p[3] = ld->nmembers;
-        put32(p + 4, ld->strip_sectors);
-        put64(p + 8, ld->start);
-        put64(p + 16, ld->member_sectors);
-        put64(p + 24, ld->naa);
+        sraid_put_le32(p + 4, ld->strip_sectors);
+        sraid_put_le64(p + 8, ld->start);
+        sraid_put_le64(p + 16, ld->member_sectors);
+        sraid_put_le64(p + 24, ld->naa);
         memcpy(p + 32, ld->serial, strlen(ld->serial));
         memcpy(p + 64, ld->name, strlen(ld->name));
         memcpy(p + 96, ld->members, ld->nmembers);
@@ -302,16 +270,16 @@ size_t sraid_cod_encode(const SraidCod *cod, uint32_t member_index,
     g_assert(payload_len <= SRAID_COD_MAX_PAYLOAD);
 
     memcpy(buf + H_MAGIC, SRAID_COD_MAGIC, 8);
-    put16(buf + H_VERSION, SRAID_COD_VERSION);
-    put16(buf + H_HEADER_LEN, SRAID_COD_HEADER_LEN);
-    put64(buf + H_GENERATION, cod->generation);
-    put32(buf + H_PAYLOAD_LEN, payload_len);
-    put32(buf + H_PAYLOAD_CRC, sraid_crc32c(buf + SRAID_COD_SECTOR,
+    sraid_put_le16(buf + H_VERSION, SRAID_COD_VERSION);
+    sraid_put_le16(buf + H_HEADER_LEN, SRAID_COD_HEADER_LEN);
+    sraid_put_le64(buf + H_GENERATION, cod->generation);
+    sraid_put_le32(buf + H_PAYLOAD_LEN, payload_len);
+    sraid_put_le32(buf + H_PAYLOAD_CRC, sraid_crc32c(buf + SRAID_COD_SECTOR,
                                             payload_len));
     memcpy(buf + H_ARRAY_GUID, cod->array_guid, 16);
-    put32(buf + H_MEMBER_INDEX, member_index);
+    sraid_put_le32(buf + H_MEMBER_INDEX, member_index);
     buf[H_COPY] = copy;
-    put32(buf + H_HEADER_CRC, sraid_crc32c(buf, H_HEADER_CRC));
+    sraid_put_le32(buf + H_HEADER_CRC, sraid_crc32c(buf, H_HEADER_CRC));
 
     total = SRAID_COD_SECTOR + payload_len;
     return round_up(total, SRAID_COD_SECTOR);
@@ -327,29 +295,29 @@ static gboolean decode_header(const uint8_t *buf, size_t len,
     if (memcmp(buf + H_MAGIC, SRAID_COD_MAGIC, 8)) {
         return invalid(errp, "no sraid configuration (magic not found)");
     }
-    if (get32(buf + H_HEADER_CRC) != sraid_crc32c(buf, H_HEADER_CRC)) {
+    if (sraid_get_le32(buf + H_HEADER_CRC) != sraid_crc32c(buf, H_HEADER_CRC)) {
         return invalid(errp, "configuration header checksum mismatch");
     }
-    if (get16(buf + H_VERSION) != SRAID_COD_VERSION) {
+    if (sraid_get_le16(buf + H_VERSION) != SRAID_COD_VERSION) {
         return invalid(errp, "configuration format version %u: this sraid"
-                       " reads version %u", get16(buf + H_VERSION),
+                       " reads version %u", sraid_get_le16(buf + H_VERSION),
                        SRAID_COD_VERSION);
     }
     /* The reserved bytes are outside the header CRC: they must be zero. */
-    if (get16(buf + H_HEADER_LEN) != SRAID_COD_HEADER_LEN ||
-        get32(buf + H_FLAGS) != 0 ||
+    if (sraid_get_le16(buf + H_HEADER_LEN) != SRAID_COD_HEADER_LEN ||
+        sraid_get_le32(buf + H_FLAGS) != 0 ||
         !all_zero(buf + H_COPY + 1, H_HEADER_CRC - H_COPY - 1) ||
         !all_zero(buf + SRAID_COD_HEADER_LEN,
                   SRAID_COD_SECTOR - SRAID_COD_HEADER_LEN)) {
         return invalid(errp, "configuration header length, flags or"
                        " reserved bytes not understood");
     }
-    hdr->generation = get64(buf + H_GENERATION);
+    hdr->generation = sraid_get_le64(buf + H_GENERATION);
     memcpy(hdr->array_guid, buf + H_ARRAY_GUID, 16);
-    hdr->member_index = get32(buf + H_MEMBER_INDEX);
+    hdr->member_index = sraid_get_le32(buf + H_MEMBER_INDEX);
     hdr->copy = buf[H_COPY];
-    hdr->payload_len = get32(buf + H_PAYLOAD_LEN);
-    hdr->payload_crc = get32(buf + H_PAYLOAD_CRC);
+    hdr->payload_len = sraid_get_le32(buf + H_PAYLOAD_LEN);
+    hdr->payload_crc = sraid_get_le32(buf + H_PAYLOAD_CRC);
     if (hdr->copy > 1 || hdr->member_index >= SRAID_MAX_MEMBERS) {
         return invalid(errp, "configuration header names copy %u of member"
                        " %u", hdr->copy, hdr->member_index);
@@ -405,9 +373,9 @@ gboolean sraid_cod_decode(const uint8_t *buf, size_t len, SraidCod *cod,
         if (end - p < REC_HDR_LEN) {
             return invalid(errp, "truncated record header");
         }
-        type = get16(p);
-        flags = get16(p + 2);
-        rlen = get32(p + 4);
+        type = sraid_get_le16(p);
+        flags = sraid_get_le16(p + 2);
+        rlen = sraid_get_le32(p + 4);
         p += REC_HDR_LEN;
         if (rlen > (size_t)(end - p)) {
             return invalid(errp, "record of type %u runs past the payload",
@@ -427,7 +395,7 @@ gboolean sraid_cod_decode(const uint8_t *buf, size_t len, SraidCod *cod,
             seen_array = TRUE;
             break;
         case REC_MEMBER: {
-            uint32_t i = get32(p);
+            uint32_t i = sraid_get_le32(p);
             SraidCodMember *m;
 
             if (rlen != MEMBER_BODY_LEN || i >= SRAID_MAX_MEMBERS ||
@@ -440,8 +408,8 @@ gboolean sraid_cod_decode(const uint8_t *buf, size_t len, SraidCod *cod,
             m->channel = p[5];
             m->target = p[6];
             memcpy(m->guid, p + 8, 16);
-            m->sectors = get64(p + 24);
-            m->rebuild_checkpoint = get64(p + 32);
+            m->sectors = sraid_get_le64(p + 24);
+            m->rebuild_checkpoint = sraid_get_le64(p + 32);
             cod->nmembers = MAX(cod->nmembers, i + 1);
             break;
         }
@@ -457,10 +425,10 @@ gboolean sraid_cod_decode(const uint8_t *buf, size_t len, SraidCod *cod,
             ld->level = p[1];
             ld->state = p[2];
             ld->nmembers = p[3];
-            ld->strip_sectors = get32(p + 4);
-            ld->start = get64(p + 8);
-            ld->member_sectors = get64(p + 16);
-            ld->naa = get64(p + 24);
+            ld->strip_sectors = sraid_get_le32(p + 4);
+            ld->start = sraid_get_le64(p + 8);
+            ld->member_sectors = sraid_get_le64(p + 16);
+            ld->naa = sraid_get_le64(p + 24);
             if (ld->nmembers > SRAID_MAX_MEMBERS ||
                 !copy_string(ld->serial, p + 32, SRAID_COD_SERIAL_LEN) ||
                 !copy_string(ld->name, p + 64, SRAID_COD_NAME_LEN) ||

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cod.h"
+#include "le-bytes.h"
 #include "degraded-journal.h"
 
 #define SECTOR          512
@@ -28,39 +29,6 @@
 #define OFF_GUID        48
 #define HEADER_USED     64
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = v;
-    p[1] = v >> 8;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v);
-    put16(p + 2, v >> 16);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    put32(p, v);
-    put32(p + 4, v >> 32);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-    return p[0] | (uint16_t)p[1] << 8;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
 size_t sraid_dj_entry_bytes(const SraidDjEntry *e)
 {
     return SRAID_DJ_HEADER + (size_t)e->nfailed * e->rows * SECTOR;
@@ -73,7 +41,7 @@ static uint32_t entry_crc(const uint8_t *buf, size_t len)
     uint32_t crc;
 
     memcpy(hdr, buf, SRAID_DJ_HEADER);
-    put32(hdr + OFF_CRC, 0);
+    sraid_put_le32(hdr + OFF_CRC, 0);
     crc = sraid_crc32c(hdr, SRAID_DJ_HEADER);
     return sraid_crc32c_extend(crc, buf + SRAID_DJ_HEADER,
                                len - SRAID_DJ_HEADER);
@@ -88,22 +56,22 @@ size_t sraid_dj_encode(const SraidDjEntry *e, uint8_t *buf)
     g_assert(e->rows > 0 && e->seq > 0);
     memset(buf, 0, SRAID_DJ_HEADER);
     memcpy(buf + OFF_MAGIC, MAGIC, 8);
-    put16(buf + OFF_VERSION, SRAID_DJ_VERSION);
+    sraid_put_le16(buf + OFF_VERSION, SRAID_DJ_VERSION);
     buf[OFF_LD] = e->ld_id;
     buf[OFF_NFAILED] = e->nfailed;
     for (unsigned i = 0; i < e->nfailed; i++) {
         buf[OFF_MEMBER + i] = e->member[i];
     }
-    put64(buf + OFF_SEQ, e->seq);
-    put64(buf + OFF_STRIPE, e->stripe);
-    put32(buf + OFF_ROW, e->row);
-    put32(buf + OFF_ROWS, e->rows);
-    put32(buf + OFF_LEN, e->nfailed * strip);
+    sraid_put_le64(buf + OFF_SEQ, e->seq);
+    sraid_put_le64(buf + OFF_STRIPE, e->stripe);
+    sraid_put_le32(buf + OFF_ROW, e->row);
+    sraid_put_le32(buf + OFF_ROWS, e->rows);
+    sraid_put_le32(buf + OFF_LEN, e->nfailed * strip);
     memcpy(buf + OFF_GUID, e->array_guid, sizeof(e->array_guid));
     for (unsigned i = 0; i < e->nfailed; i++) {
         memcpy(buf + SRAID_DJ_HEADER + i * strip, e->data[i], strip);
     }
-    put32(buf + OFF_CRC, entry_crc(buf, len));
+    sraid_put_le32(buf + OFF_CRC, entry_crc(buf, len));
     return len;
 }
 
@@ -123,18 +91,18 @@ gboolean sraid_dj_decode(const uint8_t *buf, size_t len, SraidDjEntry *e)
     unsigned n;
 
     if (len < SRAID_DJ_HEADER || memcmp(buf + OFF_MAGIC, MAGIC, 8) ||
-        get16(buf + OFF_VERSION) != SRAID_DJ_VERSION) {
+        sraid_get_le16(buf + OFF_VERSION) != SRAID_DJ_VERSION) {
         return FALSE;
     }
     n = buf[OFF_NFAILED];
     memset(e, 0, sizeof(*e));
     e->ld_id = buf[OFF_LD];
     e->nfailed = n;
-    e->seq = get64(buf + OFF_SEQ);
-    e->stripe = get64(buf + OFF_STRIPE);
-    e->row = get32(buf + OFF_ROW);
-    e->rows = get32(buf + OFF_ROWS);
-    dlen = get32(buf + OFF_LEN);
+    e->seq = sraid_get_le64(buf + OFF_SEQ);
+    e->stripe = sraid_get_le64(buf + OFF_STRIPE);
+    e->row = sraid_get_le32(buf + OFF_ROW);
+    e->rows = sraid_get_le32(buf + OFF_ROWS);
+    dlen = sraid_get_le32(buf + OFF_LEN);
     memcpy(e->array_guid, buf + OFF_GUID, sizeof(e->array_guid));
     /* strict: exactly what sraid_dj_encode writes, nothing else */
     if (n < 1 || n > SRAID_DJ_MAX_FAILED || e->rows == 0 || e->seq == 0 ||
@@ -143,7 +111,8 @@ gboolean sraid_dj_decode(const uint8_t *buf, size_t len, SraidDjEntry *e)
         (n == 2 && buf[OFF_MEMBER] >= buf[OFF_MEMBER + 1]) ||
         !all_zero(buf + OFF_MEMBER + n, OFF_SEQ - OFF_MEMBER - n) ||
         !all_zero(buf + HEADER_USED, SRAID_DJ_HEADER - HEADER_USED) ||
-        get32(buf + OFF_CRC) != entry_crc(buf, SRAID_DJ_HEADER + dlen)) {
+        sraid_get_le32(buf + OFF_CRC) !=
+        entry_crc(buf, SRAID_DJ_HEADER + dlen)) {
         return FALSE;
     }
     for (unsigned i = 0; i < n; i++) {
