@@ -64,6 +64,15 @@ static void test_tables(void)
         }
         g_assert_cmpuint(sraid_report_opcodes_max_len(t), ==,
                          4 + t->count * 20);
+        /* the lookup every command goes through agrees with the table */
+        for (unsigned op = 0; op < 256; op++) {
+            bool in_table = false;
+
+            for (size_t i = 0; i < t->count; i++) {
+                in_table |= t->cmds[i].opcode == op;
+            }
+            g_assert_cmpint(sraid_opcode_listed(t, op), ==, in_table);
+        }
     }
 }
 

@@ -187,11 +187,24 @@ const SraidOpcodeTable sraid_ctrl_lun_opcodes = {
     ctrl_lun_cmds, sizeof(ctrl_lun_cmds) / sizeof(ctrl_lun_cmds[0])
 };
 
+/*
+ * Asked for every command a logical drive receives: a binary search of the
+ * table, which is sorted by opcode (unit/test-opcode-report checks it).
+ */
 bool sraid_opcode_listed(const SraidOpcodeTable *table, uint8_t opcode)
 {
-    for (size_t i = 0; i < table->count; i++) {
-        if (table->cmds[i].opcode == opcode) {
+    size_t lo = 0, hi = table->count;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (table->cmds[mid].opcode == opcode) {
             return true;
+        }
+        if (table->cmds[mid].opcode < opcode) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
         }
     }
     return false;
