@@ -60,33 +60,43 @@ static int32_t sraid_ctrl_send_command(SCSIRequest *req, uint8_t *buf)
         scsi_req_complete(req, r->res.status);
         return 0;
     }
-    if (r->res.data_len == 0) {
+    return sraid_req_data_in(req, r->buf, sizeof(r->buf), r->res.data_len,
+                             &r->data_left);
+}
+
+int32_t sraid_req_data_in(SCSIRequest *req, uint8_t *buf, size_t buf_size,
+                          size_t len, size_t *data_left)
+{
+    if (len == 0) {
         scsi_req_complete(req, GOOD);
         return 0;
     }
     /*
      * Transfer the whole allocation length, zero padded, as scsi-disk does:
      * pvscsi turns any residual into BTSTAT_DATARUN, which Linux's driver
-     * treats as a failed command.  The page lengths inside the data still
+     * treats as a failed command.  The length fields inside the data still
      * tell the initiator how much is valid.
      */
-    r->data_left = MIN(req->cmd.xfer, sizeof(r->buf));
-    r->data_left = MAX(r->data_left, r->res.data_len);
-    memset(r->buf + r->res.data_len, 0, sizeof(r->buf) - r->res.data_len);
-    return r->data_left;
+    *data_left = MAX(MIN(req->cmd.xfer, buf_size), len);
+    memset(buf + len, 0, buf_size - len);
+    return *data_left;
 }
 
-static void sraid_ctrl_read_data(SCSIRequest *req)
+void sraid_req_read_data(SCSIRequest *req, size_t *data_left)
 {
-    SraidCtrlReq *r = DO_UPCAST(SraidCtrlReq, req, req);
-    size_t n = r->data_left;
+    size_t n = *data_left;
 
     if (n == 0) {
         scsi_req_complete(req, GOOD);
         return;
     }
-    r->data_left = 0;
+    *data_left = 0;
     scsi_req_data(req, n);
+}
+
+static void sraid_ctrl_read_data(SCSIRequest *req)
+{
+    sraid_req_read_data(req, &DO_UPCAST(SraidCtrlReq, req, req)->data_left);
 }
 
 static uint8_t *sraid_ctrl_get_buf(SCSIRequest *req)
@@ -241,6 +251,8 @@ static void sraid_ctrl_instance_init(Object *obj)
     /* String properties cannot have static defaults: set them here. */
     s->vendor = g_strdup(SRAID_VENDOR);
     s->product = g_strdup(SRAID_CTRL_PRODUCT);
+    /* no consistency check asked for, array or not */
+    s->bg.scrub_pending = -1;
 }
 
 /* device_add of an sraid-drive, after its realize */

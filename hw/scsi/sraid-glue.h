@@ -119,6 +119,15 @@ struct SraidCtrl {
 
 /* sraid-ctrl.c */
 const char *sraid_drive_name(SraidDrive *d);
+/*
+ * Data-in of a command sraid emulates itself: @len valid bytes at @buf
+ * (@buf_size long), sent up to the allocation length, zero padded.  For
+ * send_command to return; sraid_req_read_data is the read_data that sends
+ * it (*@data_left bytes), then completes the request.
+ */
+int32_t sraid_req_data_in(SCSIRequest *req, uint8_t *buf, size_t buf_size,
+                          size_t len, size_t *data_left);
+void sraid_req_read_data(SCSIRequest *req, size_t *data_left);
 
 /* sraid-array.c */
 bool sraid_array_start(SraidCtrl *s, Error **errp);

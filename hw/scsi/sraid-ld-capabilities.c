@@ -45,30 +45,13 @@ static int32_t sraid_ld_report_send_command(SCSIRequest *req, uint8_t *cdb)
         scsi_req_complete(req, CHECK_CONDITION);
         return 0;
     }
-    /*
-     * Up to the allocation length, zero padded, like the controller's own
-     * unit: pvscsi reports a residual as an error (sraid-ctrl.c).  The
-     * data's own length fields say how much of it is valid.
-     */
-    r->data_left = MAX(MIN(req->cmd.xfer, max_len), (size_t)len);
-    if (r->data_left == 0) {
-        scsi_req_complete(req, GOOD);
-        return 0;
-    }
-    return r->data_left;
+    return sraid_req_data_in(req, r->buf, max_len, len, &r->data_left);
 }
 
 static void sraid_ld_report_read_data(SCSIRequest *req)
 {
-    SraidLdReportReq *r = DO_UPCAST(SraidLdReportReq, req, req);
-    size_t n = r->data_left;
-
-    if (n == 0) {
-        scsi_req_complete(req, GOOD);
-        return;
-    }
-    r->data_left = 0;
-    scsi_req_data(req, n);
+    sraid_req_read_data(req,
+                        &DO_UPCAST(SraidLdReportReq, req, req)->data_left);
 }
 
 static uint8_t *sraid_ld_report_get_buf(SCSIRequest *req)
