@@ -148,32 +148,44 @@ char *array_args(Array *a, int bad, int absent)
     return array_args_full(a, bad, absent, -1, "");
 }
 
-void ld_rw(VScsi *v, bool write, uint64_t lba, uint32_t n,
-                  uint8_t *buf, ScsiResult *r)
+void ld_rw_at(VScsi *v, uint8_t target, bool write, uint64_t lba,
+              uint32_t n, uint8_t *buf, ScsiResult *r)
 {
     uint8_t cdb[10] = { write ? WRITE_10 : READ_10 };
 
     put_be32(cdb + 2, lba);
     cdb[7] = n >> 8;
     cdb[8] = n;
-    vscsi_io(v, LD_TARGET, 0, cdb, sizeof(cdb), write ? buf : NULL,
+    vscsi_io(v, target, 0, cdb, sizeof(cdb), write ? buf : NULL,
              write ? n * 512 : 0, write ? NULL : buf, write ? 0 : n * 512, r);
 }
 
+void ld_rw(VScsi *v, bool write, uint64_t lba, uint32_t n,
+                  uint8_t *buf, ScsiResult *r)
+{
+    ld_rw_at(v, LD_TARGET, write, lba, n, buf, r);
+}
+
 /* Past the power-on / hotplug unit attentions. */
-void ld_ready(VScsi *v)
+void ld_ready_at(VScsi *v, uint8_t target)
 {
     static const uint8_t tur[6] = { TEST_UNIT_READY };
     ScsiResult r;
 
     for (int i = 0; i < 4; i++) {
-        vscsi_cmd(v, LD_TARGET, 0, tur, sizeof(tur), 0, &r);
+        vscsi_cmd(v, target, 0, tur, sizeof(tur), 0, &r);
+        g_assert_cmpuint(r.response, ==, VIRTIO_SCSI_S_OK);
         if (r.status == GOOD) {
             return;
         }
         g_assert_cmphex(r.sense[2] & 0xf, ==, UNIT_ATTENTION);
     }
-    g_assert_not_reached();
+    g_error("target %u never became ready", target);
+}
+
+void ld_ready(VScsi *v)
+{
+    ld_ready_at(v, LD_TARGET);
 }
 
 /* Random writes of 1..MAX_SECTORS sectors, mirrored into a->ref. */
@@ -198,21 +210,27 @@ void random_writes(VScsi *v, Array *a, GRand *rnd, unsigned count)
 }
 
 /* Read the whole logical drive back and compare with a->ref. */
-void assert_reads_back(VScsi *v, Array *a)
+void assert_target_holds(VScsi *v, uint8_t target, uint64_t sectors,
+                         const uint8_t *ref)
 {
     g_autofree uint8_t *buf = g_malloc(MAX_SECTORS * 512);
 
-    for (uint64_t lba = 0; lba < a->sectors; lba += MAX_SECTORS) {
-        uint32_t n = MIN(MAX_SECTORS, a->sectors - lba);
+    for (uint64_t lba = 0; lba < sectors; lba += MAX_SECTORS) {
+        uint32_t n = MIN(MAX_SECTORS, sectors - lba);
         ScsiResult r;
 
-        ld_rw(v, false, lba, n, buf, &r);
+        ld_rw_at(v, target, false, lba, n, buf, &r);
         assert_good(&r);
-        if (memcmp(buf, a->ref + lba * 512, n * 512)) {
-            g_error("LBA %" PRIu64 "..+%u differs from what was written",
-                    lba, n);
+        if (memcmp(buf, ref + lba * 512, n * 512)) {
+            g_error("target %u LBA %" PRIu64 "..+%u differs from what was"
+                    " written", target, lba, n);
         }
     }
+}
+
+void assert_reads_back(VScsi *v, Array *a)
+{
+    assert_target_holds(v, LD_TARGET, a->sectors, a->ref);
 }
 
 /* Offline: the members hold exactly a->ref, parity consistent. */

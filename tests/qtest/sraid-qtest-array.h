@@ -42,12 +42,19 @@ void array_free(Array *a);
 char *array_args_full(Array *a, int bad, int absent, int held,
                       const char *ctrl_opts);
 char *array_args(Array *a, int bad, int absent);
+/* READ/WRITE(10) of the logical drive at @target, or LD_TARGET */
+void ld_rw_at(VScsi *v, uint8_t target, bool write, uint64_t lba,
+              uint32_t n, uint8_t *buf, ScsiResult *r);
 void ld_rw(VScsi *v, bool write, uint64_t lba, uint32_t n, uint8_t *buf,
            ScsiResult *r);
-/* past the power-on unit attentions */
+/* past the power-on (or hotplug) unit attentions */
+void ld_ready_at(VScsi *v, uint8_t target);
 void ld_ready(VScsi *v);
 /* random writes of 1..MAX_SECTORS sectors, mirrored into a->ref */
 void random_writes(VScsi *v, Array *a, GRand *rnd, unsigned count);
+/* the first @sectors of the LD at @target read back as @ref */
+void assert_target_holds(VScsi *v, uint8_t target, uint64_t sectors,
+                         const uint8_t *ref);
 /* the whole LD reads back as a->ref */
 void assert_reads_back(VScsi *v, Array *a);
 /* offline: sraid-img check consistent, export equal to a->ref */

@@ -485,22 +485,6 @@ static void test_qmp_errors(void)
     array_free(&a);
 }
 
-/* READ/WRITE(10) of @n sectors at @lba of the logical drive at @target */
-static void rw_at(VScsi *v, uint8_t target, bool write, uint64_t lba,
-                  uint32_t n, uint8_t *buf)
-{
-    uint8_t cdb[10] = { write ? WRITE_10 : READ_10 };
-    ScsiResult r;
-
-    put_be32(cdb + 2, lba);
-    cdb[7] = n >> 8;
-    cdb[8] = n;
-    vscsi_io(v, target, 0, cdb, sizeof(cdb), write ? buf : NULL,
-             write ? n * 512 : 0, write ? NULL : buf, write ? 0 : n * 512,
-             &r);
-    assert_good(&r);
-}
-
 /* Fill the first @sectors of the drive at @target with random data */
 static uint8_t *fill_at(VScsi *v, uint8_t target, uint64_t sectors,
                         GRand *rnd)
@@ -511,42 +495,13 @@ static uint8_t *fill_at(VScsi *v, uint8_t target, uint64_t sectors,
         ((uint32_t *)ref)[i] = g_rand_int(rnd);
     }
     for (uint64_t lba = 0; lba < sectors; lba += MAX_SECTORS) {
-        rw_at(v, target, true, lba, MIN(MAX_SECTORS, sectors - lba),
-              ref + lba * 512);
+        ScsiResult r;
+
+        ld_rw_at(v, target, true, lba, MIN(MAX_SECTORS, sectors - lba),
+                 ref + lba * 512, &r);
+        assert_good(&r);
     }
     return ref;
-}
-
-static void assert_at(VScsi *v, uint8_t target, uint64_t sectors,
-                      const uint8_t *ref)
-{
-    g_autofree uint8_t *buf = g_malloc(MAX_SECTORS * 512);
-
-    for (uint64_t lba = 0; lba < sectors; lba += MAX_SECTORS) {
-        uint32_t n = MIN(MAX_SECTORS, sectors - lba);
-
-        rw_at(v, target, false, lba, n, buf);
-        if (memcmp(buf, ref + lba * 512, n * 512)) {
-            g_error("target %u LBA %" PRIu64 "..+%u differs", target, lba,
-                    n);
-        }
-    }
-}
-
-/* TEST UNIT READY at @target until past the hotplug unit attentions */
-static void ready_at(VScsi *v, uint8_t target)
-{
-    static const uint8_t tur[6] = { TEST_UNIT_READY };
-    ScsiResult r;
-
-    for (int i = 0; i < 4; i++) {
-        vscsi_cmd(v, target, 0, tur, sizeof(tur), 0, &r);
-        g_assert_cmpuint(r.response, ==, VIRTIO_SCSI_S_OK);
-        if (r.status == GOOD) {
-            return;
-        }
-    }
-    g_error("target %u never became ready", target);
 }
 
 /* sraid-create-ld; its answer (to be unreffed) once initialized */
@@ -622,7 +577,7 @@ static void test_create_delete_ld(void)
     g_assert_cmpstr(qdict_get_str(ld, "name"), ==, "db");
     g_assert_true(qdict_haskey(ld, "device"));
     qobject_unref(ld);
-    ready_at(v, LD_TARGET);
+    ld_ready_at(v, LD_TARGET);
     vscsi_cmd(v, LD_TARGET, 0, inq, sizeof(inq), 36, &r);
     assert_good(&r);
     g_assert_cmphex(r.data[0], ==, TYPE_DISK);
@@ -635,9 +590,9 @@ static void test_create_delete_ld(void)
     sectors1 = qdict_get_int(ld, "size") / 512;
     g_assert_cmpuint(sectors1, >, 8 * 1024);
     qobject_unref(ld);
-    ready_at(v, LD_TARGET + 1);
+    ld_ready_at(v, LD_TARGET + 1);
     ref1 = fill_at(v, LD_TARGET + 1, MIN(sectors1, 8192), rnd);
-    assert_at(v, LD_TARGET, 16384, ref0);
+    assert_target_holds(v, LD_TARGET, 16384, ref0);
 
     c = ctrl_info(qts);
     g_assert_cmpstr(qdict_get_str(c, "array"), ==, "qa");
@@ -671,14 +626,14 @@ static void test_create_delete_ld(void)
                              " 'arguments': {'controller': 'c0', 'ld': 0}}");
     vscsi_cmd(v, LD_TARGET, 0, inq, sizeof(inq), 36, &r);
     g_assert_cmpuint(r.response, ==, VIRTIO_SCSI_S_BAD_TARGET);
-    assert_at(v, LD_TARGET + 1, MIN(sectors1, 8192), ref1);
+    assert_target_holds(v, LD_TARGET + 1, MIN(sectors1, 8192), ref1);
 
     /* its id and space are taken again */
     ld = create_ld(qts, "'level': 'raid0', 'drives': ['m1', 'm2'],"
                    " 'size': 1048576");
     g_assert_cmpint(qdict_get_int(ld, "id"), ==, 0);
     qobject_unref(ld);
-    ready_at(v, LD_TARGET);
+    ld_ready_at(v, LD_TARGET);
     g_free(ref0);
     ref0 = fill_at(v, LD_TARGET, 2048, rnd);
     vscsi_stop(v);
@@ -689,10 +644,10 @@ static void test_create_delete_ld(void)
 
     /* after a restart: the same targets, the same data */
     v = vscsi_start(args);
-    ready_at(v, LD_TARGET);
-    ready_at(v, LD_TARGET + 1);
-    assert_at(v, LD_TARGET, 2048, ref0);
-    assert_at(v, LD_TARGET + 1, MIN(sectors1, 8192), ref1);
+    ld_ready_at(v, LD_TARGET);
+    ld_ready_at(v, LD_TARGET + 1);
+    assert_target_holds(v, LD_TARGET, 2048, ref0);
+    assert_target_holds(v, LD_TARGET + 1, MIN(sectors1, 8192), ref1);
     vscsi_stop(v);
     array_free(&a);
 
