@@ -53,21 +53,6 @@ static void sraid_config_finish(SraidConfigChange *c)
     aio_wait_kick();
 }
 
-/* The HBA must take the logical drive device while the guest runs. */
-static bool sraid_config_bus_hotpluggable(SraidCtrl *s, Error **errp)
-{
-    BusState *bus = qdev_get_parent_bus(DEVICE(s));
-
-    if (!qbus_is_hotpluggable(bus)) {
-        error_setg(errp, "the HBA of sraid-ctrl node %u (bus '%s') cannot"
-                   " hotplug devices: change logical drives with sraid-img"
-                   " while the VM is off, or put the controller behind"
-                   " virtio-scsi or pvscsi", s->node_id, bus->name);
-        return false;
-    }
-    return true;
-}
-
 static void coroutine_fn sraid_config_create_co(void *opaque)
 {
     SraidConfigChange *c = opaque;
@@ -225,8 +210,7 @@ int sraid_array_create_ld(SraidCtrl *s, SraidLdRequest *req,
                             .array_name = array_name };
     SraidLdUnit *u;
 
-    if (!sraid_config_bus_hotpluggable(s, errp) ||
-        !sraid_config_drives(s, drives, n, req, new_drives, &c.n_new,
+    if (!sraid_config_drives(s, drives, n, req, new_drives, &c.n_new,
                              errp)) {
         return -1;
     }
@@ -291,9 +275,6 @@ bool sraid_array_delete_ld(SraidCtrl *s, unsigned id, Error **errp)
                                                 : "consistency check",
                    s->bg.op == SRAID_BG_REBUILD ? ""
                    : " or cancel it with sraid-scrub-cancel");
-        return false;
-    }
-    if (!sraid_config_bus_hotpluggable(s, errp)) {
         return false;
     }
     u = s->lds[index];

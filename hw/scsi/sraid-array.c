@@ -777,7 +777,6 @@ bool sraid_array_start(SraidCtrl *s, Error **errp)
     bool changed = false;
 
     qemu_co_mutex_init(&s->cod_lock);
-    s->bg.scrub_pending = -1;       /* idle, also before any array exists */
     if (!sraid_array_load(s, &changed, errp)) {
         return false;
     }
