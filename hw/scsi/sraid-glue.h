@@ -9,6 +9,7 @@
 
 #include "hw/scsi/sraid-ctrl.h"
 #include "qemu/coroutine.h"
+#include "qemu/iov.h"
 #include "qemu/main-loop.h"
 #include "qemu/notify.h"
 #include "qemu/queue.h"
@@ -200,7 +201,7 @@ void coroutine_fn sraid_ld_lock(SraidLdUnit *u, SraidStripeLock *l,
 int coroutine_fn sraid_ld_locked_write(SraidLdUnit *u,
                                        const SraidStripeLock *lock,
                                        uint64_t lba, uint64_t sectors,
-                                       const void *buf, unsigned flags);
+                                       QEMUIOVector *qiov, unsigned flags);
 
 /* sraid-ld.c */
 #define TYPE_SRAID_LD "sraid-ld"

@@ -107,7 +107,7 @@ void coroutine_fn sraid_ld_lock(SraidLdUnit *u, SraidStripeLock *l,
 int coroutine_fn sraid_ld_locked_write(SraidLdUnit *u,
                                        const SraidStripeLock *lock,
                                        uint64_t lba, uint64_t sectors,
-                                       const void *buf, unsigned flags)
+                                       QEMUIOVector *qiov, unsigned flags)
 {
     uint64_t first, last;
     int ret;
@@ -115,7 +115,7 @@ int coroutine_fn sraid_ld_locked_write(SraidLdUnit *u,
     assert(lock->exclusive);
     sraid_ld_member_span(&u->ld, lock->first, lock->last, &first, &last);
     sraid_array_intent_begin(u->ctrl, first, last);
-    ret = sraid_ld_write(&u->ld, lba, sectors, buf, flags);
+    ret = sraid_ld_writev(&u->ld, lba, sectors, qiov->iov, qiov->niov, flags);
     sraid_array_intent_end(u->ctrl, first, last);
     return ret;
 }
@@ -141,16 +141,20 @@ static int coroutine_fn sraid_member_rw(SraidLdUnit *u, SraidMemberReq *r,
     BlockBackend *blk = sraid_array_member_blk(u->ctrl, m);
     int64_t off = r->sector * SRAID_SECTOR;
     int64_t len = (int64_t)r->sectors * SRAID_SECTOR;
+    QEMUIOVector qiov;
     int ret;
 
     if (!blk) {
         return -ENODEV;
     }
+    /* the engine's segments are the guest's buffers or request scratch */
+    qemu_iovec_init_external(&qiov, (struct iovec *)r->iov, r->niov);
+    assert(qiov.size == len);
     if (r->write) {
-        ret = blk_co_pwrite(blk, off, len, r->buf,
-                            (flags & SRAID_IO_FUA) ? BDRV_REQ_FUA : 0);
+        ret = blk_co_pwritev(blk, off, len, &qiov,
+                             (flags & SRAID_IO_FUA) ? BDRV_REQ_FUA : 0);
     } else {
-        ret = blk_co_pread(blk, off, len, r->buf, 0);
+        ret = blk_co_preadv(blk, off, len, &qiov, 0);
     }
     trace_sraid_member_io(u->ctrl->node_id, m, r->write, r->sector,
                           r->sectors, ret);
@@ -214,68 +218,76 @@ static void sraid_ld_journal_end(void *opaque, const SraidDjEntry *e)
 /* ---- block driver callbacks ---- */
 
 /*
- * The engine works on one flat buffer per request: the logical drive unit
- * and a bounce buffer of @bytes, or -errno.
+ * The engine reads and writes the request's own vector: member reads land
+ * in the guest's buffers, RAID 0 member writes come from them, and the
+ * other levels copy the data once in the engine (raid-io.h says why).  A
+ * vector longer than a member I/O may carry (a guest's scatter list is not
+ * bounded by IOV_MAX) goes through one flat bounce buffer instead.
  */
-static int sraid_ld_request_start(BlockDriverState *bs, int64_t bytes,
-                                  SraidLdUnit **u, void **buf)
+QEMU_BUILD_BUG_ON(SRAID_MEMBER_MAX_IOV > IOV_MAX);
+
+static int coroutine_fn sraid_ld_co_rw(BlockDriverState *bs, int64_t offset,
+                                       int64_t bytes, QEMUIOVector *qiov,
+                                       BdrvRequestFlags flags, bool write)
 {
     BDRVSraidLdState *st = bs->opaque;
+    SraidLdUnit *u = st->unit;
+    uint64_t lba = offset / SRAID_SECTOR, n = bytes / SRAID_SECTOR;
+    QEMUIOVector bounce = { 0 };
+    QEMUIOVector *v = qiov;
+    SraidStripeLock lock;
+    int ret;
 
-    *u = st->unit;
-    if (!*u) {
+    if (!u) {
         return -ENODEV;
     }
-    *buf = qemu_try_blockalign(bs, bytes);
-    return *buf ? 0 : -ENOMEM;
+    if (qiov->niov > SRAID_MEMBER_MAX_IOV) {
+        void *buf = qemu_try_blockalign(bs, bytes);
+
+        if (!buf) {
+            return -ENOMEM;
+        }
+        qemu_iovec_init_buf(&bounce, buf, bytes);
+        v = &bounce;
+        if (write) {
+            qemu_iovec_to_buf(qiov, 0, buf, bytes);
+        }
+    }
+    sraid_ld_lock(u, &lock, lba, n, write);
+    if (write) {
+        ret = sraid_ld_locked_write(u, &lock, lba, n, v,
+                                    (flags & BDRV_REQ_FUA) ? SRAID_IO_FUA : 0);
+    } else {
+        ret = sraid_ld_readv(&u->ld, lba, n, v->iov, v->niov);
+    }
+    sraid_ld_unlock(u, &lock);
+    if (v == &bounce) {
+        if (!write && ret == 0) {
+            qemu_iovec_from_buf(qiov, 0, bounce.local_iov.iov_base, bytes);
+        }
+        qemu_vfree(bounce.local_iov.iov_base);
+    }
+    if (write) {
+        trace_sraid_ld_write(u->ctrl->node_id, u->index, lba, n,
+                             !!(flags & BDRV_REQ_FUA), ret);
+    } else {
+        trace_sraid_ld_read(u->ctrl->node_id, u->index, lba, n, ret);
+    }
+    return ret;
 }
 
 static int coroutine_fn GRAPH_RDLOCK
 sraid_ld_co_preadv(BlockDriverState *bs, int64_t offset, int64_t bytes,
                    QEMUIOVector *qiov, BdrvRequestFlags flags)
 {
-    uint64_t lba = offset / SRAID_SECTOR, n = bytes / SRAID_SECTOR;
-    SraidStripeLock lock;
-    SraidLdUnit *u;
-    void *buf;
-    int ret = sraid_ld_request_start(bs, bytes, &u, &buf);
-
-    if (ret < 0) {
-        return ret;
-    }
-    sraid_ld_lock(u, &lock, lba, n, false);
-    ret = sraid_ld_read(&u->ld, lba, n, buf);
-    sraid_ld_unlock(u, &lock);
-    trace_sraid_ld_read(u->ctrl->node_id, u->index, lba, n, ret);
-    if (ret == 0) {
-        qemu_iovec_from_buf(qiov, 0, buf, bytes);
-    }
-    qemu_vfree(buf);
-    return ret;
+    return sraid_ld_co_rw(bs, offset, bytes, qiov, flags, false);
 }
 
 static int coroutine_fn GRAPH_RDLOCK
 sraid_ld_co_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes,
                     QEMUIOVector *qiov, BdrvRequestFlags flags)
 {
-    uint64_t lba = offset / SRAID_SECTOR, n = bytes / SRAID_SECTOR;
-    SraidStripeLock lock;
-    SraidLdUnit *u;
-    void *buf;
-    int ret = sraid_ld_request_start(bs, bytes, &u, &buf);
-
-    if (ret < 0) {
-        return ret;
-    }
-    qemu_iovec_to_buf(qiov, 0, buf, bytes);
-    sraid_ld_lock(u, &lock, lba, n, true);
-    ret = sraid_ld_locked_write(u, &lock, lba, n, buf,
-                                (flags & BDRV_REQ_FUA) ? SRAID_IO_FUA : 0);
-    sraid_ld_unlock(u, &lock);
-    trace_sraid_ld_write(u->ctrl->node_id, u->index, lba, n,
-                         !!(flags & BDRV_REQ_FUA), ret);
-    qemu_vfree(buf);
-    return ret;
+    return sraid_ld_co_rw(bs, offset, bytes, qiov, flags, true);
 }
 
 /* SYNCHRONIZE CACHE reaches every member of the logical drive. */

@@ -69,8 +69,11 @@ static void coroutine_fn sraid_caw_co(void *opaque)
         }
     }
     if (ret == 0 && diff < 0) {
-        ret = sraid_ld_locked_write(u, &lock, r->lba, r->blocks,
-                                    r->buf + len, r->fua ? SRAID_IO_FUA : 0);
+        QEMUIOVector qiov;
+
+        qemu_iovec_init_buf(&qiov, r->buf + len, len);
+        ret = sraid_ld_locked_write(u, &lock, r->lba, r->blocks, &qiov,
+                                    r->fua ? SRAID_IO_FUA : 0);
     }
     sraid_ld_unlock(u, &lock);
     qemu_vfree(cur);

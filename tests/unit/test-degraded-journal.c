@@ -179,12 +179,14 @@ static void d_submit(void *opaque, SraidMemberReq *reqs, unsigned n,
         g_assert_cmpuint(r->sector + r->sectors, <=, MEMBER_SECTORS);
         r->ret = 0;
         if (!r->write) {
-            memcpy(r->buf, p, (size_t)r->sectors * SRAID_SECTOR);
+            sraid_iov_from_buf(r->iov, r->niov, 0, p,
+                               (size_t)r->sectors * SRAID_SECTOR);
             continue;
         }
         writes = TRUE;
         if (!d->crashed && (!d->armed || (d->land & (1u << i)))) {
-            memcpy(p, r->buf, (size_t)r->sectors * SRAID_SECTOR);
+            sraid_iov_to_buf(r->iov, r->niov, 0, p,
+                             (size_t)r->sectors * SRAID_SECTOR);
         }
     }
     if (writes && d->armed) {

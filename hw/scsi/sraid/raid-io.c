@@ -85,59 +85,180 @@ void sraid_ld_stripe_range(const SraidLd *ld, uint64_t lba, uint64_t sectors,
 
 /* ---- member I/O batches ---- */
 
+/*
+ * The member I/O of one phase as the engine plans it: a piece per strip
+ * (or per row range of a stripe), each with its own segments.  Callers
+ * keep the index batch_add returns to look at the piece's result.
+ */
 typedef struct Batch {
-    SraidMemberReq *r;
+    SraidMemberReq *r;          /* pieces; iov is set only inside batch_run */
+    unsigned *seg0;             /* first segment of each piece in @segs */
     unsigned n, cap;
+    GArray *segs;               /* struct iovec */
 } Batch;
 
-static void batch_add(SraidLd *ld, Batch *b, unsigned m, gboolean write,
-                      uint64_t msector, uint32_t n, void *buf)
+static unsigned batch_add_iov(SraidLd *ld, Batch *b, unsigned m,
+                              gboolean write, uint64_t msector, uint32_t n,
+                              const struct iovec *iov, unsigned niov,
+                              size_t off)
 {
     if (b->n == b->cap) {
         b->cap = MAX(b->cap * 2, 2 * SRAID_MAX_MEMBERS);
         b->r = g_renew(SraidMemberReq, b->r, b->cap);
+        b->seg0 = g_renew(unsigned, b->seg0, b->cap);
     }
-    b->r[b->n++] = (SraidMemberReq) {
+    if (!b->segs) {
+        b->segs = g_array_new(FALSE, FALSE, sizeof(struct iovec));
+    }
+    b->seg0[b->n] = b->segs->len;
+    b->r[b->n] = (SraidMemberReq) {
         .member = m, .write = write, .sector = ld->start + msector,
-        .sectors = n, .buf = buf, .ret = -EINPROGRESS,
+        .sectors = n, .ret = -EINPROGRESS,
+        .niov = sraid_iov_slice(b->segs, iov, niov, off,
+                                (size_t)n * SRAID_SECTOR),
     };
+    return b->n++;
 }
 
-/* Run the batch; members that fail an I/O are marked failed. */
+/* A piece whose data is one flat buffer (request scratch). */
+static unsigned batch_add(SraidLd *ld, Batch *b, unsigned m, gboolean write,
+                          uint64_t msector, uint32_t n, void *buf)
+{
+    struct iovec v = { .iov_base = buf, .iov_len = (size_t)n * SRAID_SECTOR };
+
+    return batch_add_iov(ld, b, m, write, msector, n, &v, 1, 0);
+}
+
+/* Pieces in member order, by sector within a member. */
+static gboolean piece_before(const SraidMemberReq *a, const SraidMemberReq *b)
+{
+    if (a->member != b->member) {
+        return a->member < b->member;
+    }
+    return a->sector < b->sector;
+}
+
+/* Can piece @p extend member I/O @io (whose segments number @nsegs)? */
+static gboolean piece_extends(const SraidMemberReq *io, unsigned nsegs,
+                              const SraidMemberReq *p)
+{
+    return io->member == p->member && io->write == p->write &&
+           io->sector + io->sectors == p->sector &&
+           io->sectors + p->sectors <= SRAID_MEMBER_MAX_SECTORS &&
+           nsegs + p->niov <= SRAID_MEMBER_MAX_IOV;
+}
+
+/* Without a submit callback: one pread/pwrite per member I/O. */
+static int member_io_one(SraidLd *ld, const SraidMemberReq *r)
+{
+    size_t len = (size_t)r->sectors * SRAID_SECTOR;
+    g_autofree uint8_t *bounce = NULL;
+    void *buf = r->iov[0].iov_base;
+    int ret;
+
+    if (r->niov != 1) {
+        buf = bounce = g_malloc(len);
+        if (r->write) {
+            sraid_iov_to_buf(r->iov, r->niov, 0, bounce, len);
+        }
+    }
+    if (r->write) {
+        return ld->io.pwrite(ld->io.opaque, r->member, r->sector, buf,
+                             r->sectors);
+    }
+    ret = ld->io.pread(ld->io.opaque, r->member, r->sector, buf, r->sectors);
+    if (ret == 0 && bounce) {
+        sraid_iov_from_buf(r->iov, r->niov, 0, bounce, len);
+    }
+    return ret;
+}
+
+/*
+ * Run the batch: pieces that follow each other on a member are merged
+ * into one member I/O, the member I/Os go to the owner together, and each
+ * piece gets the result of the I/O that carried it.  Members that fail an
+ * I/O are marked failed.
+ */
 static void batch_run(SraidLd *ld, Batch *b, unsigned flags)
 {
+    g_autofree unsigned *order = NULL, *carrier = NULL, *io_seg0 = NULL;
+    g_autofree SraidMemberReq *io = NULL;
+    g_autoptr(GArray) segs = NULL;
+    unsigned nio = 0, nsegs = 0;
+
     if (!b->n) {
         return;
     }
-    if (ld->io.submit) {
-        ld->io.submit(ld->io.opaque, b->r, b->n, flags);
-    } else {
-        for (unsigned i = 0; i < b->n; i++) {
-            SraidMemberReq *r = &b->r[i];
+    /* insertion sort: a phase has a few dozen pieces, mostly in order */
+    order = g_new(unsigned, b->n);
+    for (unsigned i = 0; i < b->n; i++) {
+        unsigned j = i;
 
-            r->ret = r->write ?
-                ld->io.pwrite(ld->io.opaque, r->member, r->sector, r->buf,
-                              r->sectors) :
-                ld->io.pread(ld->io.opaque, r->member, r->sector, r->buf,
-                             r->sectors);
+        for (; j && piece_before(&b->r[i], &b->r[order[j - 1]]); j--) {
+            order[j] = order[j - 1];
+        }
+        order[j] = i;
+    }
+
+    io = g_new(SraidMemberReq, b->n);
+    io_seg0 = g_new(unsigned, b->n);
+    carrier = g_new(unsigned, b->n);
+    segs = g_array_sized_new(FALSE, FALSE, sizeof(struct iovec),
+                             b->segs->len);
+    for (unsigned k = 0; k < b->n; k++) {
+        const SraidMemberReq *p = &b->r[order[k]];
+
+        if (nio && piece_extends(&io[nio - 1], nsegs, p)) {
+            io[nio - 1].sectors += p->sectors;
+            io[nio - 1].niov += p->niov;
+            nsegs += p->niov;
+        } else {
+            io[nio] = *p;
+            io_seg0[nio++] = segs->len;
+            nsegs = p->niov;
+        }
+        g_array_append_vals(segs, &g_array_index(b->segs, struct iovec,
+                                                 b->seg0[order[k]]),
+                            p->niov);
+        carrier[order[k]] = nio - 1;
+    }
+    for (unsigned i = 0; i < nio; i++) {
+        io[i].iov = &g_array_index(segs, struct iovec, io_seg0[i]);
+    }
+
+    if (ld->io.submit) {
+        ld->io.submit(ld->io.opaque, io, nio, flags);
+    } else {
+        for (unsigned i = 0; i < nio; i++) {
+            io[i].ret = member_io_one(ld, &io[i]);
+        }
+    }
+    for (unsigned i = 0; i < nio; i++) {
+        g_assert(io[i].ret != -EINPROGRESS);
+        if (io[i].ret < 0) {
+            mark_failed(ld, io[i].member, io[i].ret);
         }
     }
     for (unsigned i = 0; i < b->n; i++) {
-        g_assert(b->r[i].ret != -EINPROGRESS);
-        if (b->r[i].ret < 0) {
-            mark_failed(ld, b->r[i].member, b->r[i].ret);
-        }
+        b->r[i].ret = io[carrier[i]].ret;
     }
 }
 
 static void batch_reset(Batch *b)
 {
     b->n = 0;
+    if (b->segs) {
+        g_array_set_size(b->segs, 0);
+    }
 }
 
 static void batch_free(Batch *b)
 {
     g_free(b->r);
+    g_free(b->seg0);
+    if (b->segs) {
+        g_array_free(b->segs, TRUE);
+    }
 }
 
 /* ---- parity stripes ---- */
@@ -280,14 +401,20 @@ static void compute_parity(SraidLd *ld, Stripe *st)
 
 /* ---- reads ---- */
 
+/* The caller's data of a request: where byte 0 of the request is. */
+typedef struct ReqData {
+    const struct iovec *iov;
+    unsigned niov;
+} ReqData;
+
 typedef struct ReadPiece {
     SraidExtent e;
-    uint8_t *out;
-    int req;                    /* index in the batch, -1 if none */
+    size_t off;                 /* in the request's data */
+    int req;                    /* piece index in the batch, -1 if none */
 } ReadPiece;
 
 /* A piece whose direct read failed or was impossible. */
-static int read_piece_degraded(SraidLd *ld, ReadPiece *p)
+static int read_piece_degraded(SraidLd *ld, ReadPiece *p, const ReqData *d)
 {
     const SraidGeometry *g = &ld->g;
     const SraidExtent *e = &p->e;
@@ -302,8 +429,8 @@ static int read_piece_degraded(SraidLd *ld, ReadPiece *p)
             if (is_failed(ld, e->copies[c])) {
                 continue;
             }
-            batch_add(ld, &b, e->copies[c], FALSE, e->member_lba,
-                      e->sectors, p->out);
+            batch_add_iov(ld, &b, e->copies[c], FALSE, e->member_lba,
+                          e->sectors, d->iov, d->niov, p->off);
             batch_run(ld, &b, 0);
             ret = b.r[0].ret;
             batch_free(&b);
@@ -317,44 +444,68 @@ static int read_piece_degraded(SraidLd *ld, ReadPiece *p)
     stripe_init(ld, &st, e->stripe, lo, lo + e->sectors);
     ret = load_stripe(ld, &st, 0, 1u << e->copies[0]);
     if (ret == 0) {
-        memcpy(p->out, st.blk[e->copies[0]], st.len);
+        sraid_iov_from_buf(d->iov, d->niov, p->off, st.blk[e->copies[0]],
+                           st.len);
     }
     stripe_free(&st);
     return ret;
 }
 
-int sraid_ld_read(SraidLd *ld, uint64_t lba, uint64_t sectors, void *buf)
+/* Is the request inside the LD and its data vector big enough? */
+static int check_request(SraidLd *ld, uint64_t lba, uint64_t sectors,
+                         const struct iovec *iov, unsigned niov)
+{
+    const SraidGeometry *g = &ld->g;
+
+    if (lba > sraid_geometry_capacity(g) ||
+        sectors > sraid_geometry_capacity(g) - lba ||
+        niov > SRAID_MEMBER_MAX_IOV ||
+        sraid_iov_size(iov, niov) / SRAID_SECTOR < sectors) {
+        return -EINVAL;
+    }
+    return sraid_ld_usable(ld) ? 0 : -EIO;
+}
+
+int sraid_ld_readv(SraidLd *ld, uint64_t lba, uint64_t sectors,
+                   const struct iovec *iov, unsigned niov)
 {
     const SraidGeometry *g = &ld->g;
     g_autoptr(GArray) pieces = g_array_new(FALSE, FALSE, sizeof(ReadPiece));
-    uint8_t *out = buf;
+    ReqData d = { .iov = iov, .niov = niov };
+    uint64_t first_strip = lba / g->strip_sectors, nstrips;
+    size_t off = 0;
     Batch b = { 0 };
-    int ret = 0;
+    int ret = check_request(ld, lba, sectors, iov, niov);
 
-    if (lba > sraid_geometry_capacity(g) ||
-        sectors > sraid_geometry_capacity(g) - lba) {
-        return -EINVAL;
+    if (ret < 0) {
+        return ret;
     }
-    if (!sraid_ld_usable(ld)) {
-        return -EIO;
-    }
-    /* one read per strip, from a healthy copy; mirrors alternate copies */
-    while (sectors) {
-        ReadPiece p = { .out = out, .req = -1 };
+    nstrips = sectors ? (lba + sectors - 1) / g->strip_sectors -
+                        first_strip + 1 : 0;
+    /*
+     * One read per strip, from a healthy copy; batch_run merges the
+     * strips that follow each other on a member.  Mirrors spread a
+     * request's strips over the copies in contiguous runs: piece k of n
+     * starts at copy k * ncopies / n, so a long read is one read per copy
+     * (in parallel), and single-strip reads alternate between the copies.
+     */
+    for (uint64_t k = 0; sectors; k++) {
+        ReadPiece p = { .off = off, .req = -1 };
+        unsigned c0;
 
         sraid_geometry_map(g, lba, sectors, &p.e);
+        c0 = (first_strip + k * p.e.ncopies / nstrips) % p.e.ncopies;
         for (unsigned c = 0; c < p.e.ncopies; c++) {
-            unsigned m = p.e.copies[(p.e.stripe + c) % p.e.ncopies];
+            unsigned m = p.e.copies[(c0 + c) % p.e.ncopies];
 
             if (!is_failed(ld, m)) {
-                p.req = b.n;
-                batch_add(ld, &b, m, FALSE, p.e.member_lba, p.e.sectors,
-                          out);
+                p.req = batch_add_iov(ld, &b, m, FALSE, p.e.member_lba,
+                                      p.e.sectors, iov, niov, off);
                 break;
             }
         }
         g_array_append_val(pieces, p);
-        out += (size_t)p.e.sectors * SRAID_SECTOR;
+        off += (size_t)p.e.sectors * SRAID_SECTOR;
         lba += p.e.sectors;
         sectors -= p.e.sectors;
     }
@@ -364,43 +515,49 @@ int sraid_ld_read(SraidLd *ld, uint64_t lba, uint64_t sectors, void *buf)
         ReadPiece *p = &g_array_index(pieces, ReadPiece, i);
 
         if (p->req < 0 || b.r[p->req].ret < 0) {
-            ret = read_piece_degraded(ld, p);
+            ret = read_piece_degraded(ld, p, &d);
         }
     }
     batch_free(&b);
     return ret;
 }
 
+int sraid_ld_read(SraidLd *ld, uint64_t lba, uint64_t sectors, void *buf)
+{
+    struct iovec v = {
+        .iov_base = buf, .iov_len = sectors * SRAID_SECTOR,
+    };
+
+    return sraid_ld_readv(ld, lba, sectors, &v, 1);
+}
+
 /* ---- writes ---- */
 
 /* RAID 0, 1, 10: every healthy copy of every strip, all at once. */
 static int write_copies(SraidLd *ld, uint64_t lba, uint64_t sectors,
-                        const uint8_t *in, unsigned flags)
+                        const ReqData *d, unsigned flags)
 {
     const SraidGeometry *g = &ld->g;
-    g_autoptr(GArray) first = g_array_new(FALSE, FALSE, sizeof(unsigned));
+    size_t off = 0;
     Batch b = { 0 };
     int ret = 0;
 
     while (sectors) {
         SraidExtent e;
-        unsigned start = b.n;
         gboolean healthy = FALSE;
 
         sraid_geometry_map(g, lba, sectors, &e);
-
         for (unsigned c = 0; c < e.ncopies; c++) {
             healthy |= !is_failed(ld, e.copies[c]);
             if (takes_writes(ld, e.copies[c])) {
-                batch_add(ld, &b, e.copies[c], TRUE, e.member_lba,
-                          e.sectors, (void *)in);
+                batch_add_iov(ld, &b, e.copies[c], TRUE, e.member_lba,
+                              e.sectors, d->iov, d->niov, off);
             }
         }
         if (!healthy) {
             ret = -EIO;                 /* no copy left of this strip */
         }
-        g_array_append_val(first, start);
-        in += (size_t)e.sectors * SRAID_SECTOR;
+        off += (size_t)e.sectors * SRAID_SECTOR;
         lba += e.sectors;
         sectors -= e.sectors;
     }
@@ -410,78 +567,72 @@ static int write_copies(SraidLd *ld, uint64_t lba, uint64_t sectors,
     return ret < 0 || !sraid_ld_usable(ld) ? -EIO : 0;
 }
 
-/* Copy the new data of logical [lba, end) into its rows of @st. */
-static void overlay(SraidLd *ld, Stripe *st, uint64_t lba, uint64_t end,
-                    const uint8_t *in)
+/* A write's part in one parity stripe. */
+typedef struct StripeWrite {
+    Stripe st;                  /* rows [lo, hi) that the write touches */
+    uint64_t lba, end;          /* logical sectors in this stripe */
+    size_t off;                 /* where @lba's data is in the request */
+    uint32_t touched;           /* members that get new data */
+    uint32_t covered;           /* those whose rows [lo, hi) it fills */
+} StripeWrite;
+
+static void stripe_write_plan(SraidLd *ld, StripeWrite *w, uint64_t lba,
+                              uint64_t end, size_t off)
 {
     const SraidGeometry *g = &ld->g;
-    uint64_t base = st->stripe * g->strip_sectors;
+    uint64_t stripe = lba / stripe_sectors(g);
+    uint64_t base = stripe * g->strip_sectors;
+    uint32_t lo = g->strip_sectors, hi = 0;
 
+    w->lba = lba;
+    w->end = end;
+    w->off = off;
+    w->touched = w->covered = 0;
+    for (uint64_t l = lba; l < end;) {
+        SraidExtent e;
+        uint32_t o;
+
+        sraid_geometry_map(g, l, end - l, &e);
+        o = e.member_lba - base;
+        lo = MIN(lo, o);
+        hi = MAX(hi, o + e.sectors);
+        w->touched |= 1u << e.copies[0];
+        l += e.sectors;
+    }
+    stripe_init(ld, &w->st, stripe, lo, hi);
     for (uint64_t l = lba; l < end;) {
         SraidExtent e;
 
         sraid_geometry_map(g, l, end - l, &e);
-        memcpy(st->blk[e.copies[0]] +
-               (size_t)(e.member_lba - base - st->lo) * SRAID_SECTOR,
-               in + (l - lba) * SRAID_SECTOR,
-               (size_t)e.sectors * SRAID_SECTOR);
+        if (e.member_lba - base == lo && e.sectors == hi - lo) {
+            w->covered |= 1u << e.copies[0];
+        }
         l += e.sectors;
     }
 }
 
 /*
- * RAID 5 read-modify-write of the members in @touched, rows of @st:
- * P' = P ^ old data ^ new data.  Returns -EAGAIN when a member failed on
- * the way (the caller falls back to reconstruct-write).
+ * Copy the new data into its rows of the stripe: the snapshot that both
+ * the parity and the member writes are made from.
  */
-static int rmw_raid5(SraidLd *ld, Stripe *st, uint32_t touched,
-                     uint64_t lba, uint64_t end, const uint8_t *in,
-                     unsigned flags)
+static void overlay(SraidLd *ld, StripeWrite *w, const ReqData *d)
 {
     const SraidGeometry *g = &ld->g;
-    uint64_t row0 = st->stripe * g->strip_sectors + st->lo;
-    unsigned pm = sraid_geometry_p_member(g, st->stripe);
-    uint8_t *vec[SRAID_MAX_MEMBERS + 1];
-    unsigned n = 0;
-    Batch b = { 0 };
-    uint32_t before = ld->failed;
+    Stripe *st = &w->st;
+    uint64_t base = st->stripe * g->strip_sectors;
 
-    for (unsigned m = 0; m < g->members; m++) {
-        if ((touched | (1u << pm)) & (1u << m)) {
-            batch_add(ld, &b, m, FALSE, row0, st->hi - st->lo, st->blk[m]);
-        }
-    }
-    batch_run(ld, &b, 0);
-    if (ld->failed != before) {
-        batch_free(&b);
-        return -EAGAIN;
-    }
-    /* tmp = P ^ old data; then overlay the new data; P = tmp ^ new data */
-    for (unsigned m = 0; m < g->members; m++) {
-        if ((touched | (1u << pm)) & (1u << m)) {
-            vec[n++] = st->blk[m];
-        }
-    }
-    sraid_parity_gen_p(n, vec, st->tmp, st->len);
-    overlay(ld, st, lba, end, in);
-    n = 0;
-    for (unsigned m = 0; m < g->members; m++) {
-        if (touched & (1u << m)) {
-            vec[n++] = st->blk[m];
-        }
-    }
-    vec[n++] = st->tmp;
-    sraid_parity_gen_p(n, vec, st->blk[pm], st->len);
+    for (uint64_t l = w->lba; l < w->end;) {
+        SraidExtent e;
 
-    batch_reset(&b);
-    for (unsigned m = 0; m < g->members; m++) {
-        if ((touched | (1u << pm)) & (1u << m)) {
-            batch_add(ld, &b, m, TRUE, row0, st->hi - st->lo, st->blk[m]);
-        }
+        sraid_geometry_map(g, l, w->end - l, &e);
+        sraid_iov_to_buf(d->iov, d->niov,
+                         w->off + (l - w->lba) * SRAID_SECTOR,
+                         st->blk[e.copies[0]] +
+                         (size_t)(e.member_lba - base - st->lo) *
+                         SRAID_SECTOR,
+                         (size_t)e.sectors * SRAID_SECTOR);
+        l += e.sectors;
     }
-    batch_run(ld, &b, flags);
-    batch_free(&b);
-    return 0;
 }
 
 /* Does an update of @stripe need a journal entry first? */
@@ -489,6 +640,121 @@ static gboolean journal_wanted(const SraidLd *ld, uint64_t stripe)
 {
     return ld->io.journal_begin &&
            (data_members(&ld->g, stripe) & ld->failed);
+}
+
+/*
+ * RAID 5 chooses by reads: read-modify-write reads the touched strips and
+ * P, reconstruct-write reads the data strips not overwritten.  RAID 6
+ * always reconstructs (one P+Q generation, no Q delta).  A stripe missing
+ * a data strip is journaled, which needs that strip's content:
+ * reconstruct-write, which rebuilds it.
+ */
+static gboolean rmw_cheaper(const SraidLd *ld, const StripeWrite *w)
+{
+    const SraidGeometry *g = &ld->g;
+    unsigned pm = sraid_geometry_p_member(g, w->st.stripe);
+
+    return g->parity_strips == 1 && !journal_wanted(ld, w->st.stripe) &&
+           !(ld->failed & (w->touched | (1u << pm))) &&
+           (unsigned)__builtin_popcount(w->touched) + 1 <
+           g->data_strips - (unsigned)__builtin_popcount(w->covered);
+}
+
+/* Members a stripe update writes: new data, P and Q. */
+static uint32_t stripe_write_set(const SraidLd *ld, const StripeWrite *w)
+{
+    const SraidGeometry *g = &ld->g;
+    uint32_t out = w->touched | 1u << sraid_geometry_p_member(g, w->st.stripe);
+
+    if (g->parity_strips == 2) {
+        out |= 1u << sraid_geometry_q_member(g, w->st.stripe);
+    }
+    return out;
+}
+
+static void add_stripe_io(SraidLd *ld, Batch *b, const StripeWrite *w,
+                          uint32_t members, gboolean write)
+{
+    const Stripe *st = &w->st;
+    uint64_t row0 = st->stripe * ld->g.strip_sectors + st->lo;
+
+    for (unsigned m = 0; m < ld->g.members; m++) {
+        if ((members & (1u << m)) && (!write || takes_writes(ld, m))) {
+            batch_add(ld, b, m, write, row0, st->hi - st->lo, st->blk[m]);
+        }
+    }
+}
+
+/*
+ * RAID 5 read-modify-write, once the touched strips and P are read:
+ * P' = P ^ old data ^ new data.
+ */
+static void rmw_update(SraidLd *ld, StripeWrite *w, const ReqData *d)
+{
+    const SraidGeometry *g = &ld->g;
+    Stripe *st = &w->st;
+    unsigned pm = sraid_geometry_p_member(g, st->stripe);
+    uint8_t *vec[SRAID_MAX_MEMBERS + 1];
+    unsigned n = 0;
+
+    /* tmp = P ^ old data; then overlay the new data; P = tmp ^ new data */
+    for (unsigned m = 0; m < g->members; m++) {
+        if ((w->touched | (1u << pm)) & (1u << m)) {
+            vec[n++] = st->blk[m];
+        }
+    }
+    sraid_parity_gen_p(n, vec, st->tmp, st->len);
+    overlay(ld, w, d);
+    n = 0;
+    for (unsigned m = 0; m < g->members; m++) {
+        if (w->touched & (1u << m)) {
+            vec[n++] = st->blk[m];
+        }
+    }
+    vec[n++] = st->tmp;
+    sraid_parity_gen_p(n, vec, st->blk[pm], st->len);
+}
+
+/*
+ * Stripes of a healthy LD, all in two phases: every read any stripe
+ * needs, then every member write (a full-stripe stream reads nothing and
+ * writes each member once).  -EAGAIN when a member failed a read: nothing
+ * is written yet, and the caller goes stripe by stripe instead.
+ */
+static int write_stripes_healthy(SraidLd *ld, StripeWrite *w, unsigned n,
+                                 const ReqData *d, unsigned flags)
+{
+    g_autofree gboolean *rmw = g_new(gboolean, n);
+    Batch b = { 0 };
+
+    for (unsigned i = 0; i < n; i++) {
+        const uint32_t pm = 1u << sraid_geometry_p_member(&ld->g,
+                                                          w[i].st.stripe);
+
+        rmw[i] = rmw_cheaper(ld, &w[i]);
+        add_stripe_io(ld, &b, &w[i], rmw[i] ? w[i].touched | pm :
+                      data_members(&ld->g, w[i].st.stripe) & ~w[i].covered,
+                      FALSE);
+    }
+    batch_run(ld, &b, 0);
+    if (ld->failed) {
+        batch_free(&b);
+        return -EAGAIN;
+    }
+    batch_reset(&b);
+    for (unsigned i = 0; i < n; i++) {
+        if (rmw[i]) {
+            rmw_update(ld, &w[i], d);
+        } else {
+            overlay(ld, &w[i], d);
+            compute_parity(ld, &w[i].st);
+        }
+        add_stripe_io(ld, &b, &w[i], stripe_write_set(ld, &w[i]), TRUE);
+    }
+    /* a failure here leaves parity right for the survivors */
+    batch_run(ld, &b, flags);
+    batch_free(&b);
+    return 0;
 }
 
 /* The entry for the failed data strips of @st, whose rows are final. */
@@ -510,133 +776,137 @@ static void journal_entry(const SraidLd *ld, Stripe *st, SraidDjEntry *e)
     }
 }
 
-/* Write the part of [lba, lba + sectors) that lies in one stripe. */
-static int write_stripe(SraidLd *ld, uint64_t lba, uint64_t sectors,
-                        const uint8_t *in, unsigned flags, uint64_t *done)
+/*
+ * One stripe of a write to a degraded LD (or one that lost a member
+ * during the read phase): reads retried around each new failure, missing
+ * strips reconstructed, stripes missing data journaled.
+ */
+static int write_stripe(SraidLd *ld, StripeWrite *w, const ReqData *d,
+                        unsigned flags)
 {
     const SraidGeometry *g = &ld->g;
-    uint64_t stripe = lba / stripe_sectors(g);
-    uint64_t end = MIN(lba + sectors, (stripe + 1) * stripe_sectors(g));
-    uint64_t base = stripe * g->strip_sectors;
-    uint32_t lo = g->strip_sectors, hi = 0, touched = 0, covered = 0;
-    unsigned pm = sraid_geometry_p_member(g, stripe);
-    Stripe st;
-    Batch b = { 0 };
+    Stripe *st = &w->st;
+    uint32_t pm = 1u << sraid_geometry_p_member(g, st->stripe);
     SraidDjEntry je;
     gboolean journal;
-    uint32_t out;
+    Batch b = { 0 };
     int ret;
 
-    *done = end - lba;
-    /* rows touched, which members get new data */
-    for (uint64_t l = lba; l < end;) {
-        SraidExtent e;
-        uint32_t o;
+    if (rmw_cheaper(ld, w)) {
+        uint32_t before = ld->failed;
 
-        sraid_geometry_map(g, l, end - l, &e);
-        o = e.member_lba - base;
-        lo = MIN(lo, o);
-        hi = MAX(hi, o + e.sectors);
-        touched |= 1u << e.copies[0];
-        l += e.sectors;
-    }
-    stripe_init(ld, &st, stripe, lo, hi);
-    /* members whose rows [lo, hi) the new data covers entirely */
-    for (uint64_t l = lba; l < end;) {
-        SraidExtent e;
-
-        sraid_geometry_map(g, l, end - l, &e);
-        if (e.member_lba - base == lo && e.sectors == hi - lo) {
-            covered |= 1u << e.copies[0];
+        add_stripe_io(ld, &b, w, w->touched | pm, FALSE);
+        batch_run(ld, &b, 0);
+        if (ld->failed == before) {
+            rmw_update(ld, w, d);
+            goto write;
         }
-        l += e.sectors;
+        /* a member failed on the way: reconstruct-write instead */
     }
-
-    /*
-     * RAID 5 chooses by reads: read-modify-write reads the touched strips
-     * and P, reconstruct-write reads the data strips not overwritten.
-     * RAID 6 always reconstructs (one P+Q generation, no Q delta).  A
-     * stripe missing a data strip is journaled, which needs that strip's
-     * content: reconstruct-write, which rebuilds it.
-     */
-    if (g->parity_strips == 1 && !journal_wanted(ld, stripe) &&
-        !(ld->failed & (touched | (1u << pm))) &&
-        (unsigned)__builtin_popcount(touched) + 1 <
-        g->data_strips - (unsigned)__builtin_popcount(covered)) {
-        ret = rmw_raid5(ld, &st, touched, lba, end, in, flags);
-        if (ret != -EAGAIN) {
-            goto out;
-        }
-    }
-
-    ret = load_stripe(ld, &st, covered, data_members(g, stripe));
+    ret = load_stripe(ld, st, w->covered, data_members(g, st->stripe));
     if (ret < 0) {
-        goto out;
+        batch_free(&b);
+        return ret;
     }
-    overlay(ld, &st, lba, end, in);
-    compute_parity(ld, &st);
-    out = touched | (1u << pm);
-    if (g->parity_strips == 2) {
-        out |= 1u << sraid_geometry_q_member(g, stripe);
-    }
-    for (unsigned m = 0; m < g->members; m++) {
-        if ((out & (1u << m)) && takes_writes(ld, m)) {
-            /* a failure here leaves parity right for the survivors */
-            batch_add(ld, &b, m, TRUE, base + lo, hi - lo, st.blk[m]);
-        }
-    }
+    overlay(ld, w, d);
+    compute_parity(ld, st);
+write:
+    batch_reset(&b);
+    add_stripe_io(ld, &b, w, stripe_write_set(ld, w), TRUE);
     /*
      * After load_stripe and overlay, every failed data strip's rows hold
      * their content after this update: reconstructed where the write does
-     * not cover them, the new data where it does.
+     * not cover them, the new data where it does.  (Read-modify-write
+     * never runs on a stripe that needs a journal.)
      */
-    journal = journal_wanted(ld, stripe);
+    journal = journal_wanted(ld, st->stripe);
     if (journal) {
-        journal_entry(ld, &st, &je);
+        journal_entry(ld, st, &je);
         ld->io.journal_begin(ld->io.opaque, &je);
     }
+    /* a failure here leaves parity right for the survivors */
     batch_run(ld, &b, flags);
     batch_free(&b);
     if (journal) {
         ld->io.journal_end(ld->io.opaque, &je);
     }
-    ret = 0;
-out:
-    stripe_free(&st);
-    if (ret == 0 && !sraid_ld_usable(ld)) {
-        ret = -EIO;
+    return 0;
+}
+
+/*
+ * Stripes of one write planned together at most: bounds the scratch of a
+ * request (members + 1 rows of each stripe).
+ */
+#define WRITE_GROUP_STRIPES 64
+
+static int write_parity(SraidLd *ld, uint64_t lba, uint64_t sectors,
+                        const ReqData *d, unsigned flags)
+{
+    uint64_t ss = stripe_sectors(&ld->g);
+    g_autofree StripeWrite *w = g_new(StripeWrite, WRITE_GROUP_STRIPES);
+    size_t off = 0;
+    int ret = 0;
+
+    while (sectors && ret == 0) {
+        unsigned n = 0;
+
+        for (; sectors && n < WRITE_GROUP_STRIPES; n++) {
+            uint64_t end = MIN(lba + sectors, (lba / ss + 1) * ss);
+
+            stripe_write_plan(ld, &w[n], lba, end, off);
+            off += (end - lba) * SRAID_SECTOR;
+            sectors -= end - lba;
+            lba = end;
+        }
+        gboolean one_by_one = ld->failed ||
+            write_stripes_healthy(ld, w, n, d, flags) == -EAGAIN;
+
+        for (unsigned i = 0; i < n; i++) {
+            if (one_by_one && ret == 0) {
+                ret = write_stripe(ld, &w[i], d, flags);
+            }
+            stripe_free(&w[i].st);
+        }
+        if (ret == 0 && !sraid_ld_usable(ld)) {
+            ret = -EIO;
+        }
     }
     return ret;
+}
+
+int sraid_ld_writev(SraidLd *ld, uint64_t lba, uint64_t sectors,
+                    const struct iovec *iov, unsigned niov, unsigned flags)
+{
+    const SraidGeometry *g = &ld->g;
+    ReqData d = { .iov = iov, .niov = niov };
+    g_autofree uint8_t *snapshot = NULL;
+    struct iovec flat;
+    int ret = check_request(ld, lba, sectors, iov, niov);
+
+    if (ret < 0) {
+        return ret;
+    }
+    if (g->parity_strips) {
+        return write_parity(ld, lba, sectors, &d, flags);
+    }
+    if (g->level != SRAID_RAID0) {
+        /* every copy from one snapshot of the data (raid-io.h) */
+        flat.iov_len = sectors * SRAID_SECTOR;
+        flat.iov_base = snapshot = g_malloc(flat.iov_len);
+        sraid_iov_to_buf(iov, niov, 0, snapshot, flat.iov_len);
+        d = (ReqData) { .iov = &flat, .niov = 1 };
+    }
+    return write_copies(ld, lba, sectors, &d, flags);
 }
 
 int sraid_ld_write(SraidLd *ld, uint64_t lba, uint64_t sectors,
                    const void *buf, unsigned flags)
 {
-    const SraidGeometry *g = &ld->g;
-    const uint8_t *in = buf;
+    struct iovec v = {
+        .iov_base = (void *)buf, .iov_len = sectors * SRAID_SECTOR,
+    };
 
-    if (lba > sraid_geometry_capacity(g) ||
-        sectors > sraid_geometry_capacity(g) - lba) {
-        return -EINVAL;
-    }
-    if (!sraid_ld_usable(ld)) {
-        return -EIO;
-    }
-    if (g->parity_strips == 0) {
-        return write_copies(ld, lba, sectors, in, flags);
-    }
-    while (sectors) {
-        uint64_t done;
-        int ret = write_stripe(ld, lba, sectors, in, flags, &done);
-
-        if (ret < 0) {
-            return ret;
-        }
-        in += done * SRAID_SECTOR;
-        lba += done;
-        sectors -= done;
-    }
-    return 0;
+    return sraid_ld_writev(ld, lba, sectors, &v, 1, flags);
 }
 
 int sraid_ld_rebuild_stripe(SraidLd *ld, unsigned member, uint64_t stripe)

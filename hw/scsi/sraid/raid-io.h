@@ -12,7 +12,11 @@
  * never silently wrong data.
  *
  * Member I/O of one request is handed to the owner a phase at a time
- * (all reads, then all writes), so it can run in parallel.
+ * (all reads, then all writes), so it can run in parallel.  Within a
+ * phase, the pieces of one member that follow each other on it become one
+ * member I/O whose segments point at the caller's buffers: a sequential
+ * read of many strips is one read per member, straight into the guest's
+ * memory.
  */
 #ifndef SRAID_RAID_IO_H
 #define SRAID_RAID_IO_H
@@ -21,9 +25,18 @@
 #include <stdint.h>
 
 #include "degraded-journal.h"
+#include "io-vector.h"
 #include "raid-geometry.h"
 
 #define SRAID_SECTOR 512
+
+/*
+ * Segments per member I/O and per logical drive request (QEMU's block
+ * layer takes at most IOV_MAX, 1024 on Linux), and the largest member I/O
+ * that merging builds.
+ */
+#define SRAID_MEMBER_MAX_IOV        1024
+#define SRAID_MEMBER_MAX_SECTORS    16384       /* 8 MiB */
 
 /* One member I/O of a logical drive request. */
 typedef struct SraidMemberReq {
@@ -31,7 +44,9 @@ typedef struct SraidMemberReq {
     gboolean write;
     uint64_t sector;            /* member sector */
     uint32_t sectors;
-    void *buf;
+    /* the data: @niov segments (<= SRAID_MEMBER_MAX_IOV), @sectors in all */
+    const struct iovec *iov;
+    unsigned niov;
     int ret;                    /* 0 or -errno, set by the owner */
 } SraidMemberReq;
 
@@ -44,7 +59,7 @@ typedef struct SraidLdIo {
      * each one's ret.  They touch distinct member ranges, so the owner may
      * run them in any order or all at once (the QEMU glue issues them in
      * parallel).  Optional: without it the engine calls pread/pwrite one
-     * by one.
+     * by one, through a bounce buffer for requests of several segments.
      */
     void (*submit)(void *opaque, SraidMemberReq *reqs, unsigned n,
                    unsigned flags);
@@ -100,8 +115,24 @@ gboolean sraid_ld_usable(const SraidLd *ld);
 void sraid_ld_stripe_range(const SraidLd *ld, uint64_t lba, uint64_t sectors,
                            uint64_t *first, uint64_t *last);
 
+/*
+ * Read or write logical sectors [lba, lba + sectors) from or to the @niov
+ * (<= SRAID_MEMBER_MAX_IOV) segments of @iov, which hold at least that
+ * many bytes.  Reads land in @iov directly (reconstructed strips are
+ * copied in); RAID 0 writes go to the members straight from @iov.  Writes
+ * of the other levels copy the data first, so that every copy of a
+ * mirror and the parity of a stripe come from one snapshot of it even if
+ * the caller's buffers change meanwhile (a guest may modify memory under
+ * a running write; the copies must still agree afterwards).
+ * @flags: SRAID_IO_*.
+ */
+int sraid_ld_readv(SraidLd *ld, uint64_t lba, uint64_t sectors,
+                   const struct iovec *iov, unsigned niov);
+int sraid_ld_writev(SraidLd *ld, uint64_t lba, uint64_t sectors,
+                    const struct iovec *iov, unsigned niov, unsigned flags);
+
+/* The same with one flat buffer. */
 int sraid_ld_read(SraidLd *ld, uint64_t lba, uint64_t sectors, void *buf);
-/* @flags: SRAID_IO_* */
 int sraid_ld_write(SraidLd *ld, uint64_t lba, uint64_t sectors,
                    const void *buf, unsigned flags);
 
