@@ -64,6 +64,52 @@ static void test_bookkeeping(void)
     sraid_wil_free(&w);
 }
 
+/*
+ * A sequential writer pays a bitmap write once per SRAID_WIL_AHEAD_SECTORS
+ * of member space, not on every request; a write elsewhere sets only its
+ * own bits; the bits set ahead are cleaned like the others.
+ */
+static void test_stream_ahead(void)
+{
+    const uint64_t req = 512;               /* 256 KiB per member */
+    const uint64_t ahead = SRAID_WIL_AHEAD_SECTORS / 128;
+    g_autoptr(GArray) secs = g_array_new(FALSE, FALSE, sizeof(unsigned));
+    unsigned s0, s1, writes = 0, requests = 0;
+    SraidWil w;
+    uint64_t c;
+
+    sraid_wil_init(&w, 1ull << 24);
+    g_assert_cmpuint(w.chunk_sectors, ==, 128);
+    for (uint64_t first = 0; first < 64 * SRAID_WIL_AHEAD_SECTORS;
+         first += req, requests++) {
+        if (sraid_wil_begin(&w, first, first + req - 1, &s0, &s1)) {
+            writes++;
+        }
+        /* every bit a write needs is set (and so on disk) meanwhile */
+        for (uint64_t k = first / 128; k <= (first + req - 1) / 128; k++) {
+            g_assert_true(sraid_wil_next_dirty(&w, k, &c));
+            g_assert_cmpuint(c, ==, k);
+        }
+        sraid_wil_end(&w, first, first + req - 1);
+    }
+    /* the first two requests, then one per look-ahead region */
+    g_assert_cmpuint(requests, ==, 1024);
+    g_assert_cmpuint(writes, <=, 2 + requests * req / SRAID_WIL_AHEAD_SECTORS);
+    g_assert_cmpuint(writes, >=, 2);
+
+    /* far from any set bit: its own chunk only */
+    g_assert_true(sraid_wil_begin(&w, 1ull << 22, (1ull << 22) + 10, &s0,
+                                  &s1));
+    g_assert_false(sraid_wil_next_dirty(&w, (1ull << 22) / 128 + 1, &c));
+    sraid_wil_end(&w, 1ull << 22, (1ull << 22) + 10);
+
+    /* everything, the look-ahead included, is cleaned */
+    g_assert_true(sraid_wil_clean(&w, secs));
+    g_assert_false(sraid_wil_next_dirty(&w, 0, &c));
+    g_assert_cmpuint(ahead, >, 1);
+    sraid_wil_free(&w);
+}
+
 /* Members in memory whose writes stop reaching them after a budget. */
 typedef struct Crashy {
     unsigned n;
@@ -265,6 +311,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/write-intent/bookkeeping", test_bookkeeping);
+    g_test_add_func("/write-intent/stream-ahead", test_stream_ahead);
     g_test_add_func("/write-intent/crash/raid5", test_crash_raid5);
     g_test_add_func("/write-intent/crash/raid6", test_crash_raid6);
     g_test_add_func("/write-intent/crash/raid1", test_crash_raid1);

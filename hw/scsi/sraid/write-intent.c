@@ -97,6 +97,29 @@ gboolean sraid_wil_begin(SraidWil *w, uint64_t first, uint64_t last,
             *sec_last = s;
         }
     }
+    /*
+     * New bits right behind a set one: a stream (a sequential writer).
+     * The bits of the region ahead go to disk in the same bitmap write,
+     * so the stream's next requests find theirs set instead of each
+     * paying a bitmap write first.  A set bit only asks for a resync of
+     * its region after a crash, so setting more is always safe; the
+     * cleaner clears them with the rest.
+     */
+    if (dirty && c0 > 0 && bit_get(w, c0 - 1)) {
+        uint64_t ahead = MAX(SRAID_WIL_AHEAD_SECTORS / w->chunk_sectors, 1);
+
+        for (uint64_t c = c1 + 1; c <= c1 + ahead && c < w->nchunks; c++) {
+            gpointer key = GUINT_TO_POINTER(c);
+
+            if (!bit_get(w, c)) {
+                w->bits[c / 8] |= 1u << (c % 8);
+                *sec_last = MAX(*sec_last, c / 8 / SRAID_WIL_SECTOR);
+                if (!g_hash_table_contains(w->inflight, key)) {
+                    g_hash_table_add(w->cleanable, key);
+                }
+            }
+        }
+    }
     return dirty;
 }
 

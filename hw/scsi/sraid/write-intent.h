@@ -28,6 +28,8 @@
 #define SRAID_WIL_BYTES         (1024 * 1024)
 #define SRAID_WIL_SECTOR        512
 #define SRAID_WIL_MIN_CHUNK     128                 /* sectors: 64 KiB */
+/* Member sectors set ahead of a sequential writer (4 MiB; see begin) */
+#define SRAID_WIL_AHEAD_SECTORS 8192
 
 typedef struct SraidWil {
     uint64_t chunk_sectors;
@@ -61,7 +63,10 @@ void sraid_wil_chunk_range(const SraidWil *w, uint64_t chunk,
  * A write to member sectors [first, last] begins.  Returns the bitmap
  * sectors [*sec_first, *sec_last] that must be on every member before the
  * write may touch them (bits newly set), or FALSE when they already are.
- * The caller serializes begin/clean and their bitmap writes.
+ * The caller serializes begin/clean and their bitmap writes.  A write
+ * that continues a sequential stream (the chunk before it is set) also
+ * sets the bits of the SRAID_WIL_AHEAD_SECTORS after it, in the same
+ * bitmap sectors' write.
  */
 gboolean sraid_wil_begin(SraidWil *w, uint64_t first, uint64_t last,
                          unsigned *sec_first, unsigned *sec_last);
