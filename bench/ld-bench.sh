@@ -181,19 +181,49 @@ boot() {
         -blockdev "driver=file,filename=$OUT/plain.img,node-name=plain,$FILE_OPTS" \
         -device "scsi-hd,bus=hba0.0,scsi-id=$PLAIN_TARGET,lun=0,drive=plain,write-cache=$WCE" \
         -device "sraid-ctrl,id=ctrl0,bus=hba0.0,scsi-id=$CTRL_TARGET,lun=0,node-id=$NODE_ID,write-cache=$WCE" \
+        -qmp "unix:$dir/qmp.sock,server=on,wait=off" \
         "${DRIVES[@]}" "${extra[@]}" >"$dir/qemu.out" 2>&1 &
     pid=$!
     # A hung guest says so (bench/guest-run.sh's watchdog): give its
-    # blocked-task dump time to reach the console, then stop that QEMU.
+    # blocked-task dump time to reach the console, record where QEMU
+    # stands (requests it holds per logical drive, the HBA's request
+    # queue), then stop that QEMU.
     while kill -0 "$pid" 2>/dev/null; do
         if grep -q '^bench-hang' <(console "$dir/console.log"); then
             sleep 15
+            hmp "$dir/qmp.sock" "info sraid" \
+                "info virtio-queue-status /machine/peripheral/hba0/virtio-backend 2" \
+                >"$dir/hang-monitor.log" 2>&1 || true
             kill "$pid" 2>/dev/null || true
             break
         fi
         sleep 2
     done
     wait "$pid"
+}
+
+# Run HMP commands $2... through the QMP socket $1, print their output.
+hmp() {
+    python3 - "$@" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(5)
+f = s.makefile("rw")
+def call(cmd, **args):
+    f.write(json.dumps({"execute": cmd, "arguments": args}) + "\n")
+    f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "return" in r or "error" in r:
+            return r
+f.readline()                            # greeting
+call("qmp_capabilities")
+for cmd in sys.argv[2:]:
+    r = call("human-monitor-command", **{"command-line": cmd})
+    print("(qemu) " + cmd)
+    print(r.get("return", r.get("error")))
+PY
 }
 
 # CPU seconds used so far by the whole machine (busy jiffies of
@@ -288,6 +318,7 @@ for cfg in $CONFIGS; do
         fi
         cp "$log" "$OUT/$cfg/console-try$try.log" 2>/dev/null || true
         cp "$OUT/$cfg/qemu.out" "$OUT/$cfg/qemu-try$try.out"
+        mv "$OUT/$cfg/hang-monitor.log" "$OUT/$cfg/hang-monitor-try$try.log" 2>/dev/null || true
         NOTE[$cfg]+="boot $try: $why, see $cfg/console-try$try.log; "
         say "$cfg: $why"
         [ "$try" = 2 ] || sleep 10

@@ -39,6 +39,9 @@ typedef struct SraidLdUnit {
     DeviceState *dev;               /* the sraid-ld SCSI device */
     QLIST_HEAD(, SraidStripeLock) locks;
     CoQueue lock_queue;
+    /* reads and writes running, and those waiting for a stripe lock */
+    unsigned requests_in_flight;
+    unsigned requests_waiting;
 } SraidLdUnit;
 
 typedef enum SraidBgOp {

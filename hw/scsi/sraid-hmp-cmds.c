@@ -88,6 +88,11 @@ void hmp_info_sraid(Monitor *mon, const QDict *qdict)
             for (k = li->members; k; k = k->next) {
                 monitor_printf(mon, " %u", k->value);
             }
+            if (li->has_requests_in_flight) {
+                monitor_printf(mon, ", %u requests in flight (%u waiting"
+                               " for a stripe)", li->requests_in_flight,
+                               li->requests_waiting);
+            }
             monitor_printf(mon, "\n");
         }
         hmp_sraid_background(mon, ci->background);

@@ -75,7 +75,9 @@ retry:
             (o->exclusive || exclusive)) {
             trace_sraid_ld_lock_wait(u->ctrl->node_id, u->index, l->first,
                                      l->last);
+            u->requests_waiting++;
             qemu_co_queue_wait(&u->lock_queue, NULL);
+            u->requests_waiting--;
             goto retry;
         }
     }
@@ -253,6 +255,7 @@ static int coroutine_fn sraid_ld_co_rw(BlockDriverState *bs, int64_t offset,
             qemu_iovec_to_buf(qiov, 0, buf, bytes);
         }
     }
+    u->requests_in_flight++;
     sraid_ld_lock(u, &lock, lba, n, write);
     if (write) {
         ret = sraid_ld_locked_write(u, &lock, lba, n, v,
@@ -261,6 +264,7 @@ static int coroutine_fn sraid_ld_co_rw(BlockDriverState *bs, int64_t offset,
         ret = sraid_ld_readv(&u->ld, lba, n, v->iov, v->niov);
     }
     sraid_ld_unlock(u, &lock);
+    u->requests_in_flight--;
     if (v == &bounce) {
         if (!write && ret == 0) {
             qemu_iovec_from_buf(qiov, 0, bounce.local_iov.iov_base, bytes);

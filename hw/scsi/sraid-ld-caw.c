@@ -58,6 +58,7 @@ static void coroutine_fn sraid_caw_co(void *opaque)
     SraidStripeLock lock;
     int ret, diff = -1;
 
+    u->requests_in_flight++;
     sraid_ld_lock(u, &lock, r->lba, r->blocks, true);
     ret = sraid_ld_read(&u->ld, r->lba, r->blocks, cur);
     if (ret == 0) {
@@ -76,6 +77,7 @@ static void coroutine_fn sraid_caw_co(void *opaque)
                                     r->fua ? SRAID_IO_FUA : 0);
     }
     sraid_ld_unlock(u, &lock);
+    u->requests_in_flight--;
     qemu_vfree(cur);
     trace_sraid_ld_caw(u->ctrl->node_id, u->index, r->lba, r->blocks, diff,
                        ret);

@@ -192,6 +192,11 @@ static SraidLdInfo *sraid_ld_info(SraidCtrl *s, unsigned i)
     if (u && u->dev) {
         info->device = object_get_canonical_path(OBJECT(u->dev));
     }
+    if (u) {
+        info->has_requests_in_flight = info->has_requests_waiting = true;
+        info->requests_in_flight = u->requests_in_flight;
+        info->requests_waiting = u->requests_waiting;
+    }
     return info;
 }
 
