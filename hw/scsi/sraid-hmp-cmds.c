@@ -89,8 +89,8 @@ void hmp_info_sraid(Monitor *mon, const QDict *qdict)
                 monitor_printf(mon, " %u", k->value);
             }
             if (li->has_requests_in_flight) {
-                monitor_printf(mon, ", %u requests in flight (%u waiting"
-                               " for a stripe)", li->requests_in_flight,
+                monitor_printf(mon, ", requests in flight %u, waiting for"
+                               " a stripe %u", li->requests_in_flight,
                                li->requests_waiting);
             }
             monitor_printf(mon, "\n");

@@ -181,6 +181,13 @@ static void test_sigkill_mid_write(void)
     g_usleep(1500 * 1000);
     vscsi_submit_nowait(v, LD_TARGET, 0, cdb, sizeof(cdb), stripe, 96 * 512);
     g_usleep(500 * 1000);           /* three members written, one held */
+    {
+        /* the held write is the logical drive's one request in flight */
+        g_autofree char *hmp = qtest_hmp(v->qs->qts, "info sraid");
+
+        g_assert_nonnull(strstr(hmp, "requests in flight 1, waiting for a"
+                                " stripe 0"));
+    }
     pid = qtest_pid(v->qs->qts);
     g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
     g_assert_cmpint(waitpid(pid, &st, 0), ==, pid);

@@ -412,6 +412,7 @@ static void test_qmp_errors(void)
     g_assert_nonnull(strstr(hmp, "logical drive 0"));
     g_assert_nonnull(strstr(hmp, "raid5 optimal"));
     g_assert_nonnull(strstr(hmp, "unassigned"));
+    g_assert_nonnull(strstr(hmp, "requests in flight 0"));
 
     err = qmp_error(qts, "{'execute': 'sraid-fail-member', 'arguments':"
                     " {'controller': 'c0', 'member': 9}}");
