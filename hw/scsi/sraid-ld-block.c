@@ -235,8 +235,8 @@ static int coroutine_fn sraid_ld_co_rw(BlockDriverState *bs, int64_t offset,
     BDRVSraidLdState *st = bs->opaque;
     SraidLdUnit *u = st->unit;
     uint64_t lba = offset / SRAID_SECTOR, n = bytes / SRAID_SECTOR;
-    QEMUIOVector bounce = { 0 };
-    QEMUIOVector *v = qiov;
+    QEMUIOVector flat, *v = qiov;
+    void *bounce = NULL;
     SraidStripeLock lock;
     int ret;
 
@@ -244,16 +244,15 @@ static int coroutine_fn sraid_ld_co_rw(BlockDriverState *bs, int64_t offset,
         return -ENODEV;
     }
     if (qiov->niov > SRAID_MEMBER_MAX_IOV) {
-        void *buf = qemu_try_blockalign(bs, bytes);
-
-        if (!buf) {
+        bounce = qemu_try_blockalign(bs, bytes);
+        if (!bounce) {
             return -ENOMEM;
         }
-        qemu_iovec_init_buf(&bounce, buf, bytes);
-        v = &bounce;
         if (write) {
-            qemu_iovec_to_buf(qiov, 0, buf, bytes);
+            qemu_iovec_to_buf(qiov, 0, bounce, bytes);
         }
+        qemu_iovec_init_buf(&flat, bounce, bytes);
+        v = &flat;
     }
     u->requests_in_flight++;
     sraid_ld_lock(u, &lock, lba, n, write);
@@ -265,11 +264,11 @@ static int coroutine_fn sraid_ld_co_rw(BlockDriverState *bs, int64_t offset,
     }
     sraid_ld_unlock(u, &lock);
     u->requests_in_flight--;
-    if (v == &bounce) {
+    if (bounce) {
         if (!write && ret == 0) {
-            qemu_iovec_from_buf(qiov, 0, bounce.local_iov.iov_base, bytes);
+            qemu_iovec_from_buf(qiov, 0, bounce, bytes);
         }
-        qemu_vfree(bounce.local_iov.iov_base);
+        qemu_vfree(bounce);
     }
     if (write) {
         trace_sraid_ld_write(u->ctrl->node_id, u->index, lba, n,

@@ -574,6 +574,7 @@ typedef struct StripeWrite {
     size_t off;                 /* where @lba's data is in the request */
     uint32_t touched;           /* members that get new data */
     uint32_t covered;           /* those whose rows [lo, hi) it fills */
+    gboolean rmw;               /* read-modify-write (healthy path) */
 } StripeWrite;
 
 static void stripe_write_plan(SraidLd *ld, StripeWrite *w, uint64_t lba,
@@ -588,6 +589,7 @@ static void stripe_write_plan(SraidLd *ld, StripeWrite *w, uint64_t lba,
     w->end = end;
     w->off = off;
     w->touched = w->covered = 0;
+    w->rmw = FALSE;
     for (uint64_t l = lba; l < end;) {
         SraidExtent e;
         uint32_t o;
@@ -724,15 +726,14 @@ static void rmw_update(SraidLd *ld, StripeWrite *w, const ReqData *d)
 static int write_stripes_healthy(SraidLd *ld, StripeWrite *w, unsigned n,
                                  const ReqData *d, unsigned flags)
 {
-    g_autofree gboolean *rmw = g_new(gboolean, n);
     Batch b = { 0 };
 
     for (unsigned i = 0; i < n; i++) {
         const uint32_t pm = 1u << sraid_geometry_p_member(&ld->g,
                                                           w[i].st.stripe);
 
-        rmw[i] = rmw_cheaper(ld, &w[i]);
-        add_stripe_io(ld, &b, &w[i], rmw[i] ? w[i].touched | pm :
+        w[i].rmw = rmw_cheaper(ld, &w[i]);
+        add_stripe_io(ld, &b, &w[i], w[i].rmw ? w[i].touched | pm :
                       data_members(&ld->g, w[i].st.stripe) & ~w[i].covered,
                       FALSE);
     }
@@ -743,7 +744,7 @@ static int write_stripes_healthy(SraidLd *ld, StripeWrite *w, unsigned n,
     }
     batch_reset(&b);
     for (unsigned i = 0; i < n; i++) {
-        if (rmw[i]) {
+        if (w[i].rmw) {
             rmw_update(ld, &w[i], d);
         } else {
             overlay(ld, &w[i], d);
