@@ -20,6 +20,7 @@
 #   BENCH_ROUNDS       rounds of all tests per boot, results averaged [2]
 #   BENCH_WRITE_CACHE  write cache of both disks, off or on [off]
 #   BENCH_SCHED        the guest's I/O scheduler for both disks [none]
+#   BENCH_AIO          host AIO of every file, threads/native/io_uring [threads]
 #   BENCH_BOOT_TIMEOUT seconds before a boot counts as hung [from the above]
 #   BENCH_DIR          work directory [build/bench]
 #   BENCH_QEMU_ARGS    extra QEMU arguments, e.g. "-trace sraid_ld_write -D f"
@@ -52,8 +53,14 @@ CTRL_TARGET=2
 LD_TARGET=3
 NODE_ID=7
 # Every file the guest's disks use: direct I/O on the host, so the host's
-# page cache serves neither side, and the same AIO back end for both.
-FILE_OPTS=cache.direct=on,aio=threads
+# page cache serves neither side, and the same AIO back end for both
+# (threads, native or io_uring; QEMU is built with all three).
+AIO=${BENCH_AIO:-threads}
+case $AIO in
+threads | native | io_uring) ;;
+*) echo "ld-bench: BENCH_AIO=$AIO: use threads, native or io_uring" >&2; exit 1 ;;
+esac
+FILE_OPTS=cache.direct=on,aio=$AIO
 
 say() { echo "ld-bench: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -187,13 +194,13 @@ boot() {
     # A hung guest says so (bench/guest-run.sh's watchdog): give its
     # blocked-task dump time to reach the console, record where QEMU
     # stands (requests it holds per logical drive, the HBA's request
-    # queue), then stop that QEMU.
+    # queue and its rings, the interrupt controllers), then stop that QEMU.
     while kill -0 "$pid" 2>/dev/null; do
         if grep -q '^bench-hang' <(console "$dir/console.log"); then
             sleep 15
             hmp "$dir/qmp.sock" "info sraid" \
                 "info virtio-queue-status /machine/peripheral/hba0/virtio-backend 2" \
-                >"$dir/hang-monitor.log" 2>&1 || true
+                "info lapic" "info pic" >"$dir/hang-monitor.log" 2>&1 || true
             kill "$pid" 2>/dev/null || true
             break
         fi
@@ -219,10 +226,26 @@ def call(cmd, **args):
             return r
 f.readline()                            # greeting
 call("qmp_capabilities")
-for cmd in sys.argv[2:]:
+def hmp(cmd):
     r = call("human-monitor-command", **{"command-line": cmd})
     print("(qemu) " + cmd)
-    print(r.get("return", r.get("error")))
+    out = r.get("return", r.get("error"))
+    print(out)
+    return str(out)
+for cmd in sys.argv[2:]:
+    out = hmp(cmd)
+    # A virtqueue's status: also what the guest last wrote into its rings
+    # (avail flags, idx, used_event; used flags, idx), to tell a guest that
+    # asked for no interrupt from one that missed it (virtio 1.x 2.7.7-2.7.10).
+    ring = {}
+    for line in out.splitlines():
+        key, _, val = line.strip().partition(":")
+        if key in ("num", "avail", "used") and val.strip():
+            ring[key] = int(val.strip(), 0)
+    if len(ring) == 3:
+        hmp("xp /2hx 0x%x" % ring["avail"])
+        hmp("xp /1hx 0x%x" % (ring["avail"] + 4 + 2 * ring["num"]))
+        hmp("xp /2hx 0x%x" % ring["used"])
 PY
 }
 

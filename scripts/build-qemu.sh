@@ -39,6 +39,8 @@ CONFIGURE_ARGS=(
     --target-list=x86_64-softmmu
     --disable-docs
     --enable-libiscsi
+    --enable-linux-aio
+    --enable-linux-io-uring
     --disable-download
     --disable-install-blobs
     --enable-trace-backends=log

@@ -17,7 +17,8 @@ SRC_LIST=/etc/apt/sources.list.d/sraid.sources
 # What the QEMU overlay build and the core need.
 BUILD_PKGS="build-essential pkg-config ninja-build flex bison python3-venv
 python3-setuptools libglib2.0-dev libiscsi-dev libpixman-1-dev libslirp-dev
-libfdt-dev zlib1g-dev libisal-dev ccache dpkg-dev patch xz-utils"
+libfdt-dev zlib1g-dev libisal-dev libaio-dev liburing-dev ccache dpkg-dev patch
+xz-utils"
 # From bookworm-backports: QEMU 10.0 needs meson >= 1.5.
 BACKPORT_PKGS="meson python3-pycotap"
 # What the tests run against: firmware for -kernel boot, libiscsi tools,
