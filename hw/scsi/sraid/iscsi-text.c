@@ -155,7 +155,8 @@ bool sraid_iscsi_text_number(const char *v, uint64_t *out)
             return false;
         }
         for (; *v; v++) {
-            if (!g_ascii_isdigit(*v) || n > (UINT64_MAX - 9) / 10) {
+            if (!g_ascii_isdigit(*v) ||
+                n > (UINT64_MAX - (uint64_t)(*v - '0')) / 10) {
                 return false;
             }
             n = n * 10 + (*v - '0');
