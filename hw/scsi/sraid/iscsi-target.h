@@ -166,8 +166,7 @@ SraidIscsiConn *sraid_iscsi_conn_new(SraidIscsiTarget *t,
 /*
  * Feed bytes read from the socket, in any chunking.  Returns the number
  * of bytes consumed: @len, or less when the connection was closed on the
- * way (the bytes after the PDU that closed it are not looked at; 0 once
- * closed).
+ * way (the core stops where it decided to close; 0 once closed).
  */
 size_t sraid_iscsi_conn_input(SraidIscsiConn *c, const uint8_t *buf,
                               size_t len);
