@@ -278,7 +278,8 @@ bool sraid_array_delete_ld(SraidCtrl *s, unsigned id, Error **errp)
         return false;
     }
     u = s->lds[index];
-    /* out of the guest's reach (drains its requests) before it goes */
+    /* out of the guest's and the initiators' reach before it goes */
+    sraid_iscsi_ld_detach(u);
     if (u->dev) {
         qdev_unplug(u->dev, errp);
         if (*errp) {

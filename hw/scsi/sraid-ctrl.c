@@ -131,7 +131,7 @@ static void sraid_ctrl_machine_done(Notifier *n, void *opaque)
     SraidCtrl *s = container_of(n, SraidCtrl, machine_done);
     Error *err = NULL;
 
-    if (!sraid_array_start(s, &err)) {
+    if (!sraid_array_start(s, &err) || !sraid_iscsi_start(s, &err)) {
         error_report_err(err);
         exit(1);
     }
@@ -192,6 +192,8 @@ static void sraid_ctrl_realize(SCSIDevice *sd, Error **errp)
               DEVICE(s), NULL);
     /* drives can be pulled and inserted while the VM runs */
     qbus_set_hotplug_handler(BUS(&s->drive_bus), OBJECT(s));
+    /* after the drive bus, which users address as <id>.0 */
+    sraid_iscsi_bus_init(s);
     s->machine_done.notify = sraid_ctrl_machine_done;
     qemu_add_machine_init_done_notifier(&s->machine_done);
     trace_sraid_ctrl_realize(s->node_id, s->channels);
@@ -203,6 +205,7 @@ static void sraid_ctrl_unrealize(SCSIDevice *sd)
 
     trace_sraid_ctrl_unrealize(s->node_id);
     qemu_remove_machine_init_done_notifier(&s->machine_done);
+    sraid_iscsi_stop(s);
     sraid_array_stop(s);
     migrate_del_blocker(&s->migration_blocker);
 }
@@ -242,6 +245,14 @@ static const Property sraid_ctrl_properties[] = {
                        SRAID_LD_SCSI_ID_AUTO),
     DEFINE_PROP_BOOL("write-cache", SraidCtrl, write_cache, false),
     DEFINE_PROP_UINT8("rebuild-rate", SraidCtrl, rebuild_rate, 30),
+    /* the virtual shared SCSI bus: iSCSI portals, off unless a port is set */
+    DEFINE_PROP_UINT16("iscsi-port", SraidCtrl, iscsi_port, 0),
+    DEFINE_PROP_STRING("iscsi-addr", SraidCtrl, iscsi_addr),
+    DEFINE_PROP_STRING("iscsi-initiators", SraidCtrl, iscsi_initiators),
+    DEFINE_PROP_STRING("cluster", SraidCtrl, cluster),
+    DEFINE_PROP_STRING("iqn-prefix", SraidCtrl, iqn_prefix),
+    DEFINE_PROP_STRING("chap-user", SraidCtrl, chap_user),
+    DEFINE_PROP_STRING("chap-secret", SraidCtrl, chap_secret),
 };
 
 static void sraid_ctrl_instance_init(Object *obj)
@@ -251,6 +262,11 @@ static void sraid_ctrl_instance_init(Object *obj)
     /* String properties cannot have static defaults: set them here. */
     s->vendor = g_strdup(SRAID_VENDOR);
     s->product = g_strdup(SRAID_CTRL_PRODUCT);
+    /* portals on loopback unless the user opens them to a network */
+    s->iscsi_addr = g_strdup("127.0.0.1");
+    s->cluster = g_strdup("sraid");
+    /* docs/iscsi-bus.md: the naming authority of sraid's iSCSI names */
+    s->iqn_prefix = g_strdup("iqn.2026-11.org.sraid");
     /* no consistency check asked for, array or not */
     s->bg.scrub_pending = -1;
 }

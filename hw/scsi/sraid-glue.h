@@ -8,6 +8,7 @@
 #define HW_SCSI_SRAID_GLUE_H
 
 #include "hw/scsi/sraid-ctrl.h"
+#include "io/net-listener.h"
 #include "qemu/coroutine.h"
 #include "qemu/iov.h"
 #include "qemu/main-loop.h"
@@ -18,6 +19,7 @@
 #include "sraid/cod.h"
 #include "sraid/degraded-journal.h"
 #include "sraid/ctrl-lun.h"
+#include "sraid/iscsi-target.h"
 #include "sraid/raid-io.h"
 #include "sraid/write-intent.h"
 
@@ -37,12 +39,42 @@ typedef struct SraidLdUnit {
     bool bs_owned;                  /* we hold the reference, no device yet */
     char *node_name;
     DeviceState *dev;               /* the sraid-ld SCSI device */
+    DeviceState *iscsi_dev;         /* its twin behind the iSCSI portals */
     QLIST_HEAD(, SraidStripeLock) locks;
     CoQueue lock_queue;
     /* reads and writes running, and those waiting for a stripe lock */
     unsigned requests_in_flight;
     unsigned requests_waiting;
 } SraidLdUnit;
+
+/* The controller's iSCSI portals (sraid-iscsi.c) */
+typedef struct SraidIscsiClient SraidIscsiClient;
+typedef struct SraidIscsiPortals SraidIscsiPortals;
+
+typedef struct SraidIscsiPortal {
+    SraidIscsiPortals *set;
+    SraidCtrl *ctrl;                /* NULL once the controller stopped */
+    unsigned node_id;
+    unsigned channel;
+    SraidIscsiTarget *target;       /* TPGT channel + 1 */
+    QIONetListener *listener;
+    QTAILQ_HEAD(, SraidIscsiClient) clients;
+    unsigned nclients;
+} SraidIscsiPortal;
+
+struct SraidIscsiPortals {
+    unsigned refs;                  /* the controller's, one per client */
+    unsigned n;
+    SraidIscsiPortal p[];
+};
+
+typedef struct SraidIscsi {
+    SraidIscsiPortals *portals;     /* NULL: no portals (iscsi-port 0) */
+    QEMUTimer *tick;
+    /* logical units behind the portals (sraid-iscsi-lun.c) */
+    SCSIBus bus;
+    uint32_t next_tag;
+} SraidIscsi;
 
 typedef enum SraidBgOp {
     SRAID_BG_IDLE,
@@ -90,6 +122,13 @@ struct SraidCtrl {
     uint32_t ld_scsi_id;            /* scsi-id of logical drive 0 */
     bool write_cache;
     uint8_t rebuild_rate;           /* percent of wall time, 1 to 100 */
+    uint16_t iscsi_port;            /* 0: no portals */
+    char *iscsi_addr;
+    char *iscsi_initiators;         /* comma-separated, besides the peers */
+    char *cluster;
+    char *iqn_prefix;
+    char *chap_user;
+    char *chap_secret;              /* id of a 'secret' object */
 
     SraidCtrlLun lun;
     SraidDriveBus drive_bus;
@@ -117,6 +156,7 @@ struct SraidCtrl {
     uint64_t dj_seq;                /* last sequence number used */
 
     SraidBackground bg;
+    SraidIscsi iscsi;
 };
 
 #define SRAID_LD_SCSI_ID_AUTO   UINT32_MAX
@@ -181,6 +221,21 @@ bool sraid_array_delete_ld(SraidCtrl *s, unsigned id, Error **errp);
 bool coroutine_fn sraid_array_add_spare(SraidCtrl *s, SraidDrive *d,
                                         Error **errp);
 
+/* sraid-iscsi.c */
+bool sraid_iscsi_start(SraidCtrl *s, Error **errp);
+void sraid_iscsi_stop(SraidCtrl *s);
+/* iSCSI name of node @node of this controller's cluster */
+char *sraid_iscsi_target_name(SraidCtrl *s, unsigned node);
+/* TCP port of node @node's portal on @channel */
+uint16_t sraid_iscsi_port(SraidCtrl *s, unsigned channel, unsigned node);
+
+/* sraid-iscsi-lun.c */
+extern const SraidIscsiLunOps sraid_iscsi_lun_ops;
+void sraid_iscsi_bus_init(SraidCtrl *s);
+/* The logical drive's twin on the iSCSI bus, at LUN id + 1 */
+bool sraid_iscsi_ld_attach(SraidLdUnit *u, Error **errp);
+void sraid_iscsi_ld_detach(SraidLdUnit *u);
+
 /* sraid-background.c */
 void sraid_bg_init(SraidCtrl *s);
 void sraid_bg_stop(SraidCtrl *s);
@@ -209,6 +264,9 @@ int coroutine_fn sraid_ld_locked_write(SraidLdUnit *u,
 /* sraid-ld.c */
 #define TYPE_SRAID_LD "sraid-ld"
 bool sraid_ld_device_create(SraidLdUnit *u, Error **errp);
+DeviceState *sraid_ld_device_new(SraidLdUnit *u, SCSIBus *bus,
+                                 uint32_t channel, uint32_t id, uint32_t lun,
+                                 Error **errp);
 
 /*
  * sraid-ld-caw.c.  Blocks in one COMPARE AND WRITE (the compare half), the

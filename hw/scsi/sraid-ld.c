@@ -152,45 +152,29 @@ static uint32_t sraid_ld_opt_io_bytes(const SraidGeometry *g)
     return DIV_ROUND_UP(1 * MiB, stripe) * stripe;
 }
 
-bool sraid_ld_device_create(SraidLdUnit *u, Error **errp)
+/*
+ * A SCSI device of logical drive @u at @id/@lun of @bus.  The guest's HBA
+ * and the iSCSI portals each get one, on the same block node: share-rw,
+ * since both write it and the RAID engine below orders their writes.
+ */
+DeviceState *sraid_ld_device_new(SraidLdUnit *u, SCSIBus *bus,
+                                 uint32_t channel, uint32_t id, uint32_t lun,
+                                 Error **errp)
 {
     SraidCtrl *s = u->ctrl;
-    SCSIDevice *cd = SCSI_DEVICE(s);
-    SCSIBus *bus = scsi_bus_from_device(cd);
     const SraidCodLd *l = &s->cod.lds[u->index];
-    uint32_t base = s->ld_scsi_id == SRAID_LD_SCSI_ID_AUTO ? cd->id + 1
-                                                           : s->ld_scsi_id;
-    uint32_t id = base + l->id;     /* the id, not the index: stable */
-    SCSIDevice *other;
-    DeviceState *dev;
-    Object *obj;
+    DeviceState *dev = qdev_new(TYPE_SRAID_LD);
+    Object *obj = OBJECT(dev);
 
-    if (id > bus->info->max_target) {
-        error_setg(errp, "sraid-ctrl node %u: logical drive %u would sit at"
-                   " scsi-id %u, beyond the HBA's last target %u; set the"
-                   " controller's ld-scsi-id lower", s->node_id, l->id, id,
-                   bus->info->max_target);
-        return false;
-    }
-    other = scsi_device_find(bus, cd->channel, id, 0);
-    if (other && other->id == id) {
-        error_setg(errp, "sraid-ctrl node %u: logical drive %u needs"
-                   " scsi-id %u, which device '%s' already uses; set the"
-                   " controller's ld-scsi-id to a free range", s->node_id,
-                   l->id, id, object_get_typename(OBJECT(other)));
-        return false;
-    }
-
-    dev = qdev_new(TYPE_SRAID_LD);
-    obj = OBJECT(dev);
-    qdev_prop_set_uint32(dev, "channel", cd->channel);
+    qdev_prop_set_uint32(dev, "channel", channel);
     qdev_prop_set_uint32(dev, "scsi-id", id);
-    qdev_prop_set_uint32(dev, "lun", 0);
+    qdev_prop_set_uint32(dev, "lun", lun);
     qdev_prop_set_string(dev, "vendor", s->vendor);
     qdev_prop_set_string(dev, "product", s->product);
     qdev_prop_set_string(dev, "ver", SRAID_FIRMWARE_REVISION);
     qdev_prop_set_string(dev, "serial", l->serial);
     qdev_prop_set_uint64(dev, "wwn", l->naa);
+    qdev_prop_set_bit(dev, "share-rw", true);
     /* no thin provisioning: parity would not survive a discard */
     qdev_prop_set_uint32(dev, "discard_granularity", 0);
     /*
@@ -208,19 +192,51 @@ bool sraid_ld_device_create(SraidLdUnit *u, Error **errp)
                                  s->write_cache ? "on" : "off", errp) ||
         !object_property_set_str(obj, "drive", u->node_name, errp)) {
         object_unref(obj);
-        return false;
+        return NULL;
     }
     g_hash_table_insert(sraid_ld_units, dev, u);
     if (!qdev_realize_and_unref(dev, &bus->qbus, errp)) {
         g_hash_table_remove(sraid_ld_units, dev);
+        return NULL;
+    }
+    return dev;
+}
+
+bool sraid_ld_device_create(SraidLdUnit *u, Error **errp)
+{
+    SraidCtrl *s = u->ctrl;
+    SCSIDevice *cd = SCSI_DEVICE(s);
+    SCSIBus *bus = scsi_bus_from_device(cd);
+    const SraidCodLd *l = &s->cod.lds[u->index];
+    uint32_t base = s->ld_scsi_id == SRAID_LD_SCSI_ID_AUTO ? cd->id + 1
+                                                           : s->ld_scsi_id;
+    uint32_t id = base + l->id;     /* the id, not the index: stable */
+    SCSIDevice *other;
+
+    if (id > bus->info->max_target) {
+        error_setg(errp, "sraid-ctrl node %u: logical drive %u would sit at"
+                   " scsi-id %u, beyond the HBA's last target %u; set the"
+                   " controller's ld-scsi-id lower", s->node_id, l->id, id,
+                   bus->info->max_target);
         return false;
     }
-    u->dev = dev;
+    other = scsi_device_find(bus, cd->channel, id, 0);
+    if (other && other->id == id) {
+        error_setg(errp, "sraid-ctrl node %u: logical drive %u needs"
+                   " scsi-id %u, which device '%s' already uses; set the"
+                   " controller's ld-scsi-id to a free range", s->node_id,
+                   l->id, id, object_get_typename(OBJECT(other)));
+        return false;
+    }
+    u->dev = sraid_ld_device_new(u, bus, cd->channel, id, 0, errp);
+    if (!u->dev) {
+        return false;
+    }
     /* the device's BlockBackend owns the node from now on */
     bdrv_unref(u->bs);
     u->bs_owned = false;
     trace_sraid_ld_device(s->node_id, l->id, id, u->node_name);
-    return true;
+    return sraid_iscsi_ld_attach(u, errp);
 }
 
 static DeviceUnrealize sraid_ld_parent_unrealize;

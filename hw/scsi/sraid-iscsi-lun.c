@@ -1,0 +1,302 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * sraid: the logical units behind the controller's iSCSI portals.
+ *
+ * LUN 0 is the controller itself (the firmware core's controller unit: a
+ * peer's INQUIRY, heartbeat and vendor commands land there); LUN n + 1 is
+ * logical drive n.  An initiator must see exactly what the guest sees, so
+ * each logical drive has a twin sraid-ld device on a private SCSI bus of
+ * the controller, on the same block node as the guest's: the same SBC
+ * emulation, the same RAID engine and stripe locks.  This file is that
+ * bus's "HBA": it turns an iSCSI task into a SCSIRequest and copies data
+ * between the task's buffers and the device's (the non-DMA path of
+ * scsi-bus.c, as lsi53c895a's script engine uses it).
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "hw/qdev-core.h"
+#include "hw/scsi/scsi.h"
+#include "scsi/constants.h"
+#include "sraid-glue.h"
+#include "trace/trace-hw_scsi_sraid.h"
+
+#include "sraid/sense.h"
+
+/* LUN of logical drive @id, and back */
+#define SRAID_ISCSI_LD_LUN(id)      ((uint64_t)(id) + 1)
+
+/* What a running task has moved so far */
+typedef struct SraidIscsiLunReq {
+    SCSIRequest *req;
+    uint32_t done;                  /* data bytes moved */
+} SraidIscsiLunReq;
+
+static SraidLdUnit *sraid_iscsi_ld_of_lun(SraidCtrl *s, uint64_t lun)
+{
+    if (lun == 0 || !s->has_array) {
+        return NULL;
+    }
+    for (unsigned i = 0; i < s->cod.nlds; i++) {
+        SraidLdUnit *u = s->lds[i];
+
+        if (u && u->iscsi_dev &&
+            SRAID_ISCSI_LD_LUN(s->cod.lds[i].id) == lun) {
+            return u;
+        }
+    }
+    return NULL;
+}
+
+static bool sraid_iscsi_lun_present(void *opaque, uint64_t lun)
+{
+    SraidCtrl *s = opaque;
+
+    return lun == 0 || sraid_iscsi_ld_of_lun(s, lun);
+}
+
+static void sraid_iscsi_done_sense(SraidIscsiTask *task,
+                                   const SraidSense *sense)
+{
+    SraidScsiResult r = { .status = SRAID_STATUS_CHECK_CONDITION };
+
+    r.sense_len = sraid_sense_to_fixed(sense, r.sense, sizeof(r.sense));
+    sraid_iscsi_task_done(task, &r);
+}
+
+/* REPORT LUNS (SPC-4 6.33), from any LUN: the controller and its drives */
+static void sraid_iscsi_report_luns(SraidCtrl *s, SraidIscsiTask *task)
+{
+    g_autofree uint8_t *list = g_malloc0(8 + 8 * (SRAID_COD_MAX_LDS + 1));
+    uint32_t alloc = sraid_get_be32(&task->cdb[6]);
+    SraidScsiResult r = { .status = SRAID_STATUS_GOOD };
+    unsigned n = 1;                 /* LUN 0: all zero */
+
+    if (task->cdb[2] > 2) {
+        /* SELECT REPORT 00h-02h; the well-known LUN reports are absent */
+        sraid_iscsi_done_sense(task, &sraid_sense_invalid_field);
+        return;
+    }
+    if (task->cdb[2] != 1) {        /* 01h: well-known LUNs only: none */
+        for (unsigned i = 0; s->has_array && i < s->cod.nlds; i++) {
+            uint64_t lun = SRAID_ISCSI_LD_LUN(s->cod.lds[i].id);
+
+            if (s->lds[i] && s->lds[i]->iscsi_dev) {
+                /* peripheral device addressing, SAM-5 4.6.6 */
+                list[8 + 8 * n] = lun >> 8;
+                list[8 + 8 * n + 1] = lun;
+                n++;
+            }
+        }
+    } else {
+        n = 0;
+    }
+    sraid_put_be32(list, 8 * n);
+    /* cut at the allocation length; beyond EDTL the core counts overflow */
+    r.data_len = MIN(8 + 8 * n, alloc);
+    memcpy(task->data_in, list, MIN(r.data_len, task->data_in_cap));
+    sraid_iscsi_task_done(task, &r);
+}
+
+/* LUN 0: the firmware core's controller unit */
+static void sraid_iscsi_ctrl_lun(SraidCtrl *s, SraidIscsiTask *task)
+{
+    uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
+    SraidScsiResult r;
+
+    sraid_ctrl_lun_execute(&s->lun, task->cdb, sizeof(task->cdb), buf,
+                           sizeof(buf), &r);
+    memcpy(task->data_in, buf, MIN(r.data_len, task->data_in_cap));
+    sraid_iscsi_task_done(task, &r);
+}
+
+static void sraid_iscsi_lun_submit(void *opaque, SraidIscsiTask *task)
+{
+    SraidCtrl *s = opaque;
+    SraidLdUnit *u;
+    SraidIscsiLunReq *lr;
+    SCSIRequest *req;
+    int32_t len;
+
+    trace_sraid_iscsi_cmd(s->node_id, task->lun, task->itt, task->cdb[0],
+                          task->expected_len);
+    if (task->cdb[0] == REPORT_LUNS) {
+        sraid_iscsi_report_luns(s, task);
+        return;
+    }
+    if (task->lun == 0) {
+        sraid_iscsi_ctrl_lun(s, task);
+        return;
+    }
+    u = sraid_iscsi_ld_of_lun(s, task->lun);
+    if (!u) {
+        /* deleted between the core's check and now */
+        sraid_iscsi_done_sense(task, &sraid_sense_lun_not_supported);
+        return;
+    }
+    lr = g_new0(SraidIscsiLunReq, 1);
+    task->glue = lr;
+    req = scsi_req_new(SCSI_DEVICE(u->iscsi_dev), s->iscsi.next_tag++,
+                       SCSI_DEVICE(u->iscsi_dev)->lun, task->cdb,
+                       sizeof(task->cdb), task);
+    lr->req = req;
+    /*
+     * The CDB decides how much moves (scsi_req_parse_cdb); the initiator's
+     * Expected Data Transfer Length only bounds it.  A write whose CDB
+     * asks for more than the initiator sent cannot run (RFC 7143 11.4.5.2:
+     * overflow); one that asks for less takes what it needs and the
+     * response reports the rest as residual underflow.
+     */
+    if (req->cmd.mode == SCSI_XFER_TO_DEV) {
+        task->data_out_wanted = req->cmd.xfer;
+        if (!task->write || req->cmd.xfer > task->data_out_len) {
+            trace_sraid_iscsi_overflow(s->node_id, task->itt, req->cmd.xfer,
+                                       task->data_out_len);
+            scsi_req_unref(req);
+            task->glue = NULL;
+            g_free(lr);
+            sraid_iscsi_done_sense(task, &sraid_sense_invalid_field);
+            return;
+        }
+    }
+    len = scsi_req_enqueue(req);
+    if (len) {
+        scsi_req_continue(req);
+    }
+}
+
+static void sraid_iscsi_lun_abort(void *opaque, SraidIscsiTask *task)
+{
+    SraidIscsiLunReq *lr = task->glue;
+
+    if (lr) {
+        scsi_req_cancel(lr->req);
+    }
+}
+
+/*
+ * LUN RESET or target reset through one of our portals: the twin devices
+ * reset like a logical unit does (SAM-5 6.3): running commands end with
+ * TASK ABORTED, and every initiator of the portals gets a unit attention.
+ */
+static void sraid_iscsi_lun_reset(void *opaque, SraidIscsiConn *conn,
+                                  uint64_t lun)
+{
+    SraidCtrl *s = opaque;
+
+    trace_sraid_iscsi_reset(s->node_id, lun);
+    for (unsigned i = 0; s->has_array && i < s->cod.nlds; i++) {
+        SraidLdUnit *u = s->lds[i];
+
+        if (u && u->iscsi_dev &&
+            (lun == SRAID_ISCSI_ALL_LUNS ||
+             lun == SRAID_ISCSI_LD_LUN(s->cod.lds[i].id))) {
+            device_cold_reset(u->iscsi_dev);
+        }
+    }
+}
+
+const SraidIscsiLunOps sraid_iscsi_lun_ops = {
+    .lun_present = sraid_iscsi_lun_present,
+    .submit = sraid_iscsi_lun_submit,
+    .abort = sraid_iscsi_lun_abort,
+    .reset = sraid_iscsi_lun_reset,
+};
+
+/* SCSIBusInfo.transfer_data: the device has (read) or wants (write) @len */
+static void sraid_iscsi_transfer_data(SCSIRequest *req, uint32_t len)
+{
+    SraidIscsiTask *task = req->hba_private;
+    SraidIscsiLunReq *lr = task->glue;
+    uint8_t *buf = scsi_req_get_buf(req);
+
+    if (req->cmd.mode == SCSI_XFER_FROM_DEV) {
+        /* beyond the initiator's buffer: counted, reported as overflow */
+        if (lr->done < task->data_in_cap) {
+            memcpy(task->data_in + lr->done, buf,
+                   MIN(len, task->data_in_cap - lr->done));
+        }
+    } else {
+        /* submit checked that the CDB wants no more than was sent */
+        memcpy(buf, task->data_out + lr->done, len);
+    }
+    lr->done += len;
+    scsi_req_continue(req);
+}
+
+static void sraid_iscsi_finish(SraidIscsiTask *task, SraidScsiResult *r)
+{
+    SraidIscsiLunReq *lr = task->glue;
+
+    task->glue = NULL;
+    scsi_req_unref(lr->req);
+    g_free(lr);
+    sraid_iscsi_task_done(task, r);
+}
+
+static void sraid_iscsi_complete(SCSIRequest *req, size_t resid)
+{
+    SraidIscsiTask *task = req->hba_private;
+    SraidIscsiLunReq *lr = task->glue;
+    SraidScsiResult r = { .status = req->status };
+
+    if (req->cmd.mode == SCSI_XFER_FROM_DEV) {
+        r.data_len = lr->done;
+    }
+    if (req->status == CHECK_CONDITION) {
+        r.sense_len = scsi_req_get_sense(req, r.sense, sizeof(r.sense));
+    }
+    trace_sraid_iscsi_cmd_done(task->itt, r.status, lr->done);
+    sraid_iscsi_finish(task, &r);
+}
+
+/* Aborted, or purged by a reset: TASK ABORTED (SAM-5 5.3.1, TAS = 1) */
+static void sraid_iscsi_cancel(SCSIRequest *req)
+{
+    SraidIscsiTask *task = req->hba_private;
+    SraidScsiResult r = { .status = TASK_ABORTED };
+
+    trace_sraid_iscsi_cmd_done(task->itt, r.status, 0);
+    sraid_iscsi_finish(task, &r);
+}
+
+static const struct SCSIBusInfo sraid_iscsi_bus_info = {
+    .tcq = true,
+    .max_channel = 0,
+    .max_target = 0,
+    .max_lun = SRAID_COD_MAX_LDS,
+    .transfer_data = sraid_iscsi_transfer_data,
+    .complete = sraid_iscsi_complete,
+    .cancel = sraid_iscsi_cancel,
+};
+
+void sraid_iscsi_bus_init(SraidCtrl *s)
+{
+    scsi_bus_init_named(&s->iscsi.bus, sizeof(s->iscsi.bus), DEVICE(s),
+                        &sraid_iscsi_bus_info, NULL);
+    /* the controller places its logical drives there, nobody else */
+    qbus_mark_full(BUS(&s->iscsi.bus));
+}
+
+bool sraid_iscsi_ld_attach(SraidLdUnit *u, Error **errp)
+{
+    SraidCtrl *s = u->ctrl;
+    unsigned id = s->cod.lds[u->index].id;
+
+    if (!s->iscsi_port || u->iscsi_dev) {
+        return true;                /* no portals, nothing to serve */
+    }
+    u->iscsi_dev = sraid_ld_device_new(u, &s->iscsi.bus, 0, 0,
+                                       SRAID_ISCSI_LD_LUN(id), errp);
+    return u->iscsi_dev != NULL;
+}
+
+void sraid_iscsi_ld_detach(SraidLdUnit *u)
+{
+    if (u->iscsi_dev) {
+        /* unrealize cancels what initiators still run on it */
+        object_unparent(OBJECT(u->iscsi_dev));
+        u->iscsi_dev = NULL;
+    }
+}
