@@ -320,14 +320,13 @@ static G_GNUC_UNUSED void ini_send_pdu(Ini *ini, uint8_t *bhs,
         g_byte_array_append(b, dig, 4);
     }
     if (len) {
+        uint32_t padded = len + sraid_iscsi_pad(len);
+
         g_byte_array_append(b, data, len);
         g_byte_array_append(b, zero, sraid_iscsi_pad(len));
         if (ini->dd) {
             sraid_iscsi_put_digest(dig, sraid_iscsi_digest(b->data + b->len -
-                                                           len -
-                                                           sraid_iscsi_pad(len),
-                                                           len +
-                                                           sraid_iscsi_pad(len)));
+                                                           padded, padded));
             g_byte_array_append(b, dig, 4);
         }
     }

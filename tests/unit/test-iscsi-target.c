@@ -148,8 +148,10 @@ static void test_read_collapse(void)
     done(ini);
 }
 
-/* Data-In segments: the initiator's MaxRecvDataSegmentLength, and a
- * sequence (F bit) every MaxBurstLength (13.12, 13.13) */
+/*
+ * Data-In segments: the initiator's MaxRecvDataSegmentLength, and a
+ * sequence (F bit) every MaxBurstLength (13.12, 13.13)
+ */
 static void test_read_split(void)
 {
     SraidIscsiTargetConfig cfg;
