@@ -30,6 +30,8 @@ for target in "$REPO"/tests/fuzz/fuzz-*.c; do
     # a CDB fits in 17 bytes; a configuration copy needs records of 72+
     case "$name" in
     fuzz-ctrl-lun) max_len=64 ;;
+    # an iSCSI stream: several PDUs with data segments
+    fuzz-iscsi-conn) max_len=16384 ;;
     *) max_len=4096 ;;
     esac
     echo "fuzz: $name for ${SECONDS_EACH}s"

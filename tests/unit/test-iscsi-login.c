@@ -706,7 +706,8 @@ static void test_protocol_errors(void)
 static void test_reinstatement(void)
 {
     SraidIscsiTargetConfig cfg;
-    Ini *a, *b, *c;
+    Ini *a, *b, *c, *d;
+    Pdu *rsp;
 
     test_config(&cfg);
     be_setup(&cfg);
@@ -716,6 +717,16 @@ static void test_reinstatement(void)
     c->isid[5] = 0x02;                  /* another I_T nexus: untouched */
     ini_login(c);
     g_assert_cmpuint(sraid_iscsi_target_sessions(be.tgt), ==, 2);
+
+    /* a Discovery session of the same nexus leaves the Normal one be */
+    d = ini_new();
+    rsp = ini_login_keys(d, kv("InitiatorName=" INI_NAME,
+                               "SessionType=Discovery", NULL));
+    g_assert_cmphex(sraid_get_be16(rsp->bhs + 36), ==, 0);
+    pdu_free(rsp);
+    g_assert_cmpuint(a->closes, ==, 0);
+    g_assert_cmpuint(sraid_iscsi_target_sessions(be.tgt), ==, 3);
+    ini_free(d);
 
     b = ini_new();
     ini_login(b);

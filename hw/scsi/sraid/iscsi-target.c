@@ -370,13 +370,20 @@ void iscsi_conn_reject(SraidIscsiConn *c, const IscsiRx *rx, uint8_t reason)
 
 /* Login phase */
 
+/*
+ * The session of this I_T nexus and of this type: as in Linux's target, a
+ * Discovery login does not replace a Normal session, so an initiator that
+ * pins its ISID (as our peers do) may look up targets without losing its
+ * session.
+ */
 static SraidIscsiConn *find_session(SraidIscsiTarget *t, const char *name,
-                                    const uint8_t *isid)
+                                    const uint8_t *isid, bool discovery)
 {
     for (GList *l = t->conns; l; l = l->next) {
         SraidIscsiConn *o = l->data;
 
-        if (o->registered && !memcmp(o->isid, isid, 6) &&
+        if (o->registered && o->discovery == discovery &&
+            !memcmp(o->isid, isid, 6) &&
             sraid_iscsi_name_equal(o->initiator, name)) {
             return o;
         }
@@ -405,7 +412,8 @@ static uint16_t session_start(SraidIscsiConn *c)
 {
     SraidIscsiTarget *t = c->target;
     SraidIscsiLogin *l = c->login;
-    SraidIscsiConn *old = find_session(t, l->initiator_name, l->isid);
+    SraidIscsiConn *old = find_session(t, l->initiator_name, l->isid,
+                                       l->discovery);
 
     if (old) {
         iscsi_conn_close(old);
@@ -417,6 +425,7 @@ static uint16_t session_start(SraidIscsiConn *c)
     do {
         c->tsih = t->next_tsih++;
     } while (c->tsih == 0 || tsih_in_use(t, c->tsih));
+    c->discovery = l->discovery;
     c->registered = true;
     t->nsessions++;
     return SRAID_ISCSI_LOGIN_SUCCESS;
@@ -502,17 +511,21 @@ static void handle_nop_out(SraidIscsiConn *c, const IscsiRx *rx)
     SraidIscsiSn sn;
     uint32_t len;
 
+    /*
+     * 11.18.1: ITT 0xffffffff comes with the I bit and takes no CmdSN;
+     * should one come without, its CmdSN is taken all the same, or the
+     * window would never move past it.
+     */
+    if (!iscsi_cmdsn_accept(c, pdu)) {
+        return;
+    }
     /* 11.18.3: the answer to our ping carries its TTT */
     if (pdu->ttt != SRAID_ISCSI_RSVD_TAG && c->ping_out &&
         pdu->ttt == c->ping_ttt) {
         c->ping_out = false;
     }
     if (pdu->itt == SRAID_ISCSI_RSVD_TAG) {
-        /* 11.18.2: no answer wanted, and no CmdSN taken (I bit) */
-        return;
-    }
-    if (!iscsi_cmdsn_accept(c, pdu)) {
-        return;
+        return;                 /* 11.18.2: no answer wanted */
     }
     /* 11.19: echo the ping data, as much as the initiator can receive */
     len = MIN(rx->len, c->params.initiator_mrdsl);

@@ -688,6 +688,10 @@ void sraid_iscsi_task_done(SraidIscsiTask *pub, const SraidScsiResult *r)
         return;
     }
     t->with_glue = false;
+    if (c) {
+        /* first, so that the status opens the CmdSN window (4.2.2.1) */
+        task_finish(c, t);
+    }
     if (c && c->state == ISCSI_CONN_FFP && !t->aborted) {
         Completion k = {
             .lun = t->lun_raw,
@@ -714,7 +718,6 @@ void sraid_iscsi_task_done(SraidIscsiTask *pub, const SraidScsiResult *r)
         send_completion(c, &k);
     }
     if (c) {
-        task_finish(c, t);
         check_pending(c);
     }
     task_unref(t);
