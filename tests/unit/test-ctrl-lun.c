@@ -177,6 +177,7 @@ static void test_report_opcodes_matches_execution(void)
     uint8_t rsoc[12] = { 0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 0x01, 0, 0, 0 };
     uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
     bool listed[256] = { false };
+    bool dcmd_listed[256] = { false };
     SraidScsiResult res;
     size_t n;
 
@@ -187,12 +188,37 @@ static void test_report_opcodes_matches_execution(void)
     g_assert_cmpuint(res.data_len, ==, 4 + 8 * n);
     for (size_t i = 0; i < n; i++) {
         listed[buf[4 + 8 * i]] = true;
+        if (buf[4 + 8 * i] == SRAID_OP_VENDOR_20) {
+            g_assert_cmphex(buf[4 + 8 * i + 5] & 0x01, ==, 0x01);
+            dcmd_listed[sraid_get_be16(buf + 4 + 8 * i + 2)] = true;
+        }
     }
     for (unsigned op = 0; op < 256; op++) {
         uint8_t cdb[16] = { op };
 
         if (op == 0xa0) {
             g_assert_true(listed[op]);
+            continue;
+        }
+        if (op == SRAID_OP_VENDOR_20) {
+            /*
+             * Every listed DCMD is known: the host is refused access to
+             * the node-to-node commands, not told the DCMD is invalid.
+             */
+            g_assert_true(listed[op]);
+            for (unsigned dcmd = 0; dcmd < 256; dcmd++) {
+                uint8_t vcdb[10] = { 0x20, 0, dcmd };
+
+                exec(vcdb, sizeof(vcdb), buf, &res);
+                if (dcmd_listed[dcmd]) {
+                    assert_check(&res, SRAID_SENSE_ILLEGAL_REQUEST, 0x20);
+                    g_assert_cmphex(res.sense[13], ==, 0x02);
+                } else {
+                    assert_check(&res, SRAID_SENSE_ILLEGAL_REQUEST, 0x24);
+                    g_assert_cmphex(res.sense[15], ==, 0xc0);   /* SKSV, C/D */
+                    g_assert_cmpuint(sraid_get_be16(res.sense + 16), ==, 2);
+                }
+            }
             continue;
         }
         if (op == 0xa3) {
