@@ -30,6 +30,8 @@ for target in "$REPO"/tests/fuzz/fuzz-*.c; do
     # a CDB fits in 17 bytes; a configuration copy needs records of 72+
     case "$name" in
     fuzz-ctrl-lun) max_len=64 ;;
+    fuzz-vendor-cmd) max_len=4096 ;;    # 15 bytes of setup + CDB, data-out
+    fuzz-mailbox) max_len=8192 ;;       # the largest mailbox is 5796 bytes
     *) max_len=4096 ;;
     esac
     echo "fuzz: $name for ${SECONDS_EACH}s"
