@@ -745,7 +745,10 @@ void sraid_vendor_cmd_execute(SraidVendorNode *n, const SraidVendorNexus *nx,
         a.status = SRAID_STATUS_CHECK_CONDITION;
         goto done;
     }
-    /* SCSI-2 7.2.2: a LUN in the CDB, if any, names the addressed unit */
+    /*
+     * SCSI-2 7.2.2 kept a LUN in the CDB for initiators without IDENTIFY;
+     * our transports address the unit, so a contradicting one is refused.
+     */
     if (c.lun && c.lun != nx->lun) {
         SraidSense s = sraid_sense_at(&sraid_sense_invalid_field, true, 1, 7);
 

@@ -31,8 +31,8 @@
 #include "vendor-cmd.h"
 
 /*
- * sraid's vendor-specific additional sense code (SPC-4 4.5.2.1: ASC
- * 80h-FFh are vendor specific) and its qualifiers.
+ * sraid's vendor-specific additional sense code (SPC-4 leaves ASC 80h-FFh
+ * to vendors) and its qualifiers; docs/vendor-commands.md lists them.
  */
 #define SRAID_ASC_VENDOR                    0x80
 #define SRAID_ASCQ_CONFIG_MISMATCH          0x00    /* fig. 13 step 1315 */
