@@ -62,7 +62,7 @@ typedef enum SraidDcmd {
 #define SRAID_DCMD_SEED_LAST            0x0f
 #define SRAID_DCMD_MEMBERSHIP_FIRST     0x10    /* startup, election, monitor */
 #define SRAID_DCMD_MEMBERSHIP_LAST      0x1f
-#define SRAID_DCMD_RESERVATION_FIRST    0x20    /* SPC-2, SPC-3 PR cluster-wide */
+#define SRAID_DCMD_RESERVATION_FIRST    0x20    /* SPC-2 and SPC-3 PR */
 #define SRAID_DCMD_RESERVATION_LAST     0x2f
 #define SRAID_DCMD_CLUSTER_FIRST        0x30    /* seeds 000, 001, 002, 004 */
 #define SRAID_DCMD_CLUSTER_LAST         0x5f
