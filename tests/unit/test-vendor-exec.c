@@ -629,6 +629,7 @@ static void test_rebuild_slave(void)
     rebuild_request(5, SRAID_DCMD_NODE_INFORM_REBUILD_RECEIVED,
                     SRAID_REBUILD_ALL_LDS, 3, 5, &res);     /* repeated */
     assert_good(&res);
+    g_assert_cmpuint(calls->state_changes, ==, 1);
     /* one rebuild at a time (step 1430) */
     rebuild_request(4, SRAID_DCMD_NODE_INFORM_REBUILD_RECEIVED, 1, 9, 4,
                     &res);
@@ -706,6 +707,8 @@ static void test_rebuild_slave(void)
     rebuild_request(MASTER, SRAID_DCMD_NODE_INFORM_REBUILT_ALL,
                     SRAID_REBUILD_ALL_LDS, 3, 5, &res);
     assert_good(&res);
+    g_assert_cmpuint(calls->state_changes, ==, 2);
+    g_assert_cmpuint(calls->info, ==, SRAID_NODE_INFO_COMPLETED_STARTUP);
 
     /* without ops the orders have nobody to run them */
     setup(false, SRAID_NODE_NEXUS_SLAVE);

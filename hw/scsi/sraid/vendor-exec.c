@@ -37,13 +37,19 @@ static const SraidSense sense_no_cluster = {
 
 /* ---- node state ---- */
 
-static void publish_self(SraidVendorNode *n)
+/*
+ * Keep this node's own entry of the node list current, and tell the owner
+ * when the state or the shown info changed from @old_state / @old_info.
+ */
+static void publish_self(SraidVendorNode *n, uint8_t old_state,
+                         uint8_t old_info)
 {
     if (n->node_id < SRAID_NODE_MAX && n->state != SRAID_NODE_STATE_NONE) {
         sraid_node_memory_set_node(&n->mem, n->node_id, n->state, n->info,
                                    n->connected_channels);
     }
-    if (n->ops && n->ops->state_changed) {
+    if ((n->state != old_state || n->info != old_info) &&
+        n->ops && n->ops->state_changed) {
         n->ops->state_changed(n->opaque, n->state, n->info);
     }
 }
@@ -67,6 +73,8 @@ void sraid_vendor_node_set_ops(SraidVendorNode *n, const SraidVendorOps *ops,
 void sraid_vendor_node_set_state(SraidVendorNode *n, uint8_t state,
                                  uint8_t info)
 {
+    uint8_t old_state = n->state, old_info = n->info;
+
     g_assert(sraid_node_state_valid(state) && sraid_node_info_valid(info));
     n->state = state;
     if (n->rebuilding) {
@@ -74,13 +82,13 @@ void sraid_vendor_node_set_state(SraidVendorNode *n, uint8_t state,
     } else {
         n->info = info;
     }
-    publish_self(n);
+    publish_self(n, old_state, old_info);
 }
 
 void sraid_vendor_node_set_channels(SraidVendorNode *n, uint32_t channels)
 {
     n->connected_channels = channels & ((1u << SRAID_CHANNEL_MAX) - 1);
-    publish_self(n);
+    publish_self(n, n->state, n->info);
 }
 
 bool sraid_vendor_node_begin_rebuild(SraidVendorNode *n,
@@ -93,7 +101,7 @@ bool sraid_vendor_node_begin_rebuild(SraidVendorNode *n,
     n->rebuild = *rq;
     n->info_saved = n->info;
     n->info = SRAID_NODE_INFO_REBUILDING;
-    publish_self(n);
+    publish_self(n, n->state, n->info_saved);
     return true;
 }
 
@@ -104,15 +112,17 @@ void sraid_vendor_node_end_rebuild(SraidVendorNode *n)
     }
     n->rebuilding = false;
     n->info = n->info_saved;
-    publish_self(n);
+    publish_self(n, n->state, SRAID_NODE_INFO_REBUILDING);
 }
 
 void sraid_vendor_node_suspend(SraidVendorNode *n)
 {
+    uint8_t old_state = n->state;
+
     n->suspended = true;
     /* "KILLED_SLAVE ... has been expressly killed by a node controller" */
     n->state = SRAID_NODE_KILLED_SLAVE;
-    publish_self(n);
+    publish_self(n, old_state, n->info);
 }
 
 void sraid_vendor_node_resume(SraidVendorNode *n)

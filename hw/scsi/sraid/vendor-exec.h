@@ -94,7 +94,11 @@ typedef struct SraidVendorOps {
     SraidVendorOutcome (*rebuild)(void *opaque, const SraidVendorNexus *nx,
                                   const SraidRebuildRequest *rq);
 
-    /* Notifications of what the core changed; each may be NULL. */
+    /*
+     * Notifications of what changed; each may be NULL.  state_changed
+     * fires whenever this node's Node_State or shown Node_State_Info
+     * changes, by a command or by the owner's own calls.
+     */
     void (*memory_written)(void *opaque, const SraidVendorNexus *nx,
                            SraidNodeRegion region, uint32_t offset,
                            uint32_t len);
