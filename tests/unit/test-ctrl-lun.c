@@ -312,7 +312,7 @@ static void test_peer_vendor_commands(void)
     SraidScsiResult res;
 
     setup();
-    sraid_vendor_node_init(&lun.node, 7);
+    sraid_ctrl_lun_attach_node(&lun, 7, NULL, NULL);
     sraid_ctrl_lun_execute_nexus(&lun, &peer, cc, sizeof(cc), NULL, 0, buf,
                                  sizeof(buf), &res);
     g_assert_cmpuint(res.status, ==, SRAID_STATUS_GOOD);

@@ -21,6 +21,13 @@ void sraid_ctrl_lun_init(SraidCtrlLun *lun, const SraidLunIdentity *id)
     sraid_vendor_node_init(&lun->node, SRAID_NODE_NONE);
 }
 
+void sraid_ctrl_lun_attach_node(SraidCtrlLun *lun, uint8_t node_id,
+                                const SraidVendorOps *ops, void *opaque)
+{
+    sraid_vendor_node_init(&lun->node, node_id);
+    sraid_vendor_node_set_ops(&lun->node, ops, opaque);
+}
+
 /* Copy @s into the @n byte ASCII field at @p, left-aligned, space padded. */
 static void put_ascii(uint8_t *p, size_t n, const char *s)
 {

@@ -47,6 +47,15 @@ typedef struct SraidCtrlLun {
 void sraid_ctrl_lun_init(SraidCtrlLun *lun, const SraidLunIdentity *id);
 
 /*
+ * Make this controller node @node_id of a cluster, its cluster layer
+ * reached through @ops (NULL: none yet; the vendor commands that need one
+ * answer NOT READY).  Starts from an empty node memory and no cluster
+ * state; the owner then sets the state (sraid_vendor_node_set_state()).
+ */
+void sraid_ctrl_lun_attach_node(SraidCtrlLun *lun, uint8_t node_id,
+                                const SraidVendorOps *ops, void *opaque);
+
+/*
  * Execute the @cdb_len byte CDB at @cdb, sent by the host (the guest or an
  * external initiator) without data-out.  Data-in goes to @buf (at most
  * @buf_len bytes, which should be SRAID_CTRL_LUN_MAX_DATA_IN) and is already
