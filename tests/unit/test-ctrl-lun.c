@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctrl-lun.h"
+#include "opcode-report.h"
 
 #define SERIAL "SRAIDCTRL-N07"
 #define NAA    0x3535241494443007ULL
@@ -177,6 +178,7 @@ static void test_report_opcodes_matches_execution(void)
     uint8_t rsoc[12] = { 0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 0x01, 0, 0, 0 };
     uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
     bool listed[256] = { false };
+    bool dcmd_listed[256] = { false };
     SraidScsiResult res;
     size_t n;
 
@@ -187,12 +189,37 @@ static void test_report_opcodes_matches_execution(void)
     g_assert_cmpuint(res.data_len, ==, 4 + 8 * n);
     for (size_t i = 0; i < n; i++) {
         listed[buf[4 + 8 * i]] = true;
+        if (buf[4 + 8 * i] == SRAID_OP_VENDOR_20) {
+            g_assert_cmphex(buf[4 + 8 * i + 5] & 0x01, ==, 0x01);
+            dcmd_listed[sraid_get_be16(buf + 4 + 8 * i + 2)] = true;
+        }
     }
     for (unsigned op = 0; op < 256; op++) {
         uint8_t cdb[16] = { op };
 
         if (op == 0xa0) {
             g_assert_true(listed[op]);
+            continue;
+        }
+        if (op == SRAID_OP_VENDOR_20) {
+            /*
+             * Every listed DCMD is known: the host is refused access to
+             * the node-to-node commands, not told the DCMD is invalid.
+             */
+            g_assert_true(listed[op]);
+            for (unsigned dcmd = 0; dcmd < 256; dcmd++) {
+                uint8_t vcdb[10] = { 0x20, 0, dcmd };
+
+                exec(vcdb, sizeof(vcdb), buf, &res);
+                if (dcmd_listed[dcmd]) {
+                    assert_check(&res, SRAID_SENSE_ILLEGAL_REQUEST, 0x20);
+                    g_assert_cmphex(res.sense[13], ==, 0x02);
+                } else {
+                    assert_check(&res, SRAID_SENSE_ILLEGAL_REQUEST, 0x24);
+                    g_assert_cmphex(res.sense[15], ==, 0xc0);   /* SKSV, C/D */
+                    g_assert_cmpuint(sraid_get_be16(res.sense + 16), ==, 2);
+                }
+            }
             continue;
         }
         if (op == 0xa3) {
@@ -250,6 +277,83 @@ static void test_random_cdbs(void)
     g_rand_free(rand);
 }
 
+/*
+ * TEST UNIT READY is a peer's Heartbeat() (seed 003 Table 17): GOOD while
+ * this controller's status is good, CHECK CONDITION once it is suspended
+ * (fig. 11C steps 1193-1196).
+ */
+static void test_heartbeat(void)
+{
+    const uint8_t tur[6] = { 0 };
+    uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
+    SraidScsiResult res;
+
+    setup();
+    exec(tur, sizeof(tur), buf, &res);
+    g_assert_cmpuint(res.status, ==, SRAID_STATUS_GOOD);
+    sraid_vendor_node_suspend(&lun.node);
+    exec(tur, sizeof(tur), buf, &res);
+    assert_check(&res, SRAID_SENSE_NOT_READY, 0x04);
+    g_assert_cmphex(res.sense[13], ==, 0x03);  /* manual intervention */
+    sraid_vendor_node_resume(&lun.node);
+    exec(tur, sizeof(tur), buf, &res);
+    g_assert_cmpuint(res.status, ==, SRAID_STATUS_GOOD);
+}
+
+/* A peer reaches the vendor commands through the same unit. */
+static void test_peer_vendor_commands(void)
+{
+    const SraidVendorNexus peer = { SRAID_VENDOR_FROM_PEER, 6, 1, 0 };
+    uint8_t cc[10] = { 0x20, 0, 0x01, 0, 0, 0, 0, 8, 0, 0 };
+    /* Node_Write, then Node_Read, of 4 bytes of diagnostics scratch */
+    uint8_t wr[10] = { 0x20, 0, 0x03, 0x10, 0x00, 0x01, 0x00, 4, 0, 0 };
+    uint8_t rd[10] = { 0x20, 0, 0x02, 0x10, 0x00, 0x01, 0x00, 4, 0, 0 };
+    uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
+    SraidScsiResult res;
+
+    setup();
+    sraid_ctrl_lun_attach_node(&lun, 7, NULL, NULL);
+    sraid_ctrl_lun_execute_nexus(&lun, &peer, cc, sizeof(cc), NULL, 0, buf,
+                                 sizeof(buf), &res);
+    g_assert_cmpuint(res.status, ==, SRAID_STATUS_GOOD);
+    g_assert_cmpuint(res.data_len, ==, 8);
+    g_assert_cmpmem(buf, 2, "\x01\x07", 2);
+    sraid_ctrl_lun_execute_nexus(&lun, &peer, wr, sizeof(wr),
+                                 (const uint8_t *)"ping", 4, buf,
+                                 sizeof(buf), &res);
+    g_assert_cmpuint(res.status, ==, SRAID_STATUS_GOOD);
+    sraid_ctrl_lun_execute_nexus(&lun, &peer, rd, sizeof(rd), NULL, 0, buf,
+                                 sizeof(buf), &res);
+    g_assert_cmpuint(res.data_len, ==, 4);
+    g_assert_cmpmem(buf, 4, "ping", 4);
+    /* the host is not a peer */
+    exec(rd, sizeof(rd), buf, &res);
+    assert_check(&res, SRAID_SENSE_ILLEGAL_REQUEST, 0x20);
+    g_assert_cmphex(res.sense[13], ==, 0x02);
+}
+
+/* REPORT SUPPORTED OPERATION CODES for one DCMD: its CDB usage data */
+static void test_report_vendor_opcode(void)
+{
+    /* reporting option 010b: opcode 20h, service action (DCMD) 02h */
+    const uint8_t rsoc[12] = { 0xa3, 0x0c, 0x02, 0x20, 0, 0x02,
+                               0, 0, 0x01, 0, 0, 0 };
+    const uint8_t usage[10] = { 0x20, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                0xff, 0xff, 0x00 };
+    uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
+    SraidScsiResult res;
+
+    g_assert_cmpuint(sraid_report_opcodes_max_len(&sraid_ctrl_lun_opcodes),
+                     <=, SRAID_CTRL_LUN_MAX_DATA_IN);
+    setup();
+    exec(rsoc, sizeof(rsoc), buf, &res);
+    g_assert_cmpuint(res.status, ==, SRAID_STATUS_GOOD);
+    g_assert_cmpuint(res.data_len, ==, 14);
+    g_assert_cmphex(buf[1], ==, 0x03);              /* supported */
+    g_assert_cmpuint(sraid_get_be16(buf + 2), ==, 10);
+    g_assert_cmpmem(buf + 4, 10, usage, 10);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -263,5 +367,10 @@ int main(int argc, char **argv)
     g_test_add_func("/ctrl-lun/report-opcodes",
                     test_report_opcodes_matches_execution);
     g_test_add_func("/ctrl-lun/random-cdbs", test_random_cdbs);
+    g_test_add_func("/ctrl-lun/heartbeat", test_heartbeat);
+    g_test_add_func("/ctrl-lun/peer-vendor-commands",
+                    test_peer_vendor_commands);
+    g_test_add_func("/ctrl-lun/report-vendor-opcode",
+                    test_report_vendor_opcode);
     return g_test_run();
 }

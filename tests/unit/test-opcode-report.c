@@ -50,7 +50,12 @@ static void test_tables(void)
             for (size_t j = d->cdb_len; j < SRAID_CDB_MAX_LEN; j++) {
                 g_assert_cmphex(d->usage[j], ==, 0);
             }
-            if (d->service_action != SRAID_NO_SERVICE_ACTION) {
+            if (d->opcode == SRAID_OP_VENDOR_20) {
+                /* seed 003: the DCMD in byte 2 is the service action */
+                g_assert_cmpint(d->service_action, !=,
+                                SRAID_NO_SERVICE_ACTION);
+                g_assert_cmphex(d->usage[2], ==, 0xff);
+            } else if (d->service_action != SRAID_NO_SERVICE_ACTION) {
                 g_assert_cmphex(d->usage[1] & 0x1f, ==, 0x1f);
             }
             /* sorted, no duplicates: initiators print the list as is */

@@ -55,7 +55,8 @@ bool sraid_cdb_decode(const uint8_t *buf, size_t buf_len, SraidCdb *cdb,
      * SAM-5 made obsolete: SPC-4 4.2.5.3 wants INVALID FIELD IN CDB for them.
      */
     if (cdb->control & (CONTROL_NACA | CONTROL_LINK)) {
-        *sense = sraid_sense_invalid_field;
+        *sense = sraid_sense_at(&sraid_sense_invalid_field, true, len - 1,
+                                cdb->control & CONTROL_NACA ? 2 : 0);
         return false;
     }
     return true;

@@ -17,6 +17,15 @@ void sraid_ctrl_lun_init(SraidCtrlLun *lun, const SraidLunIdentity *id)
 {
     memset(lun, 0, sizeof(*lun));
     lun->id = *id;
+    /* no cluster until the owner sets the node id and the ops */
+    sraid_vendor_node_init(&lun->node, SRAID_NODE_NONE);
+}
+
+void sraid_ctrl_lun_attach_node(SraidCtrlLun *lun, uint8_t node_id,
+                                const SraidVendorOps *ops, void *opaque)
+{
+    sraid_vendor_node_init(&lun->node, node_id);
+    sraid_vendor_node_set_ops(&lun->node, ops, opaque);
 }
 
 /* Copy @s into the @n byte ASCII field at @p, left-aligned, space padded. */
@@ -30,10 +39,7 @@ static void put_ascii(uint8_t *p, size_t n, const char *s)
 
 static void result_sense(SraidScsiResult *res, const SraidSense *sense)
 {
-    res->status = SRAID_STATUS_CHECK_CONDITION;
-    res->data_len = 0;
-    res->sense_len = sraid_sense_to_fixed(sense, res->sense,
-                                          sizeof(res->sense));
+    sraid_result_sense(res, sense);
 }
 
 /* Standard INQUIRY data (SPC-4 6.4.2). */
@@ -188,9 +194,34 @@ static void do_maintenance_in(const SraidCdb *cdb, uint8_t *buf,
     res->data_len = len;
 }
 
+/*
+ * TEST UNIT READY, which a peer sends as its Heartbeat() (seed 003 Table
+ * 17): GOOD if this controller's status is good, else CHECK CONDITION
+ * (fig. 11C steps 1193-1196).  A suspended controller awaits a person.
+ */
+static void do_test_unit_ready(SraidCtrlLun *lun, SraidScsiResult *res)
+{
+    if (!sraid_vendor_node_ready(&lun->node)) {
+        result_sense(res, &sraid_sense_manual_intervention);
+    }
+}
+
 void sraid_ctrl_lun_execute(SraidCtrlLun *lun, const uint8_t *cdb_buf,
                             size_t cdb_len, uint8_t *buf, size_t buf_len,
                             SraidScsiResult *res)
+{
+    static const SraidVendorNexus host = { .source = SRAID_VENDOR_FROM_HOST };
+
+    sraid_ctrl_lun_execute_nexus(lun, &host, cdb_buf, cdb_len, NULL, 0, buf,
+                                 buf_len, res);
+}
+
+void sraid_ctrl_lun_execute_nexus(SraidCtrlLun *lun,
+                                  const SraidVendorNexus *nx,
+                                  const uint8_t *cdb_buf, size_t cdb_len,
+                                  const uint8_t *data_out,
+                                  size_t data_out_len, uint8_t *buf,
+                                  size_t buf_len, SraidScsiResult *res)
 {
     SraidCdb cdb;
     SraidSense sense;
@@ -203,6 +234,11 @@ void sraid_ctrl_lun_execute(SraidCtrlLun *lun, const uint8_t *cdb_buf,
     }
     switch (cdb.opcode) {
     case SRAID_OP_TEST_UNIT_READY:
+        do_test_unit_ready(lun, res);
+        break;
+    case SRAID_OP_VENDOR_20:
+        sraid_vendor_cmd_execute(&lun->node, nx, cdb_buf, cdb_len, data_out,
+                                 data_out_len, buf, buf_len, res);
         break;
     case SRAID_OP_INQUIRY:
         do_inquiry(lun, &cdb, buf, buf_len, res);

@@ -160,6 +160,12 @@ static const SraidOpcodeDesc ld_cmds[] = {
  * The controller's unit (ctrl-lun.c): DESC of REQUEST SENSE and NACA/LINK
  * in the CONTROL byte are refused, so their bits are clear.
  */
+#define VENDOR_20(dcmd, dpo_fua, len)                                   \
+    { 0x20, dcmd, 10,                                                   \
+      { 0x20, 0xe0 | (dpo_fua), 0xff, (dpo_fua) ? 0xff : 0,             \
+        (dpo_fua) ? 0xff : 0, (dpo_fua) ? 0xff : 0, (dpo_fua) ? 0xff : 0, \
+        len, len, 0 } }
+
 static const SraidOpcodeDesc ctrl_lun_cmds[] = {
     /* TEST UNIT READY */
     { 0x00, NO_SA, 6,
@@ -170,6 +176,26 @@ static const SraidOpcodeDesc ctrl_lun_cmds[] = {
     /* INQUIRY */
     { 0x12, NO_SA, 6,
       { 0x12, 0x01, 0xff, 0xff, 0xff, 0 } },
+    /*
+     * Seed 003 vendor commands (vendor-cmd.h): the DCMD in byte 2 is the
+     * service action, the LUN of byte 1 is checked, bytes 7-8 carry the
+     * transfer length, Node_Read/Write an address and DPO/FUA.
+     */
+    VENDOR_20(0x01, 0, 0xff),       /* Node_Cable_Check */
+    VENDOR_20(0x02, 0x18, 0xff),    /* Node_Read */
+    VENDOR_20(0x03, 0x18, 0xff),    /* Node_Write */
+    VENDOR_20(0x04, 0, 0xff),       /* Node_Negotiate */
+    VENDOR_20(0x05, 0, 0),          /* Node_Kill */
+    VENDOR_20(0x06, 0, 0xff),       /* Node_Reserve */
+    VENDOR_20(0x07, 0, 0xff),       /* Node_Release */
+    VENDOR_20(0x08, 0, 0xff),       /* Node_Inform_Rebuild_Received */
+    VENDOR_20(0x09, 0, 0xff),       /* Node_Inform_Master_Rebuild_Received */
+    VENDOR_20(0x0a, 0, 0xff),       /* Node_Rebuild */
+    VENDOR_20(0x0b, 0, 0xff),       /* Node_Inform_Rebuild_Started */
+    VENDOR_20(0x0c, 0, 0xff),       /* Node_Inform_Status */
+    VENDOR_20(0x0d, 0, 0xff),       /* Node_Inform_Rebuild_Completed */
+    VENDOR_20(0x0e, 0, 0xff),       /* Node_Inform_Rebuilt_All */
+    VENDOR_20(0x0f, 0, 0xff),       /* Node_Gather */
     /* REPORT LUNS */
     { 0xa0, NO_SA, 12,
       { 0xa0, 0, 0xff, 0, 0, 0, 0xff, 0xff,

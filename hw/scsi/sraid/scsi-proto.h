@@ -22,6 +22,8 @@
 /* Status codes (SAM-5 table 33) */
 #define SRAID_STATUS_GOOD               0x00
 #define SRAID_STATUS_CHECK_CONDITION    0x02
+#define SRAID_STATUS_BUSY               0x08
+#define SRAID_STATUS_RESERVATION_CONFLICT 0x18
 
 /* Sense keys (SPC-4 table 48) */
 #define SRAID_SENSE_NO_SENSE            0x0
@@ -30,6 +32,7 @@
 #define SRAID_SENSE_HARDWARE_ERROR      0x4
 #define SRAID_SENSE_ILLEGAL_REQUEST     0x5
 #define SRAID_SENSE_UNIT_ATTENTION      0x6
+#define SRAID_SENSE_DATA_PROTECT        0x7
 #define SRAID_SENSE_ABORTED_COMMAND     0xb
 
 /* Peripheral device types (SPC-4 table 125) */
