@@ -188,6 +188,8 @@ static void sraid_ctrl_realize(SCSIDevice *sd, Error **errp)
     }
 
     sraid_ctrl_lun_init(&s->lun, &id);
+    /* no cluster layer yet: commands that need one answer NOT READY */
+    sraid_ctrl_lun_attach_node(&s->lun, s->node_id, NULL, NULL);
     qbus_init(&s->drive_bus, sizeof(s->drive_bus), TYPE_SRAID_DRIVE_BUS,
               DEVICE(s), NULL);
     /* drives can be pulled and inserted while the VM runs */

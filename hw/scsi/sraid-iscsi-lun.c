@@ -23,6 +23,7 @@
 #include "trace/trace-hw_scsi_sraid.h"
 
 #include "sraid/sense.h"
+#include "sraid/vendor-exec.h"
 
 /* LUN of logical drive @id, and back */
 #define SRAID_ISCSI_LD_LUN(id)      ((uint64_t)(id) + 1)
@@ -51,9 +52,9 @@ static SraidLdUnit *sraid_iscsi_ld_of_lun(SraidCtrl *s, uint64_t lun)
 
 static bool sraid_iscsi_lun_present(void *opaque, uint64_t lun)
 {
-    SraidCtrl *s = opaque;
+    SraidIscsiPortal *p = opaque;
 
-    return lun == 0 || sraid_iscsi_ld_of_lun(s, lun);
+    return p->ctrl && (lun == 0 || sraid_iscsi_ld_of_lun(p->ctrl, lun));
 }
 
 static void sraid_iscsi_done_sense(SraidIscsiTask *task,
@@ -99,25 +100,64 @@ static void sraid_iscsi_report_luns(SraidCtrl *s, SraidIscsiTask *task)
     sraid_iscsi_task_done(task, &r);
 }
 
-/* LUN 0: the firmware core's controller unit */
-static void sraid_iscsi_ctrl_lun(SraidCtrl *s, SraidIscsiTask *task)
+/*
+ * Who is on the other end: a peer controller logs in under its own node
+ * name (sraid_iscsi_target_name), anyone else is a host.  Only peers may
+ * send the node-to-node commands (docs/vendor-commands.md).
+ */
+static SraidVendorNexus sraid_iscsi_nexus(SraidIscsiPortal *p,
+                                          SraidIscsiTask *task)
 {
-    uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
+    SraidCtrl *s = p->ctrl;
+    const char *name = task->conn ? sraid_iscsi_conn_initiator(task->conn)
+                                  : NULL;
+    SraidVendorNexus nx = {
+        .source = SRAID_VENDOR_FROM_HOST,
+        .channel = p->channel,
+        .lun = task->lun,
+    };
+
+    for (unsigned n = 0; name && n < SRAID_MAX_NODES; n++) {
+        g_autofree char *peer = sraid_iscsi_target_name(s, n);
+
+        if (n != s->node_id && !strcmp(name, peer)) {
+            nx.source = SRAID_VENDOR_FROM_PEER;
+            nx.node = n;
+            break;
+        }
+    }
+    return nx;
+}
+
+/* LUN 0: the firmware core's controller unit */
+static void sraid_iscsi_ctrl_lun(SraidIscsiPortal *p, SraidIscsiTask *task)
+{
+    SraidCtrl *s = p->ctrl;
+    SraidVendorNexus nx = sraid_iscsi_nexus(p, task);
+    size_t len = MAX(task->data_in_cap, SRAID_CTRL_LUN_MAX_DATA_IN);
+    g_autofree uint8_t *buf = g_malloc0(len);
     SraidScsiResult r;
 
-    sraid_ctrl_lun_execute(&s->lun, task->cdb, sizeof(task->cdb), buf,
-                           sizeof(buf), &r);
+    sraid_ctrl_lun_execute_nexus(&s->lun, &nx, task->cdb, sizeof(task->cdb),
+                                 task->data_out, task->data_out_len, buf, len,
+                                 &r);
     memcpy(task->data_in, buf, MIN(r.data_len, task->data_in_cap));
     sraid_iscsi_task_done(task, &r);
 }
 
 static void sraid_iscsi_lun_submit(void *opaque, SraidIscsiTask *task)
 {
-    SraidCtrl *s = opaque;
+    SraidIscsiPortal *p = opaque;
+    SraidCtrl *s = p->ctrl;
     SraidLdUnit *u;
     SraidIscsiLunReq *lr;
     SCSIRequest *req;
     int32_t len;
+
+    if (!s) {
+        sraid_iscsi_task_done(task, NULL);      /* the controller is gone */
+        return;
+    }
 
     trace_sraid_iscsi_cmd(s->node_id, task->lun, task->itt, task->cdb[0],
                           task->expected_len);
@@ -126,7 +166,7 @@ static void sraid_iscsi_lun_submit(void *opaque, SraidIscsiTask *task)
         return;
     }
     if (task->lun == 0) {
-        sraid_iscsi_ctrl_lun(s, task);
+        sraid_iscsi_ctrl_lun(p, task);
         return;
     }
     u = sraid_iscsi_ld_of_lun(s, task->lun);
@@ -183,8 +223,12 @@ static void sraid_iscsi_lun_abort(void *opaque, SraidIscsiTask *task)
 static void sraid_iscsi_lun_reset(void *opaque, SraidIscsiConn *conn,
                                   uint64_t lun)
 {
-    SraidCtrl *s = opaque;
+    SraidIscsiPortal *p = opaque;
+    SraidCtrl *s = p->ctrl;
 
+    if (!s) {
+        return;
+    }
     trace_sraid_iscsi_reset(s->node_id, lun);
     for (unsigned i = 0; s->has_array && i < s->cod.nlds; i++) {
         SraidLdUnit *u = s->lds[i];

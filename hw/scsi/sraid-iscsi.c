@@ -312,7 +312,7 @@ static bool sraid_iscsi_portal_open(SraidCtrl *s, unsigned ch,
     QTAILQ_INIT(&p->clients);
     cfg.tpgt = ch + 1;
     cfg.portals = portals;
-    p->target = sraid_iscsi_target_new(&cfg, &sraid_iscsi_lun_ops, s, &msg);
+    p->target = sraid_iscsi_target_new(&cfg, &sraid_iscsi_lun_ops, p, &msg);
     if (!p->target) {
         error_setg(errp, "sraid-ctrl node %u channel %u: %s", s->node_id, ch,
                    msg);

@@ -114,7 +114,7 @@ lun_opts() { # port lun [initiator]
     echo "driver=iscsi,transport=tcp,portal=127.0.0.1:$1,target=$TARGET,lun=$2,initiator-name=${3:-$HOST}"
 }
 
-echo "1..21"
+echo "1..25"
 for i in 0 1 2; do truncate -s 64M "$W/m$i.img"; done
 "$IMG" create -l 5 -s 64K "$W"/m*.img >/dev/null
 BASE=$(free_base)
@@ -138,6 +138,21 @@ fails "an initiator outside the ACL cannot log in" \
    iscsi-inq -i "$STRANGER" "$(url $PORT0 1)"
 fails "a LUN that does not exist is refused" \
    iscsi-readcapacity16 -i "$HOST" "$(url $PORT0 9)"
+
+# Vendor commands (docs/vendor-commands.md) on LUN 0: the seed's memory
+# test, Node_Write then Node_Read of the diagnostics scratch (10000h), from
+# a peer, i.e. an initiator named after another node of the cluster
+RAW="python3 $(dirname "$0")/iscsi-raw.py"
+PEER=iqn.2026-11.org.sraid:sraid.$CLUSTER.node6
+PATTERN=00112233445566778899aabbccddeeff
+ok "a peer's Node_Write of 16 bytes to the diagnostics scratch: GOOD" \
+   has "status 00" $RAW "127.0.0.1:$PORT0" "$TARGET" "$PEER" 0 20000300000100100000 0 $PATTERN
+ok "its Node_Read over channel 1 returns them" \
+   has "data $PATTERN" $RAW "127.0.0.1:$PORT1" "$TARGET" "$PEER" 0 20000200000100100000 16
+ok "a host's Node_Read: ILLEGAL REQUEST, ACCESS DENIED (20h/02h)" \
+   has "sense 700005000000000a00000000200200000000" $RAW "127.0.0.1:$PORT0" "$TARGET" "$HOST" 0 20000200000100100000 16
+ok "a Node_Write with less data than its CDB says: PARAMETER LIST LENGTH ERROR" \
+   has "sense 700005000000000a000000001a00" $RAW "127.0.0.1:$PORT0" "$TARGET" "$PEER" 0 20000300000100100000 0 0011
 
 head -c $((229376 * 512)) /dev/urandom >"$W/data.raw"
 ok "qemu-img writes the whole logical drive through channel 0" \
