@@ -877,6 +877,22 @@ static void test_abort_task(void)
     tmf(ini, SRAID_ISCSI_TMF_ABORT_TASK, 0, 0x902, 0x101, cmdsn + 1);
     pdu_free(pop_tmf(ini, 0x902, SRAID_ISCSI_TMF_RSP_NO_TASK));
 
+    /* TMF answers waiting for the glue are bounded: 8, then rejected */
+    for (int i = 0; i < 8; i++) {
+        tmf(ini, SRAID_ISCSI_TMF_ABORT_TASK_SET, 1, 0x910 + i, 0, 0);
+    }
+    ini_assert_quiet(ini);
+    tmf(ini, SRAID_ISCSI_TMF_LUN_RESET, 1, 0x918, 0, 0);
+    pdu_free(pop_tmf(ini, 0x918, SRAID_ISCSI_TMF_RSP_REJECTED));
+    g_assert_cmpuint(be.resets, ==, 0);
+    g_assert_cmpuint(be.aborts, ==, 2);
+    be_complete(g_ptr_array_index(be.held, 0), &be.result);
+    for (int i = 0; i < 8; i++) {
+        pdu_free(pop_tmf(ini, 0x910 + i, SRAID_ISCSI_TMF_RSP_COMPLETE));
+    }
+    ini_assert_quiet(ini);
+    cmd(ini, READ_FLAGS, 1, 0x101, 512, cdb_read10, 10, NULL, 0);
+
     /* a glue that ends the task inside abort: answered at once */
     be.abort_completes = true;
     tmf(ini, SRAID_ISCSI_TMF_ABORT_TASK, 1, 0x903, 0x101, cmdsn + 1);
@@ -897,7 +913,7 @@ static void test_abort_task(void)
     pdu_free(pop_tmf(ini, 0x904, SRAID_ISCSI_TMF_RSP_COMPLETE));
     cmd(ini, READ_FLAGS, 0, 0x102, 512, cdb_read10, 10, NULL, 0);
     ini_assert_quiet(ini);
-    g_assert_cmpuint(be.submits, ==, 2);
+    g_assert_cmpuint(be.submits, ==, 3);
     ini->cmdsn++;
     ini_ping(ini, 0x905);
     done(ini);
