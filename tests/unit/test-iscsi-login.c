@@ -682,6 +682,22 @@ static void test_protocol_errors(void)
     pdu_free(rsp);
     ini_free(ini);
 
+    /* a login that never ends: 16 requests at most */
+    ini = ini_new();
+    for (int i = 0; i < 16; i++) {
+        bhs_login(bhs, ini, LOGIN_FLAGS(0, 1, 0), 1);
+        ini_send_pdu(ini, bhs, b->data, b->len);
+        rsp = ini_pop(ini);
+        g_assert_cmphex(sraid_get_be16(rsp->bhs + 36), ==, 0);
+        pdu_free(rsp);
+    }
+    bhs_login(bhs, ini, LOGIN_FLAGS(0, 1, 0), 1);
+    ini_send_pdu(ini, bhs, NULL, 0);
+    rsp = ini_pop(ini);
+    check_failure(ini, rsp, SRAID_ISCSI_LOGIN_INITIATOR_ERROR);
+    pdu_free(rsp);
+    ini_free(ini);
+
     /* anything but a Login Request during login closes at once */
     ini = ini_new();
     bhs_nop_out(bhs, ini, true, 1, SRAID_ISCSI_RSVD_TAG);

@@ -763,12 +763,21 @@ static void test_nop(void)
     g_assert_cmpuint(p->len, ==, 0);
     g_assert_cmpuint(pdu_u32(p, 24), ==, 3);
     g_assert_cmphex(pdu_u32(p, 28), ==, cmdsn + 1);
+    ini_ack(ini, p);
     pdu_free(p);
 
     /* ITT 0xffffffff: no answer wanted */
     bhs_nop_out(bhs, ini, true, SRAID_ISCSI_RSVD_TAG, SRAID_ISCSI_RSVD_TAG);
     ini_send_pdu(ini, bhs, NULL, 0);
     ini_assert_quiet(ini);
+    /* the same without the I bit still takes its CmdSN */
+    bhs_nop_out(bhs, ini, false, SRAID_ISCSI_RSVD_TAG, SRAID_ISCSI_RSVD_TAG);
+    ini_send_pdu(ini, bhs, NULL, 0);
+    ini_assert_quiet(ini);
+    cmd(ini, 0x80, 0, 0x79, 0, cdb_tur, 6, NULL, 0);
+    p = pop_rsp(ini, 0x79, 0, 0, 0, 0);
+    g_assert_cmphex(pdu_u32(p, 28), ==, cmdsn + 3);
+    pdu_free(p);
     done(ini);
 }
 
@@ -1121,6 +1130,20 @@ static void test_snack_and_text(void)
     g_assert_cmphex(p->bhs[2], ==, SRAID_ISCSI_REJECT_INVALID_FIELD);
     ini_ack(ini, p);
     pdu_free(p);
+
+    /* MaxRecvDataSegmentLength declared again: Data-In follows it */
+    bhs_text(bhs, ini, 0x80, 5, SRAID_ISCSI_RSVD_TAG);
+    ini_send_pdu(ini, bhs, "MaxRecvDataSegmentLength=1024", 30);
+    p = ini_pop(ini);
+    g_assert_cmphex(p->bhs[0], ==, SRAID_ISCSI_OP_TEXT_RSP);
+    g_assert_cmpuint(p->len, ==, 0);
+    ini_ack(ini, p);
+    pdu_free(p);
+    be.result.data_len = 3000;
+    cmd(ini, READ_FLAGS, 0, 6, 3000, cdb_read10, 10, NULL, 0);
+    pdu_free(pop_data_in(ini, 6, 0x00, 0, 0, 1024));
+    pdu_free(pop_data_in(ini, 6, 0x00, 1, 1024, 1024));
+    pdu_free(pop_data_in(ini, 6, 0x81, 2, 2048, 952));
 
     /* SendTargets in a Normal session; empty value = this target */
     bhs_text(bhs, ini, 0x80, 3, SRAID_ISCSI_RSVD_TAG);
