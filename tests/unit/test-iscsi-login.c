@@ -164,6 +164,31 @@ static void test_reject_values(void)
     be_teardown();
 }
 
+/* FirstBurstLength never above MaxBurstLength, in whatever key order */
+static void test_first_burst(void)
+{
+    SraidIscsiTargetConfig cfg;
+    Ini *ini;
+    Pdu *rsp;
+    char *s;
+
+    test_config(&cfg);
+    be_setup(&cfg);
+    ini = ini_new();
+    rsp = ini_login_keys(ini, kv("InitiatorName=" INI_NAME,
+                                 "TargetName=" TGT_NAME,
+                                 "FirstBurstLength=262144",
+                                 "MaxBurstLength=65536", NULL));
+    s = text_str(rsp);
+    g_assert_cmpstr(s, ==, "FirstBurstLength=65536\nMaxBurstLength=65536\n"
+                    "TargetPortalGroupTag=1\n"
+                    "MaxRecvDataSegmentLength=262144\n");
+    g_free(s);
+    pdu_free(rsp);
+    ini_free(ini);
+    be_teardown();
+}
+
 /* Our CHAP_R to a challenge: MD5(CHAP_I || secret || CHAP_C) */
 static char *chap_response(const Pdu *rsp, const char *secret, bool base64)
 {
@@ -996,6 +1021,7 @@ int main(int argc, char **argv)
     g_test_add_func("/iscsi-login/libiscsi", test_libiscsi);
     g_test_add_func("/iscsi-login/negotiation", test_negotiation);
     g_test_add_func("/iscsi-login/reject-values", test_reject_values);
+    g_test_add_func("/iscsi-login/first-burst", test_first_burst);
     g_test_add_data_func("/iscsi-login/chap/hex", GINT_TO_POINTER(0),
                          test_chap);
     g_test_add_data_func("/iscsi-login/chap/base64", GINT_TO_POINTER(1),

@@ -212,6 +212,16 @@ static void test_read_check_condition(void)
     g_assert_cmpuint(p->len, ==, 20);
     pdu_free(p);
 
+    /* sense with GOOD status (a recovered error): no collapse */
+    be.result.status = SRAID_STATUS_GOOD;
+    be.result.sense[2] = 0x1;                           /* RECOVERED */
+    cmd(ini, READ_FLAGS, 0, 0x203, 512, cdb_read10, 10, NULL, 0);
+    pdu_free(pop_data_in(ini, 0x203, 0x80, 0, 0, 512));
+    p = pop_rsp(ini, 0x203, SRAID_STATUS_GOOD, 0, 0, 1);
+    g_assert_cmpuint(p->len, ==, 20);
+    g_assert_cmphex(p->data[2 + 2], ==, 0x1);
+    pdu_free(p);
+
     /* a status without sense but not GOOD: no collapse either */
     be.result.status = 0x08;                            /* BUSY */
     be.result.sense_len = 0;
