@@ -414,7 +414,7 @@ static void test_write_errors(void)
         uint32_t datasn, offset, len;
     } bad[] = {
         { "DataSN", true, true, 1, 0, 4096 },
-        { "offset", true, true, 0, 512, 3584 },
+        { "offset", false, true, 0, 512, 3584 },
         { "F before the end", true, true, 0, 0, 2048 },
         { "no F at the end", false, true, 0, 0, 4096 },
         { "beyond the burst", true, true, 0, 0, 4608 },
@@ -691,6 +691,35 @@ static void test_cmdsn_window(void)
     g_assert_cmphex(pdu_u32(p, 28), ==, base + 4);
     g_assert_cmphex(pdu_u32(p, 32), ==, base + 4 + 31);
     pdu_free(p);
+
+    /*
+     * A command held in a gap: ExpCmdSN stays, one more is outstanding,
+     * yet MaxCmdSN may not go back (the initiator would ignore it).
+     */
+    be.hold = true;
+    ini->cmdsn = base + 5;
+    cmd(ini, READ_FLAGS, 0, 0x90, 512, cdb_read10, 10, NULL, 0);
+    g_assert_cmpuint(be.held->len, ==, 1);
+    bhs_nop_out(bhs, ini, true, 0x91, SRAID_ISCSI_RSVD_TAG);
+    ini_send_pdu(ini, bhs, NULL, 0);
+    p = ini_pop(ini);
+    g_assert_cmphex(pdu_u32(p, 28), ==, base + 4);
+    g_assert_cmphex(pdu_u32(p, 32), ==, base + 4 + 31);
+    ini_ack(ini, p);
+    pdu_free(p);
+    ini->cmdsn = base + 4;
+    cmd(ini, 0x80, 0, 0x92, 0, cdb_tur, 6, NULL, 0);
+    g_assert_cmpuint(be.held->len, ==, 2);
+    while (be.held->len) {
+        be_complete(g_ptr_array_index(be.held, 0), &be.result);
+    }
+    pdu_free(ini_pop(ini));
+    p = ini_pop(ini);
+    g_assert_cmphex(pdu_u32(p, 28), ==, base + 6);
+    g_assert_cmphex(pdu_u32(p, 32), ==, base + 6 + 31);
+    ini_ack(ini, p);
+    pdu_free(p);
+    base += 2;
 
     /* fill the window with held commands; one more is ignored */
     be.hold = true;
