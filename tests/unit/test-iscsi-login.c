@@ -540,6 +540,10 @@ static void test_acl(void)
                      kv("InitiatorName=iqn.2024-01.test:intruder",
                         "TargetName=" TGT_NAME, NULL));
     check_failure(ini, rsp, SRAID_ISCSI_LOGIN_AUTHORIZATION_FAILED);
+    /* the glue can still say who was refused */
+    g_assert_cmpstr(sraid_iscsi_conn_initiator(ini->conn), ==,
+                    "iqn.2024-01.test:intruder");
+    g_assert_cmpmem(sraid_iscsi_conn_isid(ini->conn), 6, ini->isid, 6);
     pdu_free(rsp);
     ini_free(ini);
 
