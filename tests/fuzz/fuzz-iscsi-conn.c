@@ -3,9 +3,11 @@
  *
  * libFuzzer target: arbitrary bytes to an iSCSI target connection.
  *
- * Byte 0 chooses the setup: bit 0 puts a valid login (libiscsi's keys)
- * in front so that the rest reaches full feature phase, bit 1 asks for
- * CRC32C digests in that login, bits 2-7 seed the chunking.  The rest is
+ * Byte 0 chooses the setup: bit 2 picks a target that wants CHAP (the
+ * login itself is then up to the input), else bit 0 puts a valid login
+ * (libiscsi's keys) in front so that the rest reaches full feature phase
+ * and bit 1 asks for CRC32C digests in that login; all of byte 0 seeds
+ * the chunking.  The rest is
  * fed in chunks of pseudo-random size with clock ticks in between.  The
  * LUN ops complete at once, except commands whose CDB byte 1 is odd: those
  * are held and completed later, in the middle of the stream or after the
@@ -22,7 +24,7 @@
 #include "iscsi-target.h"
 #include "scsi-proto.h"
 
-static SraidIscsiTarget *tgt;
+static SraidIscsiTarget *tgt, *tgt_chap;
 static GPtrArray *held;
 static bool closed;
 static unsigned closes;
@@ -202,10 +204,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cfg.nop_in_timeout_ms = 300;
         cfg.login_timeout_ms = 1000;
         tgt = sraid_iscsi_target_new(&cfg, &lun_ops, NULL, NULL);
+        cfg.chap_user = (char *)"fuzz";
+        cfg.chap_secret = (char *)"fuzz-secret-16by";
+        tgt_chap = sraid_iscsi_target_new(&cfg, &lun_ops, NULL, NULL);
         held = g_ptr_array_new();
         prefix[0] = login_prefix(false);
         prefix[1] = login_prefix(true);
-        if (!tgt) {
+        if (!tgt || !tgt_chap) {
             abort();
         }
     }
@@ -215,9 +220,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     closed = false;
     closes = 0;
     seed = data[0] | 1;
-    conn = sraid_iscsi_conn_new(tgt, &conn_ops, NULL);
+    conn = sraid_iscsi_conn_new(data[0] & 4 ? tgt_chap : tgt, &conn_ops,
+                                NULL);
     sraid_iscsi_conn_tick(conn, now);
-    if (data[0] & 1) {
+    if ((data[0] & 5) == 1) {
         GByteArray *p = prefix[data[0] >> 1 & 1];
 
         if (sraid_iscsi_conn_input(conn, p->data, p->len) != p->len ||
@@ -245,7 +251,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (held->len) {
         finish(g_ptr_array_steal_index(held, 0));
     }
-    if (sraid_iscsi_target_sessions(tgt) != 0 || closes > 1) {
+    if (sraid_iscsi_target_sessions(tgt) != 0 ||
+        sraid_iscsi_target_sessions(tgt_chap) != 0 || closes > 1) {
         abort();
     }
     return 0;

@@ -164,6 +164,31 @@ static void test_reject_values(void)
     be_teardown();
 }
 
+/* FirstBurstLength never above MaxBurstLength, in whatever key order */
+static void test_first_burst(void)
+{
+    SraidIscsiTargetConfig cfg;
+    Ini *ini;
+    Pdu *rsp;
+    char *s;
+
+    test_config(&cfg);
+    be_setup(&cfg);
+    ini = ini_new();
+    rsp = ini_login_keys(ini, kv("InitiatorName=" INI_NAME,
+                                 "TargetName=" TGT_NAME,
+                                 "FirstBurstLength=262144",
+                                 "MaxBurstLength=65536", NULL));
+    s = text_str(rsp);
+    g_assert_cmpstr(s, ==, "FirstBurstLength=65536\nMaxBurstLength=65536\n"
+                    "TargetPortalGroupTag=1\n"
+                    "MaxRecvDataSegmentLength=262144\n");
+    g_free(s);
+    pdu_free(rsp);
+    ini_free(ini);
+    be_teardown();
+}
+
 /* Our CHAP_R to a challenge: MD5(CHAP_I || secret || CHAP_C) */
 static char *chap_response(const Pdu *rsp, const char *secret, bool base64)
 {
@@ -515,6 +540,10 @@ static void test_acl(void)
                      kv("InitiatorName=iqn.2024-01.test:intruder",
                         "TargetName=" TGT_NAME, NULL));
     check_failure(ini, rsp, SRAID_ISCSI_LOGIN_AUTHORIZATION_FAILED);
+    /* the glue can still say who was refused */
+    g_assert_cmpstr(sraid_iscsi_conn_initiator(ini->conn), ==,
+                    "iqn.2024-01.test:intruder");
+    g_assert_cmpmem(sraid_iscsi_conn_isid(ini->conn), 6, ini->isid, 6);
     pdu_free(rsp);
     ini_free(ini);
 
@@ -678,6 +707,22 @@ static void test_protocol_errors(void)
     rsp = login_once(ini, LOGIN_FLAGS(1, 1, 3),
                      kv("InitiatorName=" INI_NAME, "TargetName=" TGT_NAME,
                         "ImmediateData=No", "ImmediateData=Yes", NULL));
+    check_failure(ini, rsp, SRAID_ISCSI_LOGIN_INITIATOR_ERROR);
+    pdu_free(rsp);
+    ini_free(ini);
+
+    /* a login that never ends: 16 requests at most */
+    ini = ini_new();
+    for (int i = 0; i < 16; i++) {
+        bhs_login(bhs, ini, LOGIN_FLAGS(0, 1, 0), 1);
+        ini_send_pdu(ini, bhs, b->data, b->len);
+        rsp = ini_pop(ini);
+        g_assert_cmphex(sraid_get_be16(rsp->bhs + 36), ==, 0);
+        pdu_free(rsp);
+    }
+    bhs_login(bhs, ini, LOGIN_FLAGS(0, 1, 0), 1);
+    ini_send_pdu(ini, bhs, NULL, 0);
+    rsp = ini_pop(ini);
     check_failure(ini, rsp, SRAID_ISCSI_LOGIN_INITIATOR_ERROR);
     pdu_free(rsp);
     ini_free(ini);
@@ -980,6 +1025,7 @@ int main(int argc, char **argv)
     g_test_add_func("/iscsi-login/libiscsi", test_libiscsi);
     g_test_add_func("/iscsi-login/negotiation", test_negotiation);
     g_test_add_func("/iscsi-login/reject-values", test_reject_values);
+    g_test_add_func("/iscsi-login/first-burst", test_first_burst);
     g_test_add_data_func("/iscsi-login/chap/hex", GINT_TO_POINTER(0),
                          test_chap);
     g_test_add_data_func("/iscsi-login/chap/base64", GINT_TO_POINTER(1),

@@ -212,6 +212,16 @@ static void test_read_check_condition(void)
     g_assert_cmpuint(p->len, ==, 20);
     pdu_free(p);
 
+    /* sense with GOOD status (a recovered error): no collapse */
+    be.result.status = SRAID_STATUS_GOOD;
+    be.result.sense[2] = 0x1;                           /* RECOVERED */
+    cmd(ini, READ_FLAGS, 0, 0x203, 512, cdb_read10, 10, NULL, 0);
+    pdu_free(pop_data_in(ini, 0x203, 0x80, 0, 0, 512));
+    p = pop_rsp(ini, 0x203, SRAID_STATUS_GOOD, 0, 0, 1);
+    g_assert_cmpuint(p->len, ==, 20);
+    g_assert_cmphex(p->data[2 + 2], ==, 0x1);
+    pdu_free(p);
+
     /* a status without sense but not GOOD: no collapse either */
     be.result.status = 0x08;                            /* BUSY */
     be.result.sense_len = 0;
@@ -404,7 +414,7 @@ static void test_write_errors(void)
         uint32_t datasn, offset, len;
     } bad[] = {
         { "DataSN", true, true, 1, 0, 4096 },
-        { "offset", true, true, 0, 512, 3584 },
+        { "offset", false, true, 0, 512, 3584 },
         { "F before the end", true, true, 0, 0, 2048 },
         { "no F at the end", false, true, 0, 0, 4096 },
         { "beyond the burst", true, true, 0, 0, 4608 },
@@ -682,6 +692,35 @@ static void test_cmdsn_window(void)
     g_assert_cmphex(pdu_u32(p, 32), ==, base + 4 + 31);
     pdu_free(p);
 
+    /*
+     * A command held in a gap: ExpCmdSN stays, one more is outstanding,
+     * yet MaxCmdSN may not go back (the initiator would ignore it).
+     */
+    be.hold = true;
+    ini->cmdsn = base + 5;
+    cmd(ini, READ_FLAGS, 0, 0x90, 512, cdb_read10, 10, NULL, 0);
+    g_assert_cmpuint(be.held->len, ==, 1);
+    bhs_nop_out(bhs, ini, true, 0x91, SRAID_ISCSI_RSVD_TAG);
+    ini_send_pdu(ini, bhs, NULL, 0);
+    p = ini_pop(ini);
+    g_assert_cmphex(pdu_u32(p, 28), ==, base + 4);
+    g_assert_cmphex(pdu_u32(p, 32), ==, base + 4 + 31);
+    ini_ack(ini, p);
+    pdu_free(p);
+    ini->cmdsn = base + 4;
+    cmd(ini, 0x80, 0, 0x92, 0, cdb_tur, 6, NULL, 0);
+    g_assert_cmpuint(be.held->len, ==, 2);
+    while (be.held->len) {
+        be_complete(g_ptr_array_index(be.held, 0), &be.result);
+    }
+    pdu_free(ini_pop(ini));
+    p = ini_pop(ini);
+    g_assert_cmphex(pdu_u32(p, 28), ==, base + 6);
+    g_assert_cmphex(pdu_u32(p, 32), ==, base + 6 + 31);
+    ini_ack(ini, p);
+    pdu_free(p);
+    base += 2;
+
     /* fill the window with held commands; one more is ignored */
     be.hold = true;
     ini->cmdsn = base + 4;
@@ -763,12 +802,21 @@ static void test_nop(void)
     g_assert_cmpuint(p->len, ==, 0);
     g_assert_cmpuint(pdu_u32(p, 24), ==, 3);
     g_assert_cmphex(pdu_u32(p, 28), ==, cmdsn + 1);
+    ini_ack(ini, p);
     pdu_free(p);
 
     /* ITT 0xffffffff: no answer wanted */
     bhs_nop_out(bhs, ini, true, SRAID_ISCSI_RSVD_TAG, SRAID_ISCSI_RSVD_TAG);
     ini_send_pdu(ini, bhs, NULL, 0);
     ini_assert_quiet(ini);
+    /* the same without the I bit still takes its CmdSN */
+    bhs_nop_out(bhs, ini, false, SRAID_ISCSI_RSVD_TAG, SRAID_ISCSI_RSVD_TAG);
+    ini_send_pdu(ini, bhs, NULL, 0);
+    ini_assert_quiet(ini);
+    cmd(ini, 0x80, 0, 0x79, 0, cdb_tur, 6, NULL, 0);
+    p = pop_rsp(ini, 0x79, 0, 0, 0, 0);
+    g_assert_cmphex(pdu_u32(p, 28), ==, cmdsn + 3);
+    pdu_free(p);
     done(ini);
 }
 
@@ -877,6 +925,22 @@ static void test_abort_task(void)
     tmf(ini, SRAID_ISCSI_TMF_ABORT_TASK, 0, 0x902, 0x101, cmdsn + 1);
     pdu_free(pop_tmf(ini, 0x902, SRAID_ISCSI_TMF_RSP_NO_TASK));
 
+    /* TMF answers waiting for the glue are bounded: 8, then rejected */
+    for (int i = 0; i < 8; i++) {
+        tmf(ini, SRAID_ISCSI_TMF_ABORT_TASK_SET, 1, 0x910 + i, 0, 0);
+    }
+    ini_assert_quiet(ini);
+    tmf(ini, SRAID_ISCSI_TMF_LUN_RESET, 1, 0x918, 0, 0);
+    pdu_free(pop_tmf(ini, 0x918, SRAID_ISCSI_TMF_RSP_REJECTED));
+    g_assert_cmpuint(be.resets, ==, 0);
+    g_assert_cmpuint(be.aborts, ==, 2);
+    be_complete(g_ptr_array_index(be.held, 0), &be.result);
+    for (int i = 0; i < 8; i++) {
+        pdu_free(pop_tmf(ini, 0x910 + i, SRAID_ISCSI_TMF_RSP_COMPLETE));
+    }
+    ini_assert_quiet(ini);
+    cmd(ini, READ_FLAGS, 1, 0x101, 512, cdb_read10, 10, NULL, 0);
+
     /* a glue that ends the task inside abort: answered at once */
     be.abort_completes = true;
     tmf(ini, SRAID_ISCSI_TMF_ABORT_TASK, 1, 0x903, 0x101, cmdsn + 1);
@@ -897,7 +961,7 @@ static void test_abort_task(void)
     pdu_free(pop_tmf(ini, 0x904, SRAID_ISCSI_TMF_RSP_COMPLETE));
     cmd(ini, READ_FLAGS, 0, 0x102, 512, cdb_read10, 10, NULL, 0);
     ini_assert_quiet(ini);
-    g_assert_cmpuint(be.submits, ==, 2);
+    g_assert_cmpuint(be.submits, ==, 3);
     ini->cmdsn++;
     ini_ping(ini, 0x905);
     done(ini);
@@ -1105,6 +1169,20 @@ static void test_snack_and_text(void)
     g_assert_cmphex(p->bhs[2], ==, SRAID_ISCSI_REJECT_INVALID_FIELD);
     ini_ack(ini, p);
     pdu_free(p);
+
+    /* MaxRecvDataSegmentLength declared again: Data-In follows it */
+    bhs_text(bhs, ini, 0x80, 5, SRAID_ISCSI_RSVD_TAG);
+    ini_send_pdu(ini, bhs, "MaxRecvDataSegmentLength=1024", 30);
+    p = ini_pop(ini);
+    g_assert_cmphex(p->bhs[0], ==, SRAID_ISCSI_OP_TEXT_RSP);
+    g_assert_cmpuint(p->len, ==, 0);
+    ini_ack(ini, p);
+    pdu_free(p);
+    be.result.data_len = 3000;
+    cmd(ini, READ_FLAGS, 0, 6, 3000, cdb_read10, 10, NULL, 0);
+    pdu_free(pop_data_in(ini, 6, 0x00, 0, 0, 1024));
+    pdu_free(pop_data_in(ini, 6, 0x00, 1, 1024, 1024));
+    pdu_free(pop_data_in(ini, 6, 0x81, 2, 2048, 952));
 
     /* SendTargets in a Normal session; empty value = this target */
     bhs_text(bhs, ini, 0x80, 3, SRAID_ISCSI_RSVD_TAG);

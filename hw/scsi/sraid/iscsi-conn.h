@@ -73,6 +73,12 @@ typedef struct IscsiTask {
     IscsiR2t r2t[SRAID_ISCSI_MAX_R2T];
 } IscsiTask;
 
+/*
+ * TMF responses waiting at a time per connection: immediate TMFs take no
+ * CmdSN, so without a bound an initiator could pile them up.
+ */
+#define ISCSI_MAX_PENDING_TMF   8
+
 /* A TMF or Logout Response waiting for aborted tasks to leave the glue */
 typedef struct IscsiPending {
     uint8_t opcode;                 /* SRAID_ISCSI_OP_TMF_RSP or _LOGOUT_RSP */

@@ -463,10 +463,10 @@ static void handle_login(SraidIscsiConn *c, const IscsiRx *rx)
     } else {
         sraid_iscsi_login_step(c->login, pdu, rx->data, rx->len, rsp);
     }
+    /* the nexus as soon as it is known, for the glue's messages */
+    memcpy(c->isid, pdu->isid, 6);
+    g_strlcpy(c->initiator, c->login->initiator_name, sizeof(c->initiator));
     if (rsp->status == SRAID_ISCSI_LOGIN_SUCCESS && rsp->full_feature) {
-        memcpy(c->isid, c->login->isid, 6);
-        g_strlcpy(c->initiator, c->login->initiator_name,
-                  sizeof(c->initiator));
         rsp->status = session_start(c);
         if (rsp->status) {
             rsp->flags &= ~(SRAID_ISCSI_LOGIN_T | 3);

@@ -190,9 +190,12 @@ void sraid_iscsi_conn_free(SraidIscsiConn *c);
  */
 void sraid_iscsi_task_done(SraidIscsiTask *task, const SraidScsiResult *r);
 
-/* InitiatorName of the connection's session ("" before login) */
+/*
+ * InitiatorName and ISID (6 bytes) of the connection: known from the Login
+ * Request that carried them on ("" and zeros before), also when the login
+ * then fails.
+ */
 const char *sraid_iscsi_conn_initiator(const SraidIscsiConn *c);
-/* ISID (6 bytes) of the connection's login */
 const uint8_t *sraid_iscsi_conn_isid(const SraidIscsiConn *c);
 /* TSIH of the connection's session, 0 before full feature phase */
 uint16_t sraid_iscsi_conn_tsih(const SraidIscsiConn *c);

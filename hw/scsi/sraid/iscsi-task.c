@@ -622,6 +622,10 @@ void iscsi_task_tmf(SraidIscsiConn *c, const IscsiRx *rx)
     }
     lun_ok = sraid_iscsi_lun_decode(pdu->lun, &lun) &&
              tgt->ops.lun_present(tgt->opaque, lun);
+    if (g_queue_get_length(&c->pending) >= ISCSI_MAX_PENDING_TMF) {
+        tmf_answer(c, pdu->itt, SRAID_ISCSI_TMF_RSP_REJECTED);
+        return;
+    }
 
     switch (pdu->function) {
     case SRAID_ISCSI_TMF_ABORT_TASK:
