@@ -255,6 +255,7 @@ static const Property sraid_ctrl_properties[] = {
     DEFINE_PROP_STRING("iqn-prefix", SraidCtrl, iqn_prefix),
     DEFINE_PROP_STRING("chap-user", SraidCtrl, chap_user),
     DEFINE_PROP_STRING("chap-secret", SraidCtrl, chap_secret),
+    DEFINE_PROP_UINT32("scan-interval", SraidCtrl, scan_interval, 2000),
 };
 
 static void sraid_ctrl_instance_init(Object *obj)

@@ -9,6 +9,7 @@
 
 #include "hw/scsi/sraid-ctrl.h"
 #include "io/net-listener.h"
+#include "sraid-peer.h"
 #include "qemu/coroutine.h"
 #include "qemu/iov.h"
 #include "qemu/main-loop.h"
@@ -157,6 +158,8 @@ struct SraidCtrl {
 
     SraidBackground bg;
     SraidIscsi iscsi;
+    SraidPeers *peers;              /* links to the other nodes, or NULL */
+    uint32_t scan_interval;         /* ms between bus scans */
 };
 
 #define SRAID_LD_SCSI_ID_AUTO   UINT32_MAX

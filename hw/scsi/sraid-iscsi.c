@@ -228,13 +228,12 @@ static void sraid_iscsi_tick(void *opaque)
 
 char *sraid_iscsi_target_name(SraidCtrl *s, unsigned node)
 {
-    return g_strdup_printf("%s:sraid.%s.node%u", s->iqn_prefix, s->cluster,
-                           node);
+    return sraid_bus_target_name(s->iqn_prefix, s->cluster, node);
 }
 
 uint16_t sraid_iscsi_port(SraidCtrl *s, unsigned channel, unsigned node)
 {
-    return s->iscsi_port + channel * SRAID_MAX_NODES + node;
+    return sraid_bus_port(s->iscsi_port, channel, node);
 }
 
 /*
@@ -278,6 +277,12 @@ static bool sraid_iscsi_check_props(SraidCtrl *s, Error **errp)
         error_setg(errp, "cluster '%s' cannot be part of an iSCSI name: use"
                    " 1 to 64 characters, no spaces, ':', ',' or '.'",
                    s->cluster);
+        return false;
+    }
+    if (s->scan_interval < 100 || s->scan_interval > 600000) {
+        error_setg(errp, "scan-interval %u is out of range: use 100 to 600000"
+                   " (milliseconds between two scans of the bus)",
+                   s->scan_interval);
         return false;
     }
     if (!!s->chap_user != !!s->chap_secret) {
@@ -333,6 +338,24 @@ static bool sraid_iscsi_portal_open(SraidCtrl *s, unsigned ch,
     return true;
 }
 
+/* The other side of the bus: this node calling its peers (sraid-peer.c) */
+static void sraid_iscsi_start_peers(SraidCtrl *s, const char *chap_password)
+{
+    SraidPeerConfig pc = {
+        .node_id = s->node_id,
+        .channels = s->channels,
+        .addr = s->iscsi_addr,
+        .port_base = s->iscsi_port,
+        .iqn_prefix = s->iqn_prefix,
+        .cluster = s->cluster,
+        .chap_user = s->chap_user,
+        .chap_password = chap_password,
+        .scan_interval_ms = s->scan_interval,
+    };
+
+    s->peers = sraid_peers_new(&pc);
+}
+
 bool sraid_iscsi_start(SraidCtrl *s, Error **errp)
 {
     SraidIscsiTargetConfig cfg;
@@ -380,6 +403,7 @@ bool sraid_iscsi_start(SraidCtrl *s, Error **errp)
     s->iscsi.tick = timer_new_ms(QEMU_CLOCK_REALTIME, sraid_iscsi_tick, s);
     timer_mod(s->iscsi.tick,
               qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + SRAID_ISCSI_TICK_MS);
+    sraid_iscsi_start_peers(s, secret);
     return true;
 }
 
@@ -387,6 +411,8 @@ void sraid_iscsi_stop(SraidCtrl *s)
 {
     SraidIscsiPortals *set = s->iscsi.portals;
 
+    sraid_peers_free(s->peers);
+    s->peers = NULL;
     if (!set) {
         return;
     }

@@ -1,0 +1,71 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * sraid: links to the peer controllers (sraid-peer.c).
+ *
+ * Kept apart from sraid-glue.h on purpose: libiscsi's scsi-lowlevel.h and
+ * QEMU's SCSI headers define the same enumerators (SCSI_XFER_NONE...), so
+ * the file that talks to libiscsi sees only this header.
+ */
+#ifndef HW_SCSI_SRAID_PEER_H
+#define HW_SCSI_SRAID_PEER_H
+
+#include "sraid/scsi-result.h"
+
+/* Node ids on a back-end channel: SCSI ids 0-15 (seed 003) */
+#define SRAID_BUS_NODES     16
+
+/* The iSCSI name of node @node of a cluster (docs/iscsi-bus.md) */
+static inline char *sraid_bus_target_name(const char *iqn_prefix,
+                                          const char *cluster, unsigned node)
+{
+    return g_strdup_printf("%s:sraid.%s.node%u", iqn_prefix, cluster, node);
+}
+
+/* TCP port of node @node's portal on @channel */
+static inline unsigned sraid_bus_port(unsigned port_base, unsigned channel,
+                                      unsigned node)
+{
+    return port_base + channel * SRAID_BUS_NODES + node;
+}
+
+typedef struct SraidPeerConfig {
+    unsigned node_id;               /* this controller */
+    unsigned channels;
+    const char *addr;               /* every node's portals, single host */
+    unsigned port_base;
+    const char *iqn_prefix;
+    const char *cluster;
+    const char *chap_user;          /* NULL: no CHAP */
+    const char *chap_password;
+    unsigned scan_interval_ms;
+} SraidPeerConfig;
+
+typedef struct SraidPeers SraidPeers;
+
+/*
+ * Completion of a command sent to a peer: @err < 0 when no answer came
+ * (-ETIMEDOUT, -ECONNREFUSED, -EIO...), else the SCSI result and its
+ * data-in (@r->data_len bytes at @data_in).
+ */
+typedef void SraidPeerCb(void *opaque, int err, const SraidScsiResult *r,
+                         const uint8_t *data_in);
+
+/* Start the links and the periodic bus scan */
+SraidPeers *sraid_peers_new(const SraidPeerConfig *cfg);
+/* Drop every link; commands still running complete with -ESHUTDOWN */
+void sraid_peers_free(SraidPeers *p);
+/*
+ * Send @cdb with @out_len bytes of data-out or up to @in_len of data-in to
+ * node @node on @channel; @cb gets the answer, or an error if none came
+ * within @timeout_ms (the link then goes down: no retry).
+ */
+void sraid_peers_send(SraidPeers *p, unsigned node, unsigned channel,
+                      const uint8_t *cdb, size_t cdb_len,
+                      const void *data_out, size_t out_len, size_t in_len,
+                      unsigned timeout_ms, SraidPeerCb *cb, void *opaque);
+/* Did @node answer the last scan on @channel?  *@booting: Table 20 */
+bool sraid_peers_present(SraidPeers *p, unsigned node, unsigned channel,
+                         bool *booting);
+
+#endif /* HW_SCSI_SRAID_PEER_H */
