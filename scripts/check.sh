@@ -27,6 +27,8 @@ tests+=("smoke/device-help=$REPO/tests/smoke/device-help.sh $QEMU")
 tests+=("qtest/sraid-test=QTEST_QEMU_BINARY=$QEMU QTEST_QEMU_IMG=$QEMU_BUILD/qemu-img SRAID_IMG=$BUILD/core/sraid-img $QEMU_BUILD/tests/qtest/sraid-test --tap -k")
 # 4b. the iSCSI portals, used by external initiators (libiscsi, qemu-img)
 tests+=("iscsi/target=$REPO/tests/iscsi/iscsi-target-test.sh $QEMU $QEMU_BUILD/qemu-img $BUILD/core/sraid-img")
+# 4c. two controllers in two QEMU processes on one bus
+tests+=("iscsi/bus=$REPO/tests/iscsi/bus-test.sh $QEMU")
 # 5. guest boot: unmodified Linux behind each HBA finds the controller
 tests+=("guest/hba-scan=$REPO/tests/guest/hba-scan-test.sh $QEMU $BUILD/core/sraid-img")
 # 6. lint: checkpatch, SPDX, core layering, hook patches

@@ -20,6 +20,8 @@
 #include "trace/trace-hw_scsi_sraid.h"
 
 #include "sraid/cod-store.h"
+#include "sraid/node-memory.h"
+#include "sraid/vendor-cmd.h"
 
 /* The core's states are reported as they are: same order in the schema. */
 #define SRAID_SAME(a, b) QEMU_BUILD_BUG_ON((int)(a) != (int)(b))
@@ -229,6 +231,33 @@ static SraidBackgroundInfo *sraid_query_background(SraidCtrl *s)
     return info;
 }
 
+static SraidBusInfo *sraid_query_bus(SraidCtrl *s)
+{
+    SraidBusInfo *bus = g_new0(SraidBusInfo, 1);
+    strList **ptail = &bus->portals;
+    SraidPeerInfoList **tail = &bus->peers;
+
+    bus->target = sraid_iscsi_target_name(s, s->node_id);
+    for (unsigned ch = 0; ch < s->channels; ch++) {
+        QAPI_LIST_APPEND(ptail, g_strdup_printf(
+            "%s:%u,%u", s->iscsi_addr, sraid_iscsi_port(s, ch, s->node_id),
+            ch + 1));
+        for (unsigned n = 0; n < SRAID_MAX_NODES; n++) {
+            bool booting;
+
+            if (sraid_peers_present(s->peers, n, ch, &booting)) {
+                SraidPeerInfo *p = g_new0(SraidPeerInfo, 1);
+
+                p->node = n;
+                p->channel = ch;
+                p->booting = booting;
+                QAPI_LIST_APPEND(tail, p);
+            }
+        }
+    }
+    return bus;
+}
+
 static int sraid_query_one(Object *obj, void *opaque)
 {
     SraidControllerInfoList ***tail = opaque;
@@ -255,6 +284,9 @@ static int sraid_query_one(Object *obj, void *opaque)
         info->lds = sraid_query_lds(s);
     }
     info->background = sraid_query_background(s);
+    if (s->peers) {
+        info->bus = sraid_query_bus(s);
+    }
     QAPI_LIST_APPEND(*tail, info);
     return 0;
 }
@@ -533,4 +565,137 @@ void qmp_sraid_set_rebuild_rate(const char *controller, uint8_t rate,
         return;
     }
     s->rebuild_rate = rate;
+}
+
+/* ---- the bus ---- */
+
+typedef struct SraidPeerWait {
+    Coroutine *co;
+    bool done;
+    int err;
+    SraidScsiResult r;
+    uint8_t *data_in;               /* where to copy data-in, or NULL */
+} SraidPeerWait;
+
+static void sraid_peer_wait_cb(void *opaque, int err, const SraidScsiResult *r,
+                               const uint8_t *data_in)
+{
+    SraidPeerWait *w = opaque;
+
+    w->err = err;
+    if (!err) {
+        w->r = *r;
+        if (w->data_in && r->data_len) {
+            memcpy(w->data_in, data_in, r->data_len);
+        }
+    }
+    w->done = true;
+    aio_co_wake(w->co);
+}
+
+/* Send a vendor command to a peer and wait; the time it took in *@us */
+static bool coroutine_fn sraid_peer_vendor(SraidCtrl *s, unsigned node,
+                                           unsigned channel, uint8_t dcmd,
+                                           uint8_t *buf, uint32_t len,
+                                           unsigned timeout, uint64_t *us,
+                                           Error **errp)
+{
+    SraidVendorCdb vc = {
+        .dcmd = dcmd,
+        .address = SRAID_NODE_MEM_DIAG_BASE,
+        .length = len,
+    };
+    uint8_t cdb[10];
+    bool write = dcmd == SRAID_DCMD_NODE_WRITE;
+    SraidPeerWait w = { .co = qemu_coroutine_self(),
+                        .data_in = write ? NULL : buf };
+    int64_t start = qemu_clock_get_us(QEMU_CLOCK_REALTIME);
+
+    sraid_vendor_cdb_encode(&vc, cdb);
+    sraid_peers_send(s->peers, node, channel, cdb, sizeof(cdb),
+                     write ? buf : NULL, write ? len : 0, write ? 0 : len,
+                     timeout, sraid_peer_wait_cb, &w);
+    while (!w.done) {
+        qemu_coroutine_yield();
+    }
+    *us = qemu_clock_get_us(QEMU_CLOCK_REALTIME) - start;
+    if (w.err) {
+        error_setg_errno(errp, -w.err, "node %u on channel %u: no answer to"
+                         " %s", node, channel, write ? "Node_Write"
+                                                     : "Node_Read");
+        return false;
+    }
+    if (w.r.status != SRAID_STATUS_GOOD) {
+        error_setg(errp, "node %u on channel %u: %s ended with status 0x%02x,"
+                   " sense %x/%02x/%02x", node, channel,
+                   write ? "Node_Write" : "Node_Read", w.r.status,
+                   w.r.sense[2] & 0xf, w.r.sense[12], w.r.sense[13]);
+        return false;
+    }
+    if (!write && w.r.data_len != len) {
+        error_setg(errp, "node %u on channel %u: Node_Read returned %zu of"
+                   " %u bytes", node, channel, w.r.data_len, len);
+        return false;
+    }
+    return true;
+}
+
+SraidPeerTestResult *coroutine_fn qmp_sraid_peer_test(const char *controller,
+                                                      uint8_t node,
+                                                      uint8_t channel,
+                                                      bool has_bytes,
+                                                      uint32_t bytes,
+                                                      bool has_timeout,
+                                                      uint32_t timeout,
+                                                      Error **errp)
+{
+    SraidCtrl *s = sraid_ctrl_find(controller, errp);
+    g_autofree uint8_t *pattern = NULL;
+    g_autofree uint8_t *back = NULL;
+    SraidPeerTestResult *res;
+    uint64_t wus, rus;
+
+    if (!s) {
+        return NULL;
+    }
+    bytes = has_bytes ? bytes : 4096;
+    timeout = has_timeout ? timeout : 1000;
+    if (!s->peers) {
+        error_setg(errp, "sraid-ctrl '%s' is not on a bus: set its"
+                   " iscsi-port", controller);
+        return NULL;
+    }
+    if (node >= SRAID_MAX_NODES || node == s->node_id ||
+        channel >= s->channels) {
+        error_setg(errp, "no peer node %u on channel %u: use another node"
+                   " id than %u, 0 to %u, and a channel 0 to %u", node,
+                   channel, s->node_id, SRAID_MAX_NODES - 1, s->channels - 1);
+        return NULL;
+    }
+    if (bytes < 1 || bytes > MIN(SRAID_NODE_MEM_DIAG_SIZE, UINT16_MAX) ||
+        timeout < 1 || timeout > 60000) {
+        error_setg(errp, "bytes must be 1 to 65535 and timeout 1 to 60000");
+        return NULL;
+    }
+    pattern = g_malloc(bytes);
+    back = g_malloc0(bytes);
+    for (uint32_t i = 0; i < bytes; i++) {
+        pattern[i] = (i * 7 + node) ^ (i >> 8);
+    }
+    if (!sraid_peer_vendor(s, node, channel, SRAID_DCMD_NODE_WRITE, pattern,
+                           bytes, timeout, &wus, errp) ||
+        !sraid_peer_vendor(s, node, channel, SRAID_DCMD_NODE_READ, back,
+                           bytes, timeout, &rus, errp)) {
+        return NULL;
+    }
+    if (memcmp(pattern, back, bytes)) {
+        error_setg(errp, "node %u on channel %u: the memory test read back"
+                   " other data than it wrote", node, channel);
+        return NULL;
+    }
+    trace_sraid_qmp_peer_test(s->node_id, node, channel, bytes, wus, rus);
+    res = g_new0(SraidPeerTestResult, 1);
+    res->write_us = wus;
+    res->read_us = rus;
+    return res;
 }

@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Two controllers in two QEMU processes on one virtual shared SCSI bus:
+# each scan finds the other on both channels (INQUIRY of LUN 0, seed 003
+# Table 20), the seed's memory test (Node_Write + Node_Read of the
+# diagnostics scratch) runs both ways on both channels, a SIGKILLed peer
+# makes the next command fail within its timeout and drops out of the
+# scan, and comes back when it restarts.  Prints TAP; the memory test's
+# round-trip times go to the diagnostics (#) lines.
+#
+# Usage: bus-test.sh QEMU
+
+QEMU=${1:?usage: $0 QEMU}
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+QMP="python3 $REPO/scripts/qmp.py"
+W=$(mktemp -d "${TMPDIR:-/tmp}/sraid-bus.XXXXXX")
+declare -A PID
+cleanup() {
+    for p in "${PID[@]}"; do
+        kill -9 "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+    rm -rf "$W"
+}
+trap cleanup EXIT
+
+n=0
+ok() {      # description, then a command that must succeed
+    local desc=$1
+    shift
+    n=$((n + 1))
+    if out=$("$@" 2>&1); then
+        echo "ok $n - $desc"
+    else
+        echo "not ok $n - $desc"
+        sed 's/^/# /' <<<"$out" | head -n 20
+    fi
+}
+
+BASE=$(python3 - <<'PY'
+import random, socket
+for _ in range(200):
+    base = random.randrange(20000, 60000 - 32)
+    socks = []
+    try:
+        for p in range(base, base + 32):
+            s = socket.socket()
+            s.bind(("127.0.0.1", p))
+            socks.append(s)
+        print(base)
+        break
+    except OSError:
+        pass
+    finally:
+        for s in socks:
+            s.close()
+PY
+)
+CLUSTER=b$$
+
+start() {   # node id
+    "$QEMU" -display none -machine q35 -nodefaults \
+        -device virtio-scsi-pci,id=hba0 \
+        -device "sraid-ctrl,id=c0,bus=hba0.0,node-id=$1,cluster=$CLUSTER,iscsi-port=$BASE,scan-interval=300" \
+        -qmp "unix:$W/qmp$1.sock,server=on,wait=off" >"$W/qemu$1.log" 2>&1 &
+    PID[$1]=$!
+}
+# peers node $1 sees, as "node:channel" words
+peers() {
+    $QMP "$W/qmp$1.sock" query-sraid |
+        python3 -c 'import json, sys
+print(" ".join("%d:%d" % (p["node"], p["channel"])
+               for p in json.load(sys.stdin)[0]["bus"]["peers"]))'
+}
+sees() {    # node, expected peers, within 10 s
+    local i got
+    for ((i = 0; i < 100; i++)); do
+        got=$(peers "$1")
+        [ "$got" = "$2" ] && return 0
+        sleep 0.1
+    done
+    echo "node $1 sees '$got', expected '$2'"
+    return 1
+}
+memtest() { # from, to, channel
+    local out
+    out=$($QMP "$W/qmp$1.sock" sraid-peer-test \
+          "{\"controller\": \"c0\", \"node\": $2, \"channel\": $3, \"bytes\": 4096}") ||
+        return 1
+    echo "$out" | python3 -c 'import json, sys; r = json.load(sys.stdin)
+print("# node '"$1"' -> node '"$2"' channel '"$3"': Node_Write %d us, Node_Read %d us" % (r["write-us"], r["read-us"]))' >>"$W/latency"
+}
+
+echo "1..11"
+start 7
+start 6
+ok "node 7 sees node 6 on channels 0 and 1" sees 7 "6:0 6:1"
+ok "node 6 sees node 7 on channels 0 and 1" sees 6 "7:0 7:1"
+ok "query-sraid lists node 7's portals and iSCSI name" \
+   bash -c "$QMP '$W/qmp7.sock' query-sraid | grep -q '\"127.0.0.1:$((BASE + 7)),1\"' &&
+            $QMP '$W/qmp7.sock' query-sraid | grep -q 'iqn.2026-11.org.sraid:sraid.$CLUSTER.node7'"
+for spec in "7 6 0" "7 6 1" "6 7 0" "6 7 1"; do
+    set -- $spec
+    ok "memory test node $1 -> node $2 on channel $3" memtest "$1" "$2" "$3"
+done
+cat "$W/latency"
+ok "a node id nobody has fails the memory test" \
+   bash -c "! $QMP '$W/qmp7.sock' sraid-peer-test '{\"controller\": \"c0\", \"node\": 3, \"channel\": 0}'"
+
+kill -9 "${PID[6]}"
+wait "${PID[6]}" 2>/dev/null
+unset 'PID[6]'
+killed_fails_fast() {
+    local t0=$SECONDS
+    ! $QMP "$W/qmp7.sock" sraid-peer-test \
+        '{"controller": "c0", "node": 6, "channel": 0, "timeout": 2000}' &&
+        [ $((SECONDS - t0)) -le 3 ]
+}
+ok "after SIGKILL of node 6 node 7's memory test fails within its timeout" \
+   killed_fails_fast
+ok "and node 6 drops out of node 7's scan" sees 7 ""
+start 6
+ok "restarted, node 6 is seen again on both channels" sees 7 "6:0 6:1"
