@@ -6,6 +6,7 @@
 #   make check   build what is missing and run every test: 'N passed, N failed'
 #   make lint    checkpatch + hook patches still apply
 #   make fuzz    libFuzzer targets, FUZZ_SECONDS each (default 60)
+#   make bench, make bench-iscsi   benchmarks (bench/), not tests
 #   make clean   remove build/
 #
 # Variables: QEMU_SRC=<tree> builds against your own QEMU 10.0.x tree.
@@ -39,9 +40,13 @@ check: core qemu
 demo: core qemu
 	@scripts/demo.sh
 
-.PHONY: bench
+.PHONY: bench bench-iscsi
 bench:
 	@bench/ld-bench.sh
+
+# the iSCSI target against tgtd, and the vendor command round trip
+bench-iscsi:
+	@bench/iscsi-bench.sh
 
 lint: deps
 	@scripts/lint.sh
