@@ -128,10 +128,10 @@ size=$(field "node[7]['luns'][1]['size']")
 head -c "$size" /dev/urandom >"$W/data.raw"
 ok "qemu-img writes the logical drive through node 7's channel 0 portal" write_via 7 0
 ok "and reads it back identical through node 6's channel 1 portal" same_via 6 1
-fails_with_running() {
+refused_while_running() {
     fails_with "a cluster runs in $C" sc up --name "$NAME"
 }
-ok "up refuses while the cluster runs" fails_with_running
+ok "up refuses while the cluster runs" refused_while_running
 
 pid7=$(field "node[7]['pid']")
 pid6=$(field "node[6]['pid']")
