@@ -29,6 +29,8 @@ tests+=("qtest/sraid-test=QTEST_QEMU_BINARY=$QEMU QTEST_QEMU_IMG=$QEMU_BUILD/qem
 tests+=("iscsi/target=$REPO/tests/iscsi/iscsi-target-test.sh $QEMU $QEMU_BUILD/qemu-img $BUILD/core/sraid-img")
 # 4c. two controllers in two QEMU processes on one bus
 tests+=("iscsi/bus=$REPO/tests/iscsi/bus-test.sh $QEMU")
+# 4d. the cluster launcher, as users and tests drive clusters
+tests+=("tools/sraid-cluster=$REPO/tests/tools/sraid-cluster-test.sh $QEMU $QEMU_BUILD/qemu-img $BUILD/core/sraid-img")
 # 5. guest boot: unmodified Linux behind each HBA finds the controller
 tests+=("guest/hba-scan=$REPO/tests/guest/hba-scan-test.sh $QEMU $BUILD/core/sraid-img")
 # 6. lint: checkpatch, SPDX, core layering, hook patches

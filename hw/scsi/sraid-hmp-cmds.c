@@ -35,6 +35,26 @@ static void hmp_sraid_background(Monitor *mon, SraidBackgroundInfo *bg)
     }
 }
 
+static void hmp_sraid_bus(Monitor *mon, SraidBusInfo *bus)
+{
+    strList *p;
+    SraidPeerInfoList *q;
+
+    monitor_printf(mon, "  bus: %s, portals", bus->target);
+    for (p = bus->portals; p; p = p->next) {
+        monitor_printf(mon, " %s", p->value);
+    }
+    monitor_printf(mon, "\n");
+    if (!bus->peers) {
+        monitor_printf(mon, "  peers: none answered the last scan\n");
+    }
+    for (q = bus->peers; q; q = q->next) {
+        monitor_printf(mon, "  peer node %u on channel %u%s\n",
+                       q->value->node, q->value->channel,
+                       q->value->booting ? ", booting" : "");
+    }
+}
+
 void hmp_info_sraid(Monitor *mon, const QDict *qdict)
 {
     Error *err = NULL;
@@ -96,6 +116,9 @@ void hmp_info_sraid(Monitor *mon, const QDict *qdict)
             monitor_printf(mon, "\n");
         }
         hmp_sraid_background(mon, ci->background);
+        if (ci->bus) {
+            hmp_sraid_bus(mon, ci->bus);
+        }
     }
     qapi_free_SraidControllerInfoList(list);
 }
