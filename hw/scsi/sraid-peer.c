@@ -30,7 +30,9 @@
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
 
+#include "sraid/msg-gather.h"
 #include "sraid/scsi-proto.h"
+#include "sraid/vendor-cmd.h"
 
 /* INQUIRY of a scan: Table 20's 37 bytes and room to spare */
 #define SRAID_PEER_INQUIRY_LEN      64
@@ -46,6 +48,20 @@ typedef enum SraidPeerLinkState {
 
 typedef struct SraidPeerLink SraidPeerLink;
 typedef struct SraidPeerCmd SraidPeerCmd;
+
+/* A message posted for gathering (seed 002) */
+typedef struct SraidPeerMsg {
+    uint8_t dcmd;
+    uint32_t address;
+    uint8_t *payload;
+    size_t len;
+    unsigned timeout_ms;
+    SraidPeerPostCb *cb;
+    void *opaque;
+    QSIMPLEQ_ENTRY(SraidPeerMsg) next;
+} SraidPeerMsg;
+
+typedef QSIMPLEQ_HEAD(, SraidPeerMsg) SraidPeerMsgQueue;
 
 struct SraidPeers {
     SraidPeerConfig cfg;
@@ -66,6 +82,10 @@ struct SraidPeerLink {
     QEMUBH *down_bh;                /* tear down outside libiscsi's calls */
     int down_err;
     int cancel_err;                 /* for tasks libiscsi cancels */
+    /* message gathering: posted, and whether a Node_Gather is out */
+    SraidPeerMsgQueue posted;
+    bool gathering;
+    uint64_t gather_commands;       /* Node_Gather commands sent */
     /* what the last scan saw */
     bool present;
     bool booting;
@@ -393,6 +413,124 @@ void sraid_peers_send(SraidPeers *p, unsigned node, unsigned channel,
     }
 }
 
+/* ---- message gathering (seed 002) ---- */
+
+static void sraid_peer_gather_flush(SraidPeerLink *l);
+
+typedef struct SraidPeerBatch {
+    SraidPeerLink *link;
+    SraidPeerMsgQueue msgs;
+    uint8_t *container;
+} SraidPeerBatch;
+
+static void sraid_peer_msg_free(SraidPeerMsg *m)
+{
+    g_free(m->payload);
+    g_free(m);
+}
+
+/*
+ * The container's outcome is every message's: a refused container names
+ * the first refused record in its sense INFORMATION field
+ * (docs/vendor-commands.md); the sender learns that the batch failed.
+ */
+static void sraid_peer_gather_done(void *opaque, int err,
+                                   const SraidScsiResult *r,
+                                   const uint8_t *data_in)
+{
+    SraidPeerBatch *b = opaque;
+    SraidPeerLink *l = b->link;
+    SraidPeerMsg *m;
+
+    while ((m = QSIMPLEQ_FIRST(&b->msgs))) {
+        QSIMPLEQ_REMOVE_HEAD(&b->msgs, next);
+        m->cb(m->opaque, err, r);
+        sraid_peer_msg_free(m);
+    }
+    g_free(b->container);
+    g_free(b);
+    l->gathering = false;
+    sraid_peer_gather_flush(l);
+}
+
+/* Send what is posted as one Node_Gather, unless one is still out. */
+static void sraid_peer_gather_flush(SraidPeerLink *l)
+{
+    SraidPeerBatch *b;
+    SraidGatherBuilder gb;
+    SraidVendorCdb vc = { .dcmd = SRAID_DCMD_NODE_GATHER };
+    uint8_t cdb[10];
+    unsigned timeout = 0;
+    SraidPeerMsg *m;
+
+    if (l->gathering || QSIMPLEQ_EMPTY(&l->posted)) {
+        return;
+    }
+    b = g_new0(SraidPeerBatch, 1);
+    b->link = l;
+    QSIMPLEQ_INIT(&b->msgs);
+    b->container = g_malloc(SRAID_GATHER_MAX_LEN);
+    sraid_gather_init(&gb, b->container, SRAID_GATHER_MAX_LEN);
+    while ((m = QSIMPLEQ_FIRST(&l->posted)) &&
+           sraid_gather_append(&gb, m->dcmd, m->address, m->payload,
+                               m->len)) {
+        QSIMPLEQ_REMOVE_HEAD(&l->posted, next);
+        QSIMPLEQ_INSERT_TAIL(&b->msgs, m, next);
+        timeout = MAX(timeout, m->timeout_ms);
+    }
+    vc.length = sraid_gather_finish(&gb);
+    sraid_vendor_cdb_encode(&vc, cdb);
+    l->gathering = true;
+    l->gather_commands++;
+    trace_sraid_peer_gather(l->peers->cfg.node_id, l->node, l->channel,
+                            gb.count, vc.length);
+    sraid_peers_send(l->peers, l->node, l->channel, cdb, sizeof(cdb),
+                     b->container, vc.length, 0, timeout,
+                     sraid_peer_gather_done, b);
+}
+
+void sraid_peers_post(SraidPeers *p, unsigned node, unsigned channel,
+                      uint8_t dcmd, uint32_t address, const void *payload,
+                      size_t len, unsigned timeout_ms, SraidPeerPostCb *cb,
+                      void *opaque)
+{
+    SraidPeerLink *l;
+    SraidPeerMsg *m;
+
+    if (!p || node >= SRAID_BUS_NODES || node == p->cfg.node_id ||
+        channel >= p->cfg.channels) {
+        cb(opaque, -ENODEV, NULL);
+        return;
+    }
+    /* a message that could never travel in a container is refused now */
+    if (!sraid_vendor_dcmd_gatherable(dcmd) ||
+        len > SRAID_GATHER_MAX_LEN - SRAID_GATHER_HEADER_LEN -
+              SRAID_GATHER_RECORD_LEN) {
+        cb(opaque, -EINVAL, NULL);
+        return;
+    }
+    l = &p->links[channel * SRAID_BUS_NODES + node];
+    m = g_new0(SraidPeerMsg, 1);
+    m->dcmd = dcmd;
+    m->address = address;
+    m->payload = g_memdup2(payload, len);
+    m->len = len;
+    m->timeout_ms = timeout_ms;
+    m->cb = cb;
+    m->opaque = opaque;
+    QSIMPLEQ_INSERT_TAIL(&l->posted, m, next);
+    sraid_peer_gather_flush(l);
+}
+
+uint64_t sraid_peers_gather_commands(SraidPeers *p, unsigned node,
+                                     unsigned channel)
+{
+    if (!p || node >= SRAID_BUS_NODES || channel >= p->cfg.channels) {
+        return 0;
+    }
+    return p->links[channel * SRAID_BUS_NODES + node].gather_commands;
+}
+
 /* ---- the bus scan ---- */
 
 static void sraid_peer_scan_done(void *opaque, int err,
@@ -475,6 +613,7 @@ SraidPeers *sraid_peers_new(const SraidPeerConfig *cfg)
         l->fd = -1;
         QTAILQ_INIT(&l->waiting);
         QTAILQ_INIT(&l->running);
+        QSIMPLEQ_INIT(&l->posted);
         l->down_bh = qemu_bh_new(sraid_peer_link_down_bh, l);
     }
     p->scan_timer = timer_new_ms(QEMU_CLOCK_REALTIME, sraid_peer_scan, p);
@@ -493,8 +632,17 @@ void sraid_peers_free(SraidPeers *p)
     n = p->cfg.channels * SRAID_BUS_NODES;
     timer_free(p->scan_timer);
     for (unsigned i = 0; i < n; i++) {
-        sraid_peer_link_down(&p->links[i], -ESHUTDOWN);
-        qemu_bh_delete(p->links[i].down_bh);
+        SraidPeerLink *l = &p->links[i];
+        SraidPeerMsg *m;
+
+        sraid_peer_link_down(l, -ESHUTDOWN);
+        /* a batch out was failed by the teardown; these never left */
+        while ((m = QSIMPLEQ_FIRST(&l->posted))) {
+            QSIMPLEQ_REMOVE_HEAD(&l->posted, next);
+            m->cb(m->opaque, -ESHUTDOWN, NULL);
+            sraid_peer_msg_free(m);
+        }
+        qemu_bh_delete(l->down_bh);
     }
     g_free(p->links);
     g_free(p->addr);

@@ -64,6 +64,24 @@ void sraid_peers_send(SraidPeers *p, unsigned node, unsigned channel,
                       const uint8_t *cdb, size_t cdb_len,
                       const void *data_out, size_t out_len, size_t in_len,
                       unsigned timeout_ms, SraidPeerCb *cb, void *opaque);
+/* The outcome of a posted message: its container's */
+typedef void SraidPeerPostCb(void *opaque, int err, const SraidScsiResult *r);
+
+/*
+ * Post a small vendor message (a DCMD sraid_vendor_dcmd_gatherable()
+ * allows, with its parameter list and, for Node_Write, the address) for
+ * node @node on @channel.  Messages travel in Node_Gather containers (seed
+ * 002 message gathering): the first goes at once; those posted while a
+ * container is out leave together in the next one, in posting order.
+ */
+void sraid_peers_post(SraidPeers *p, unsigned node, unsigned channel,
+                      uint8_t dcmd, uint32_t address, const void *payload,
+                      size_t len, unsigned timeout_ms, SraidPeerPostCb *cb,
+                      void *opaque);
+/* Node_Gather commands sent to @node on @channel so far */
+uint64_t sraid_peers_gather_commands(SraidPeers *p, unsigned node,
+                                     unsigned channel);
+
 /* Did @node answer the last scan on @channel?  *@booting: Table 20 */
 bool sraid_peers_present(SraidPeers *p, unsigned node, unsigned channel,
                          bool *booting);

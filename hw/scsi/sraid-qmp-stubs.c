@@ -73,7 +73,8 @@ void qmp_sraid_delete_ld(const char *controller, uint8_t ld, Error **errp)
 SraidPeerTestResult *qmp_sraid_peer_test(const char *controller, uint8_t node,
                                          uint8_t channel, bool has_bytes,
                                          uint32_t bytes, bool has_timeout,
-                                         uint32_t timeout, Error **errp)
+                                         uint32_t timeout, bool has_pieces,
+                                         uint32_t pieces, Error **errp)
 {
     sraid_not_built(errp);
     return NULL;

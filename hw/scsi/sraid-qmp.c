@@ -640,6 +640,61 @@ static bool coroutine_fn sraid_peer_vendor(SraidCtrl *s, unsigned node,
     return true;
 }
 
+typedef struct SraidPostWait {
+    Coroutine *co;
+    unsigned pending;
+    int err;
+    uint8_t status;
+} SraidPostWait;
+
+static void sraid_post_wait_cb(void *opaque, int err, const SraidScsiResult *r)
+{
+    SraidPostWait *w = opaque;
+
+    if (!w->err && err) {
+        w->err = err;
+    }
+    if (!err && r->status != SRAID_STATUS_GOOD) {
+        w->status = r->status;
+    }
+    if (--w->pending == 0) {
+        aio_co_wake(w->co);
+    }
+}
+
+/* The pattern as @pieces Node_Write messages, gathered on the way */
+static bool coroutine_fn sraid_peer_post_pieces(SraidCtrl *s, unsigned node,
+                                                unsigned channel,
+                                                const uint8_t *buf,
+                                                uint32_t len, unsigned pieces,
+                                                unsigned timeout,
+                                                uint64_t *us, Error **errp)
+{
+    SraidPostWait w = { .co = qemu_coroutine_self(), .pending = pieces };
+    int64_t start = qemu_clock_get_us(QEMU_CLOCK_REALTIME);
+    uint32_t off = 0;
+
+    for (unsigned i = 0; i < pieces; i++) {
+        uint32_t n = len / pieces + (i < len % pieces);
+
+        sraid_peers_post(s->peers, node, channel, SRAID_DCMD_NODE_WRITE,
+                         SRAID_NODE_MEM_DIAG_BASE + off, buf + off, n,
+                         timeout, sraid_post_wait_cb, &w);
+        off += n;
+    }
+    while (w.pending) {
+        qemu_coroutine_yield();
+    }
+    *us = qemu_clock_get_us(QEMU_CLOCK_REALTIME) - start;
+    if (w.err || w.status) {
+        error_setg(errp, "node %u on channel %u: gathered Node_Write failed:"
+                   " %s", node, channel,
+                   w.err ? strerror(-w.err) : "a status other than GOOD");
+        return false;
+    }
+    return true;
+}
+
 SraidPeerTestResult *coroutine_fn qmp_sraid_peer_test(const char *controller,
                                                       uint8_t node,
                                                       uint8_t channel,
@@ -647,8 +702,12 @@ SraidPeerTestResult *coroutine_fn qmp_sraid_peer_test(const char *controller,
                                                       uint32_t bytes,
                                                       bool has_timeout,
                                                       uint32_t timeout,
+                                                      bool has_pieces,
+                                                      uint32_t pieces,
                                                       Error **errp)
 {
+    uint64_t gathers = 0;
+
     SraidCtrl *s = sraid_ctrl_find(controller, errp);
     g_autofree uint8_t *pattern = NULL;
     g_autofree uint8_t *back = NULL;
@@ -660,6 +719,7 @@ SraidPeerTestResult *coroutine_fn qmp_sraid_peer_test(const char *controller,
     }
     bytes = has_bytes ? bytes : 4096;
     timeout = has_timeout ? timeout : 1000;
+    pieces = has_pieces ? pieces : 1;
     if (!s->peers) {
         error_setg(errp, "sraid-ctrl '%s' is not on a bus: set its"
                    " iscsi-port", controller);
@@ -673,8 +733,10 @@ SraidPeerTestResult *coroutine_fn qmp_sraid_peer_test(const char *controller,
         return NULL;
     }
     if (bytes < 1 || bytes > MIN(SRAID_NODE_MEM_DIAG_SIZE, UINT16_MAX) ||
-        timeout < 1 || timeout > 60000) {
-        error_setg(errp, "bytes must be 1 to 65535 and timeout 1 to 60000");
+        timeout < 1 || timeout > 60000 || pieces < 1 || pieces > 128 ||
+        pieces > bytes) {
+        error_setg(errp, "bytes must be 1 to 65535, timeout 1 to 60000 and"
+                   " pieces 1 to 128 (and at most bytes)");
         return NULL;
     }
     pattern = g_malloc(bytes);
@@ -682,9 +744,19 @@ SraidPeerTestResult *coroutine_fn qmp_sraid_peer_test(const char *controller,
     for (uint32_t i = 0; i < bytes; i++) {
         pattern[i] = (i * 7 + node) ^ (i >> 8);
     }
-    if (!sraid_peer_vendor(s, node, channel, SRAID_DCMD_NODE_WRITE, pattern,
-                           bytes, timeout, &wus, errp) ||
-        !sraid_peer_vendor(s, node, channel, SRAID_DCMD_NODE_READ, back,
+    if (pieces > 1) {
+        gathers = sraid_peers_gather_commands(s->peers, node, channel);
+        if (!sraid_peer_post_pieces(s, node, channel, pattern, bytes, pieces,
+                                    timeout, &wus, errp)) {
+            return NULL;
+        }
+        gathers = sraid_peers_gather_commands(s->peers, node, channel) -
+                  gathers;
+    } else if (!sraid_peer_vendor(s, node, channel, SRAID_DCMD_NODE_WRITE,
+                                  pattern, bytes, timeout, &wus, errp)) {
+        return NULL;
+    }
+    if (!sraid_peer_vendor(s, node, channel, SRAID_DCMD_NODE_READ, back,
                            bytes, timeout, &rus, errp)) {
         return NULL;
     }
@@ -697,5 +769,9 @@ SraidPeerTestResult *coroutine_fn qmp_sraid_peer_test(const char *controller,
     res = g_new0(SraidPeerTestResult, 1);
     res->write_us = wus;
     res->read_us = rus;
+    if (pieces > 1) {
+        res->has_gather_commands = true;
+        res->gather_commands = gathers;
+    }
     return res;
 }

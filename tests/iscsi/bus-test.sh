@@ -6,7 +6,8 @@
 # Table 20), the seed's memory test (Node_Write + Node_Read of the
 # diagnostics scratch) runs both ways on both channels, a SIGKILLed peer
 # makes the next command fail within its timeout and drops out of the
-# scan, and comes back when it restarts.  Prints TAP; the memory test's
+# scan, and comes back when it restarts; many small messages travel as
+# one command (seed 002 message gathering).  Prints TAP; the memory test's
 # round-trip times go to the diagnostics (#) lines.
 #
 # Usage: bus-test.sh QEMU
@@ -92,7 +93,7 @@ memtest() { # from, to, channel
 print("# node '"$1"' -> node '"$2"' channel '"$3"': Node_Write %d us, Node_Read %d us" % (r["write-us"], r["read-us"]))' >>"$W/latency"
 }
 
-echo "1..11"
+echo "1..12"
 start 7
 start 6
 ok "node 7 sees node 6 on channels 0 and 1" sees 7 "6:0 6:1"
@@ -104,6 +105,16 @@ for spec in "7 6 0" "7 6 1" "6 7 0" "6 7 1"; do
     set -- $spec
     ok "memory test node $1 -> node $2 on channel $3" memtest "$1" "$2" "$3"
 done
+# seed 002 message gathering: 64 Node_Write messages posted at once leave
+# as two Node_Gather commands (the first at once, the other 63 together
+# when it completes), and the peer's scratch holds all of them
+gathered() {
+    $QMP "$W/qmp7.sock" sraid-peer-test \
+        '{"controller": "c0", "node": 6, "channel": 1, "bytes": 4096, "pieces": 64}' |
+        python3 -c 'import json, sys; r = json.load(sys.stdin)
+sys.exit(0 if r["gather-commands"] == 2 else "gather-commands %d" % r["gather-commands"])'
+}
+ok "64 gathered Node_Writes travel as 2 commands and read back right" gathered
 cat "$W/latency"
 ok "a node id nobody has fails the memory test" \
    bash -c "! $QMP '$W/qmp7.sock' sraid-peer-test '{\"controller\": \"c0\", \"node\": 3, \"channel\": 0}'"
