@@ -38,6 +38,9 @@ static int sraid_disk_pread(void *opaque, unsigned disk, uint64_t offset,
 {
     SraidDiskSet *ds = opaque;
 
+    if (ds->drive[disk]->cable_cut) {
+        return -EIO;
+    }
     return blk_pread(ds->drive[disk]->conf.blk, offset, len, buf, 0);
 }
 
@@ -46,6 +49,9 @@ static int sraid_disk_pwrite(void *opaque, unsigned disk, uint64_t offset,
 {
     SraidDiskSet *ds = opaque;
 
+    if (ds->drive[disk]->cable_cut) {
+        return -EIO;
+    }
     return blk_pwrite(ds->drive[disk]->conf.blk, offset, len, buf, 0);
 }
 
@@ -53,6 +59,9 @@ static int sraid_disk_flush(void *opaque, unsigned disk)
 {
     SraidDiskSet *ds = opaque;
 
+    if (ds->drive[disk]->cable_cut) {
+        return -EIO;
+    }
     return blk_flush(ds->drive[disk]->conf.blk);
 }
 
@@ -72,6 +81,14 @@ BlockBackend *sraid_array_member_blk(SraidCtrl *s, unsigned member)
                                                : NULL;
 
     return d ? d->conf.blk : NULL;
+}
+
+bool sraid_array_member_cut(SraidCtrl *s, unsigned member)
+{
+    SraidDrive *d = member < SRAID_MAX_MEMBERS ? s->member_drive[member]
+                                               : NULL;
+
+    return d && d->cable_cut;
 }
 
 int sraid_array_member_of(SraidCtrl *s, SraidDrive *d)
@@ -161,7 +178,7 @@ static void coroutine_fn sraid_meta_member_co(void *opaque)
     SraidMetaWrite *w = mc->w;
     SraidCtrl *s = w->s;
 
-    w->ret[mc->member] =
+    w->ret[mc->member] = s->member_drive[mc->member]->cable_cut ? -EIO :
         blk_co_pwrite(s->member_drive[mc->member]->conf.blk,
                       sraid_meta_offset(s, mc->member, w->off), w->len,
                       w->buf, w->flags);

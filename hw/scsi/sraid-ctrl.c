@@ -411,6 +411,8 @@ static void sraid_drive_realize(DeviceState *dev, Error **errp)
         return;
     }
     s->drives[d->channel][d->target] = d;
+    /* plugged in behind a cut cable: unreachable like its neighbours */
+    d->cable_cut = s->cables_cut & (1u << d->channel);
     trace_sraid_drive_attach(s->node_id, d->channel, d->target, name, size);
 }
 

@@ -159,6 +159,7 @@ struct SraidCtrl {
     SraidBackground bg;
     SraidIscsi iscsi;
     SraidPeers *peers;              /* links to the other nodes, or NULL */
+    uint32_t cables_cut;            /* channels cut by sraid-set-cable */
     uint32_t scan_interval;         /* ms between bus scans */
 };
 
@@ -182,6 +183,8 @@ void sraid_array_stop(SraidCtrl *s);
 void coroutine_fn sraid_array_member_failed(SraidCtrl *s,
                                             unsigned member, int err);
 BlockBackend *sraid_array_member_blk(SraidCtrl *s, unsigned member);
+/* Is member @member's drive behind a cut cable? */
+bool sraid_array_member_cut(SraidCtrl *s, unsigned member);
 /* The member drive @d holds, or -1 */
 int sraid_array_member_of(SraidCtrl *s, SraidDrive *d);
 /* Is member @m part of a logical drive? */
@@ -227,6 +230,13 @@ bool coroutine_fn sraid_array_add_spare(SraidCtrl *s, SraidDrive *d,
 /* sraid-iscsi.c */
 bool sraid_iscsi_start(SraidCtrl *s, Error **errp);
 void sraid_iscsi_stop(SraidCtrl *s);
+/*
+ * Cut or reconnect @channel's cable on the bus side: the portal stops
+ * listening and drops its connections, the links to the peers on that
+ * channel go down and stay down; reconnecting reopens the portal.
+ */
+bool sraid_iscsi_set_cable(SraidCtrl *s, unsigned channel, bool connected,
+                           Error **errp);
 /* iSCSI name of node @node of this controller's cluster */
 char *sraid_iscsi_target_name(SraidCtrl *s, unsigned node);
 /* TCP port of node @node's portal on @channel */

@@ -293,6 +293,53 @@ static bool sraid_iscsi_check_props(SraidCtrl *s, Error **errp)
     return true;
 }
 
+/* Open @p's listening socket (again, after a cable was reconnected) */
+static bool sraid_iscsi_portal_listen(SraidCtrl *s, SraidIscsiPortal *p,
+                                      Error **errp)
+{
+    unsigned ch = p->channel;
+    uint16_t port = sraid_iscsi_port(s, ch, s->node_id);
+    g_autofree char *port_str = g_strdup_printf("%u", port);
+    SocketAddress addr = {
+        .type = SOCKET_ADDRESS_TYPE_INET,
+        .u.inet = { .host = s->iscsi_addr, .port = port_str },
+    };
+
+    p->listener = qio_net_listener_new();
+    qio_net_listener_set_name(p->listener, "sraid-iscsi-listener");
+    if (qio_net_listener_open_sync(p->listener, &addr, 16, errp) < 0) {
+        object_unref(OBJECT(p->listener));
+        p->listener = NULL;
+        error_prepend(errp, "sraid-ctrl node %u channel %u cannot listen on"
+                      " %s port %u (iscsi-port %u + channel * %u + node-id):"
+                      " ", s->node_id, ch, s->iscsi_addr, port,
+                      s->iscsi_port, SRAID_MAX_NODES);
+        return false;
+    }
+    qio_net_listener_set_client_func(p->listener, sraid_iscsi_accept, p,
+                                     NULL);
+    trace_sraid_iscsi_listen(s->node_id, ch, s->iscsi_addr, port);
+    return true;
+}
+
+static void sraid_iscsi_portal_unlisten(SraidIscsiPortal *p)
+{
+    SraidIscsiClient *c;
+
+    if (p->listener) {
+        qio_net_listener_disconnect(p->listener);
+        object_unref(OBJECT(p->listener));
+        p->listener = NULL;
+    }
+    /*
+     * Their coroutines are parked on the sockets: shutting them down
+     * ends them, and bottom halves free the rest.
+     */
+    QTAILQ_FOREACH(c, &p->clients, next) {
+        sraid_iscsi_client_shutdown(c);
+    }
+}
+
 static bool sraid_iscsi_portal_open(SraidCtrl *s, unsigned ch,
                                     const SraidIscsiTargetConfig *base,
                                     Error **errp)
@@ -300,14 +347,9 @@ static bool sraid_iscsi_portal_open(SraidCtrl *s, unsigned ch,
     SraidIscsiPortal *p = &s->iscsi.portals->p[ch];
     SraidIscsiTargetConfig cfg = *base;
     uint16_t port = sraid_iscsi_port(s, ch, s->node_id);
-    g_autofree char *port_str = g_strdup_printf("%u", port);
     g_autofree char *portal = g_strdup_printf("%s:%u,%u", s->iscsi_addr,
                                               port, ch + 1);
     char *portals[] = { portal, NULL };
-    SocketAddress addr = {
-        .type = SOCKET_ADDRESS_TYPE_INET,
-        .u.inet = { .host = s->iscsi_addr, .port = port_str },
-    };
     g_autofree char *msg = NULL;
 
     p->set = s->iscsi.portals;
@@ -323,19 +365,7 @@ static bool sraid_iscsi_portal_open(SraidCtrl *s, unsigned ch,
                    msg);
         return false;
     }
-    p->listener = qio_net_listener_new();
-    qio_net_listener_set_name(p->listener, "sraid-iscsi-listener");
-    if (qio_net_listener_open_sync(p->listener, &addr, 16, errp) < 0) {
-        error_prepend(errp, "sraid-ctrl node %u channel %u cannot listen on"
-                      " %s port %u (iscsi-port %u + channel * %u + node-id):"
-                      " ", s->node_id, ch, s->iscsi_addr, port,
-                      s->iscsi_port, SRAID_MAX_NODES);
-        return false;
-    }
-    qio_net_listener_set_client_func(p->listener, sraid_iscsi_accept, p,
-                                     NULL);
-    trace_sraid_iscsi_listen(s->node_id, ch, s->iscsi_addr, port);
-    return true;
+    return sraid_iscsi_portal_listen(s, p, errp);
 }
 
 /* The other side of the bus: this node calling its peers (sraid-peer.c) */
@@ -421,23 +451,26 @@ void sraid_iscsi_stop(SraidCtrl *s)
         s->iscsi.tick = NULL;
     }
     for (unsigned ch = 0; ch < set->n; ch++) {
-        SraidIscsiPortal *p = &set->p[ch];
-        SraidIscsiClient *c;
-
-        p->ctrl = NULL;
-        if (p->listener) {
-            qio_net_listener_disconnect(p->listener);
-            object_unref(OBJECT(p->listener));
-            p->listener = NULL;
-        }
-        /*
-         * Their coroutines are parked on the sockets: shutting them down
-         * ends them, and bottom halves free the rest (and the portals).
-         */
-        QTAILQ_FOREACH(c, &p->clients, next) {
-            sraid_iscsi_client_shutdown(c);
-        }
+        set->p[ch].ctrl = NULL;
+        sraid_iscsi_portal_unlisten(&set->p[ch]);
     }
     s->iscsi.portals = NULL;
     sraid_iscsi_portals_unref(set);
+}
+
+bool sraid_iscsi_set_cable(SraidCtrl *s, unsigned channel, bool connected,
+                           Error **errp)
+{
+    SraidIscsiPortal *p;
+
+    if (!s->iscsi.portals) {
+        return true;                /* no portals: only the drives */
+    }
+    p = &s->iscsi.portals->p[channel];
+    sraid_peers_set_channel(s->peers, channel, connected);
+    if (!connected) {
+        sraid_iscsi_portal_unlisten(p);
+        return true;
+    }
+    return p->listener || sraid_iscsi_portal_listen(s, p, errp);
 }

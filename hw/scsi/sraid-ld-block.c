@@ -149,6 +149,9 @@ static int coroutine_fn sraid_member_rw(SraidLdUnit *u, SraidMemberReq *r,
     if (!blk) {
         return -ENODEV;
     }
+    if (sraid_array_member_cut(u->ctrl, m)) {
+        return -EIO;                    /* its channel's cable is cut */
+    }
     /* the engine's segments are the guest's buffers or request scratch */
     qemu_iovec_init_external(&qiov, (struct iovec *)r->iov, r->niov);
     assert(qiov.size == len);
@@ -313,7 +316,8 @@ sraid_ld_co_flush_to_disk(BlockDriverState *bs)
         if (!blk || ((u->ld.failed & ~u->ld.rebuilding) & (1u << i))) {
             continue;                   /* members being rebuilt: flushed */
         }
-        r = blk_co_flush(blk);
+        r = sraid_array_member_cut(u->ctrl, l->members[i]) ? -EIO
+                                                           : blk_co_flush(blk);
         if (r < 0) {
             /* what it held may be lost: the member is no longer trusted */
             sraid_array_member_failed(u->ctrl, l->members[i], r);

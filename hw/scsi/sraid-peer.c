@@ -65,6 +65,7 @@ typedef QSIMPLEQ_HEAD(, SraidPeerMsg) SraidPeerMsgQueue;
 
 struct SraidPeers {
     SraidPeerConfig cfg;
+    uint32_t cut;                   /* channels whose cable is cut */
     char *addr, *iqn_prefix, *cluster, *chap_user, *chap_password;
     QEMUTimer *scan_timer;
     SraidPeerLink *links;           /* [channel * SRAID_BUS_NODES + node] */
@@ -382,6 +383,10 @@ void sraid_peers_send(SraidPeers *p, unsigned node, unsigned channel,
         cb(opaque, -ENODEV, NULL, NULL);
         return;
     }
+    if (p->cut & (1u << channel)) {
+        cb(opaque, -ENETDOWN, NULL, NULL);
+        return;
+    }
     l = &p->links[channel * SRAID_BUS_NODES + node];
     c = g_new0(SraidPeerCmd, 1);
     c->link = l;
@@ -575,6 +580,26 @@ static void sraid_peer_scan(void *opaque)
     }
     timer_mod(p->scan_timer, qemu_clock_get_ms(QEMU_CLOCK_REALTIME) +
               p->cfg.scan_interval_ms);
+}
+
+void sraid_peers_set_channel(SraidPeers *p, unsigned channel,
+                             bool connected)
+{
+    if (!p || channel >= p->cfg.channels) {
+        return;
+    }
+    if (connected) {
+        p->cut &= ~(1u << channel);
+        return;
+    }
+    p->cut |= 1u << channel;
+    for (unsigned n = 0; n < SRAID_BUS_NODES; n++) {
+        SraidPeerLink *l = &p->links[channel * SRAID_BUS_NODES + n];
+
+        sraid_peer_link_down(l, -ENETDOWN);
+        l->present = false;
+        l->booting = false;
+    }
 }
 
 bool sraid_peers_present(SraidPeers *p, unsigned node, unsigned channel,

@@ -82,6 +82,13 @@ void sraid_peers_post(SraidPeers *p, unsigned node, unsigned channel,
 uint64_t sraid_peers_gather_commands(SraidPeers *p, unsigned node,
                                      unsigned channel);
 
+/*
+ * A cut cable (@connected false): every link on @channel goes down, and
+ * commands and scans on it fail with -ENETDOWN until it is reconnected.
+ */
+void sraid_peers_set_channel(SraidPeers *p, unsigned channel,
+                             bool connected);
+
 /* Did @node answer the last scan on @channel?  *@booting: Table 20 */
 bool sraid_peers_present(SraidPeers *p, unsigned node, unsigned channel,
                          bool *booting);

@@ -70,6 +70,12 @@ void qmp_sraid_delete_ld(const char *controller, uint8_t ld, Error **errp)
     sraid_not_built(errp);
 }
 
+void qmp_sraid_set_cable(const char *controller, uint8_t channel,
+                         bool connected, Error **errp)
+{
+    sraid_not_built(errp);
+}
+
 SraidPeerTestResult *qmp_sraid_peer_test(const char *controller, uint8_t node,
                                          uint8_t channel, bool has_bytes,
                                          uint32_t bytes, bool has_timeout,

@@ -287,6 +287,11 @@ static int sraid_query_one(Object *obj, void *opaque)
     if (s->peers) {
         info->bus = sraid_query_bus(s);
     }
+    for (unsigned ch = s->channels; ch-- > 0;) {
+        if (s->cables_cut & (1u << ch)) {
+            QAPI_LIST_PREPEND(info->cables_cut, ch);
+        }
+    }
     QAPI_LIST_APPEND(*tail, info);
     return 0;
 }
@@ -571,6 +576,7 @@ void qmp_sraid_set_rebuild_rate(const char *controller, uint8_t rate,
 
 typedef struct SraidPeerWait {
     Coroutine *co;
+    bool waiting;                   /* yielded: wake it */
     bool done;
     int err;
     SraidScsiResult r;
@@ -590,7 +596,10 @@ static void sraid_peer_wait_cb(void *opaque, int err, const SraidScsiResult *r,
         }
     }
     w->done = true;
-    aio_co_wake(w->co);
+    /* the answer may come before the sender waits (a cut cable) */
+    if (w->waiting) {
+        aio_co_wake(w->co);
+    }
 }
 
 /* Send a vendor command to a peer and wait; the time it took in *@us */
@@ -616,7 +625,9 @@ static bool coroutine_fn sraid_peer_vendor(SraidCtrl *s, unsigned node,
                      write ? buf : NULL, write ? len : 0, write ? 0 : len,
                      timeout, sraid_peer_wait_cb, &w);
     while (!w.done) {
+        w.waiting = true;
         qemu_coroutine_yield();
+        w.waiting = false;
     }
     *us = qemu_clock_get_us(QEMU_CLOCK_REALTIME) - start;
     if (w.err) {
@@ -642,6 +653,7 @@ static bool coroutine_fn sraid_peer_vendor(SraidCtrl *s, unsigned node,
 
 typedef struct SraidPostWait {
     Coroutine *co;
+    bool waiting;
     unsigned pending;
     int err;
     uint8_t status;
@@ -657,7 +669,7 @@ static void sraid_post_wait_cb(void *opaque, int err, const SraidScsiResult *r)
     if (!err && r->status != SRAID_STATUS_GOOD) {
         w->status = r->status;
     }
-    if (--w->pending == 0) {
+    if (--w->pending == 0 && w->waiting) {
         aio_co_wake(w->co);
     }
 }
@@ -683,7 +695,9 @@ static bool coroutine_fn sraid_peer_post_pieces(SraidCtrl *s, unsigned node,
         off += n;
     }
     while (w.pending) {
+        w.waiting = true;
         qemu_coroutine_yield();
+        w.waiting = false;
     }
     *us = qemu_clock_get_us(QEMU_CLOCK_REALTIME) - start;
     if (w.err || w.status) {
@@ -774,4 +788,43 @@ SraidPeerTestResult *coroutine_fn qmp_sraid_peer_test(const char *controller,
         res->gather_commands = gathers;
     }
     return res;
+}
+
+void coroutine_fn qmp_sraid_set_cable(const char *controller, uint8_t channel,
+                                      bool connected, Error **errp)
+{
+    SraidCtrl *s = sraid_ctrl_find(controller, errp);
+
+    if (!s) {
+        return;
+    }
+    if (channel >= s->channels) {
+        error_setg(errp, "channel %u does not exist: the controller has"
+                   " channels 0 to %u", channel, s->channels - 1);
+        return;
+    }
+    trace_sraid_qmp_set_cable(s->node_id, channel, connected);
+    if (connected) {
+        s->cables_cut &= ~(1u << channel);
+    } else {
+        s->cables_cut |= 1u << channel;
+    }
+    for (unsigned t = 0; t < SRAID_MAX_NODES; t++) {
+        if (s->drives[channel][t]) {
+            s->drives[channel][t]->cable_cut = !connected;
+        }
+    }
+    if (!sraid_iscsi_set_cable(s, channel, connected, errp)) {
+        return;
+    }
+    /* the drives behind a cut cable are gone: like a failed I/O */
+    for (unsigned m = 0; !connected && s->has_array && m < s->cod.nmembers;
+         m++) {
+        uint8_t st = s->cod.members[m].state;
+
+        if (sraid_array_member_cut(s, m) && st != SRAID_MEMBER_FAILED &&
+            st != SRAID_MEMBER_MISSING) {
+            sraid_array_member_failed(s, m, -EIO);
+        }
+    }
 }

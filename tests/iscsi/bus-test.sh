@@ -93,7 +93,7 @@ memtest() { # from, to, channel
 print("# node '"$1"' -> node '"$2"' channel '"$3"': Node_Write %d us, Node_Read %d us" % (r["write-us"], r["read-us"]))' >>"$W/latency"
 }
 
-echo "1..12"
+echo "1..14"
 start 7
 start 6
 ok "node 7 sees node 6 on channels 0 and 1" sees 7 "6:0 6:1"
@@ -115,6 +115,23 @@ gathered() {
 sys.exit(0 if r["gather-commands"] == 2 else "gather-commands %d" % r["gather-commands"])'
 }
 ok "64 gathered Node_Writes travel as 2 commands and read back right" gathered
+
+# node 7's cable on channel 1 cut: neither sees the other there any more,
+# commands on it fail at once; reconnected, both see each other again
+cable7() {
+    $QMP "$W/qmp7.sock" sraid-set-cable \
+        "{\"controller\": \"c0\", \"channel\": 1, \"connected\": $1}" >/dev/null
+}
+cut_hides() {
+    cable7 false && sees 7 "6:0" && sees 6 "7:0" &&
+        ! $QMP "$W/qmp7.sock" sraid-peer-test \
+            '{"controller": "c0", "node": 6, "channel": 1}' 2>/dev/null
+}
+reconnect_shows() {
+    cable7 true && sees 7 "6:0 6:1" && sees 6 "7:0 7:1"
+}
+ok "node 7's cable 1 cut: the nodes see each other on channel 0 only" cut_hides
+ok "reconnected: on both channels again" reconnect_shows
 cat "$W/latency"
 ok "a node id nobody has fails the memory test" \
    bash -c "! $QMP '$W/qmp7.sock' sraid-peer-test '{\"controller\": \"c0\", \"node\": 3, \"channel\": 0}'"

@@ -84,7 +84,7 @@ start() {
     local base=$1 props=$2 i
     "$QEMU" -display none -machine q35 -nodefaults \
         -object secret,id=chapsec,data=s3cret-chap-12 \
-        -device virtio-scsi-pci,id=hba0 \
+        -device virtio-scsi-pci,id=hba0 -qmp "unix:$W/qmp.sock,server=on,wait=off" \
         -device "sraid-ctrl,id=c0,bus=hba0.0,scsi-id=2,node-id=$NODE,cluster=$CLUSTER,iscsi-port=$base,iscsi-initiators=$HOST$props" \
         $(for i in 0 1 2; do
             echo "-blockdev driver=file,filename=$W/m$i.img,node-name=m$i"
@@ -114,7 +114,7 @@ lun_opts() { # port lun [initiator]
     echo "driver=iscsi,transport=tcp,portal=127.0.0.1:$1,target=$TARGET,lun=$2,initiator-name=${3:-$HOST}"
 }
 
-echo "1..25"
+echo "1..30"
 for i in 0 1 2; do truncate -s 64M "$W/m$i.img"; done
 "$IMG" create -l 5 -s 64K "$W"/m*.img >/dev/null
 BASE=$(free_base)
@@ -238,3 +238,36 @@ ok "CHAP with the right secret logs in" \
 fails "CHAP with a wrong secret is refused" \
    iscsi-inq -i "$HOST" "$(url $PORT0 1 sraiduser%wrong-secret-12@)"
 stop
+
+# A cut cable (sraid-set-cable): channel 1's portal goes away and the
+# member on channel 1 fails; the logical drive serves the same data
+# degraded through channel 0; reconnected, the portal is back and the
+# member stays failed until rebuilt.
+QMP="python3 $(dirname "$0")/../../scripts/qmp.py"
+BASE=$(free_base)
+start "$BASE" "" || { echo "Bail out! QEMU did not start again"; exit 1; }
+cable() {
+    $QMP "$W/qmp.sock" sraid-set-cable \
+        "{\"controller\": \"c0\", \"channel\": 1, \"connected\": $1}" >/dev/null
+}
+state_is() {    # python condition on query-sraid's controller as c
+    $QMP "$W/qmp.sock" query-sraid | python3 -c "import json, sys
+c = json.load(sys.stdin)[0]
+sys.exit(0 if ($1) else 'query-sraid: %s' % json.dumps(c)[:600])"
+}
+cut_degrades() {
+    cable false &&
+        state_is 'c["cables-cut"] == [1] and c["members"][1]["state"] == "failed" and c["lds"][0]["state"] == "degraded"'
+}
+reconnect_serves() {
+    cable true && has DIRECT_ACCESS iscsi-inq -i "$HOST" "$(url $PORT1 1)"
+}
+ok "cutting channel 1 fails its member and degrades the drive" cut_degrades
+fails "channel 1's portal is gone" iscsi-inq -i "$HOST" "$(url $PORT1 1)"
+ok "channel 0 still serves the same data, degraded" \
+   bash -c "'$QEMU_IMG' convert -O raw --image-opts '$(lun_opts $PORT0 1)' '$W/cut.raw' && cmp '$W/data.raw' '$W/cut.raw'"
+ok "reconnected, channel 1's portal answers again" reconnect_serves
+ok "and the member stays failed until rebuilt" \
+   state_is 'c["cables-cut"] == [] and c["members"][1]["state"] == "failed"'
+stop
+

@@ -40,6 +40,8 @@ struct SraidDrive {
     BlockConf conf;
     uint8_t channel;
     uint8_t target;
+    /* its channel's cable is cut (sraid-set-cable): every I/O fails */
+    bool cable_cut;
 };
 
 #endif /* HW_SCSI_SRAID_CTRL_H */
