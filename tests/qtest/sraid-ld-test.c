@@ -8,6 +8,9 @@
  */
 
 #include "qemu/osdep.h"
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include "libqtest.h"
 #include "qapi/error.h"
 #include "qobject/qdict.h"
@@ -477,6 +480,145 @@ static bool is_invalid_opcode(const ScsiResult *r)
  * the 256 opcodes is executed (any outcome but INVALID COMMAND OPERATION
  * CODE) exactly when it is listed; the one-command form agrees.
  */
+/* A block of 32 free loopback ports (2 channels x 16 node ids) */
+static unsigned free_port_block(void)
+{
+    for (unsigned tries = 0; tries < 200; tries++) {
+        unsigned base = g_random_int_range(20000, 60000 - 32);
+        int fds[32];
+        unsigned n;
+
+        for (n = 0; n < 32; n++) {
+            struct sockaddr_in sa = {
+                .sin_family = AF_INET,
+                .sin_port = htons(base + n),
+                .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+            };
+
+            fds[n] = socket(AF_INET, SOCK_STREAM, 0);
+            if (bind(fds[n], (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                close(fds[n]);
+                break;
+            }
+        }
+        for (unsigned i = 0; i < n; i++) {
+            close(fds[i]);
+        }
+        if (n == 32) {
+            return base;
+        }
+    }
+    g_assert_not_reached();
+}
+
+static int portal_connect(unsigned port)
+{
+    struct sockaddr_in sa = {
+        .sin_family = AF_INET,
+        .sin_port = htons(port),
+        .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+    };
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    g_assert_cmpint(fd, >=, 0);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Has the portal hung up on @fd?  Waits up to @ms. */
+static bool portal_hung_up(int fd, int ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    char c;
+
+    return poll(&p, 1, ms) == 1 && recv(fd, &c, 1, MSG_DONTWAIT) <= 0;
+}
+
+/*
+ * Hostile iSCSI clients while the guest works: a flood of connections,
+ * garbage, a PDU with an AHS, an oversize data segment.  Each costs only
+ * its own connection; the guest's reads and writes through its HBA go on
+ * and read back exactly.
+ */
+static void test_hostile_iscsi(void)
+{
+    g_autoptr(GRand) rnd = g_rand_new_with_seed(77);
+    g_autofree char *args = NULL;
+    g_autofree char *opts = NULL;
+    unsigned base = free_port_block();
+    unsigned port = base + 7;           /* node 7, channel 0 */
+    int flood[200];
+    unsigned nflood = 0, hung = 0;
+    uint8_t garbage[1024], ahs[64] = { 0x43, 0, 0, 0, 4 };
+    uint8_t big[48] = { 0x43, 0x87, 0, 0, 0, 0xff, 0xff, 0xff };
+    Array a;
+    VScsi *v;
+    int g, h, b;
+
+    array_create(&a, 5, 4);
+    opts = g_strdup_printf(",iscsi-port=%u", base);
+    args = array_args_full(&a, -1, -1, -1, opts);
+    v = vscsi_start(args);
+    ld_ready(v);
+    random_writes(v, &a, rnd, 20);
+
+    /* a login flood: the portal keeps 64, the rest are hung up on */
+    while (nflood < G_N_ELEMENTS(flood)) {
+        int fd = portal_connect(port);
+
+        if (fd < 0) {
+            break;
+        }
+        flood[nflood++] = fd;
+    }
+    g_assert_cmpuint(nflood, ==, G_N_ELEMENTS(flood));
+    random_writes(v, &a, rnd, 20);      /* the main loop sees the flood */
+    for (unsigned i = 0; i < nflood; i++) {
+        hung += portal_hung_up(flood[i], 20);
+    }
+    g_assert_cmpuint(hung, >=, nflood - 64);
+    for (unsigned i = 0; i < nflood; i++) {
+        close(flood[i]);
+    }
+    assert_reads_back(v, &a);
+
+    /* malformed PDUs: each connection is closed, nobody else notices */
+    for (unsigned i = 0; i < sizeof(garbage); i++) {
+        garbage[i] = g_rand_int(rnd);
+    }
+    garbage[0] = 0x43;                  /* a Login Request with junk */
+    g = portal_connect(port);
+    h = portal_connect(port);
+    b = portal_connect(port);
+    g_assert_cmpint(g, >=, 0);
+    g_assert_cmpint(h, >=, 0);
+    g_assert_cmpint(b, >=, 0);
+    g_assert_cmpint(send(g, garbage, sizeof(garbage), 0), ==,
+                    sizeof(garbage));
+    g_assert_cmpint(send(h, ahs, sizeof(ahs), 0), ==, sizeof(ahs));
+    g_assert_cmpint(send(b, big, sizeof(big), 0), ==, sizeof(big));
+    random_writes(v, &a, rnd, 20);
+    g_assert_true(portal_hung_up(g, 2000));
+    g_assert_true(portal_hung_up(h, 2000));
+    g_assert_true(portal_hung_up(b, 2000));
+    close(g);
+    close(h);
+    close(b);
+    assert_reads_back(v, &a);
+
+    /* and the portal still takes a connection */
+    g = portal_connect(port);
+    g_assert_cmpint(g, >=, 0);
+    g_assert_false(portal_hung_up(g, 100));
+    close(g);
+    vscsi_stop(v);
+    assert_members_hold(&a);
+    array_free(&a);
+}
+
 static void test_report_opcodes(void)
 {
     uint8_t all[12] = { 0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 0x02, 0, 0, 0 };
@@ -543,6 +685,7 @@ void sraid_ld_test_register(void)
     qtest_add_func("/sraid/ld/offline", test_offline);
     qtest_add_func("/sraid/ld/compare-and-write", test_compare_and_write);
     qtest_add_func("/sraid/ld/report-opcodes", test_report_opcodes);
+    qtest_add_func("/sraid/ld/hostile-iscsi", test_hostile_iscsi);
     qtest_add_func("/sraid/ld/data-phase-mismatch",
                    test_data_phase_mismatch);
     qtest_add_func("/sraid/ld/sigkill-mid-write", test_sigkill_mid_write);
