@@ -9,7 +9,10 @@
 #   that file plus the RAID engine's mapping) served at LUN 1 of a
 #   controller's portal.  tgtd: a copy of that member file (same size, same
 #   filesystem) as LUN 1 of a tgtd target.  Both files are filled with
-#   random data first, so no read hits a hole.
+#   random data first, so no read hits a hole.  Both acknowledge a write
+#   only once it is on stable storage: the logical drive's write cache is
+#   off (its default: writes reach the member with FUA), and tgtd opens
+#   its file O_SYNC | O_DIRECT (--bsoflags sync:direct).
 # - 4 KiB random reads at queue depth 32 with libiscsi's iscsi-perf, and
 #   4 KiB random writes at queue depth 32 with `qemu-img bench -w` on an
 #   iscsi:// URL; BENCH_SECS seconds (reads) / BENCH_WRITES requests
@@ -130,7 +133,7 @@ PIDS+=($!)
 sleep 0.5
 tgtadm -C "$TGT_CTL" --lld iscsi --op new --mode target --tid 1 -T "$TGT_TARGET"
 tgtadm -C "$TGT_CTL" --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 \
-    -b "$OUT/tgtd.img" --bsoflags direct
+    -b "$OUT/tgtd.img" --bsoflags sync:direct
 tgtadm -C "$TGT_CTL" --lld iscsi --op bind --mode target --tid 1 -I ALL
 wait_port "$TGT_PORT" || die "tgtd did not start: $(cat "$OUT/tgtd.log")"
 TGT_URL=iscsi://127.0.0.1:$TGT_PORT/$TGT_TARGET/1

@@ -68,10 +68,12 @@ def login(s, target, initiator):
         sys.exit(2)
     if not rsp[1] & 0x80 or rsp[1] & 3 != 3:
         raise ValueError("login did not reach full feature phase")
-    return struct.unpack(">I", rsp[24:28])[0] + 1     # ExpStatSN
+    # the next ExpStatSN, and the CmdSN the target expects next
+    return (struct.unpack(">I", rsp[24:28])[0] + 1,
+            struct.unpack(">I", rsp[28:32])[0])
 
 
-def command(s, lun, cdb, data_in_len, data_out, stat_sn):
+def command(s, lun, cdb, data_in_len, data_out, stat_sn, cmd_sn):
     bhs = bytearray(48)
     bhs[0] = 0x01
     bhs[1] = 0x80 | 0x01                # F, SIMPLE
@@ -83,7 +85,7 @@ def command(s, lun, cdb, data_in_len, data_out, stat_sn):
     bhs[8:10] = struct.pack(">H", lun if lun < 256 else 0x4000 | lun)
     bhs[16:20] = struct.pack(">I", 2)
     bhs[20:24] = struct.pack(">I", data_in_len or len(data_out))
-    bhs[24:28] = struct.pack(">I", 1)   # CmdSN: the login's was immediate
+    bhs[24:28] = struct.pack(">I", cmd_sn)
     bhs[28:32] = struct.pack(">I", stat_sn)
     bhs[32:32 + len(cdb)] = cdb
     s.sendall(bytes(bhs) + data_out +
@@ -123,9 +125,9 @@ def main():
     data_out = bytes.fromhex(sys.argv[7]) if len(sys.argv) == 8 else b""
     with socket.create_connection((host, int(port)), 10) as s:
         s.settimeout(10)
-        stat_sn = login(s, target, initiator)
+        stat_sn, cmd_sn = login(s, target, initiator)
         status, sense, data = command(s, lun, cdb, data_in_len, data_out,
-                                      stat_sn)
+                                      stat_sn, cmd_sn)
     print(f"status {status:02x}")
     print(f"sense {sense.hex()}")
     print(f"data {data.hex()}")
