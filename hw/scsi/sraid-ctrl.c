@@ -251,6 +251,7 @@ static const Property sraid_ctrl_properties[] = {
     DEFINE_PROP_UINT16("iscsi-port", SraidCtrl, iscsi_port, 0),
     DEFINE_PROP_STRING("iscsi-addr", SraidCtrl, iscsi_addr),
     DEFINE_PROP_STRING("iscsi-initiators", SraidCtrl, iscsi_initiators),
+    DEFINE_PROP_STRING("portals", SraidCtrl, portal_map),
     DEFINE_PROP_STRING("cluster", SraidCtrl, cluster),
     DEFINE_PROP_STRING("iqn-prefix", SraidCtrl, iqn_prefix),
     DEFINE_PROP_STRING("chap-user", SraidCtrl, chap_user),

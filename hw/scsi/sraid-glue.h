@@ -71,6 +71,9 @@ struct SraidIscsiPortals {
 
 typedef struct SraidIscsi {
     SraidIscsiPortals *portals;     /* NULL: no portals (iscsi-port 0) */
+    /* every node's portal per channel: [channel * SRAID_MAX_NODES + node] */
+    char *host[SRAID_MAX_CHANNELS * SRAID_MAX_NODES];
+    uint16_t port[SRAID_MAX_CHANNELS * SRAID_MAX_NODES];
     QEMUTimer *tick;
     /* logical units behind the portals (sraid-iscsi-lun.c) */
     SCSIBus bus;
@@ -126,6 +129,7 @@ struct SraidCtrl {
     uint16_t iscsi_port;            /* 0: no portals */
     char *iscsi_addr;
     char *iscsi_initiators;         /* comma-separated, besides the peers */
+    char *portal_map;               /* "node.channel=host:port,..." */
     char *cluster;
     char *iqn_prefix;
     char *chap_user;
@@ -239,7 +243,8 @@ bool sraid_iscsi_set_cable(SraidCtrl *s, unsigned channel, bool connected,
                            Error **errp);
 /* iSCSI name of node @node of this controller's cluster */
 char *sraid_iscsi_target_name(SraidCtrl *s, unsigned node);
-/* TCP port of node @node's portal on @channel */
+/* Where node @node's portal on @channel is (after sraid_iscsi_start) */
+const char *sraid_iscsi_host(SraidCtrl *s, unsigned channel, unsigned node);
 uint16_t sraid_iscsi_port(SraidCtrl *s, unsigned channel, unsigned node);
 
 /* sraid-iscsi-lun.c */

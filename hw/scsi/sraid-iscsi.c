@@ -231,9 +231,62 @@ char *sraid_iscsi_target_name(SraidCtrl *s, unsigned node)
     return sraid_bus_target_name(s->iqn_prefix, s->cluster, node);
 }
 
+const char *sraid_iscsi_host(SraidCtrl *s, unsigned channel, unsigned node)
+{
+    return s->iscsi.host[channel * SRAID_MAX_NODES + node];
+}
+
 uint16_t sraid_iscsi_port(SraidCtrl *s, unsigned channel, unsigned node)
 {
-    return sraid_bus_port(s->iscsi_port, channel, node);
+    return s->iscsi.port[channel * SRAID_MAX_NODES + node];
+}
+
+/*
+ * Every node's portal per channel: the single-host layout (iscsi-addr,
+ * iscsi-port + 16 * channel + node), then the entries of "portals"
+ * ("node.channel=host:port", comma-separated) for nodes elsewhere.
+ */
+static bool sraid_iscsi_portal_table(SraidCtrl *s, Error **errp)
+{
+    g_auto(GStrv) entries = NULL;
+
+    for (unsigned ch = 0; ch < s->channels; ch++) {
+        for (unsigned n = 0; n < SRAID_MAX_NODES; n++) {
+            unsigned i = ch * SRAID_MAX_NODES + n;
+
+            g_free(s->iscsi.host[i]);
+            s->iscsi.host[i] = g_strdup(s->iscsi_addr);
+            s->iscsi.port[i] = sraid_bus_port(s->iscsi_port, ch, n);
+        }
+    }
+    if (!s->portal_map || !*s->portal_map) {
+        return true;
+    }
+    entries = g_strsplit(s->portal_map, ",", -1);
+    for (char **e = entries; *e; e++) {
+        unsigned long node, ch, port;
+        const char *p = *e;
+        const char *end;
+        const char *colon = strrchr(p, ':');
+        const char *eq = strchr(p, '=');
+
+        if (!eq || !colon || colon < eq || colon == eq + 1 ||
+            qemu_strtoul(p, &end, 10, &node) || *end != '.' ||
+            qemu_strtoul(end + 1, &end, 10, &ch) || end != eq ||
+            qemu_strtoul(colon + 1, NULL, 10, &port) ||
+            node >= SRAID_MAX_NODES || ch >= s->channels ||
+            port < 1 || port > UINT16_MAX) {
+            error_setg(errp, "portals entry '%s' is not NODE.CHANNEL=HOST:PORT"
+                       " with a node 0 to %u, a channel 0 to %u and a port 1"
+                       " to 65535", p, SRAID_MAX_NODES - 1, s->channels - 1);
+            return false;
+        }
+        g_free(s->iscsi.host[ch * SRAID_MAX_NODES + node]);
+        s->iscsi.host[ch * SRAID_MAX_NODES + node] =
+            g_strndup(eq + 1, colon - eq - 1);
+        s->iscsi.port[ch * SRAID_MAX_NODES + node] = port;
+    }
+    return true;
 }
 
 /*
@@ -299,10 +352,11 @@ static bool sraid_iscsi_portal_listen(SraidCtrl *s, SraidIscsiPortal *p,
 {
     unsigned ch = p->channel;
     uint16_t port = sraid_iscsi_port(s, ch, s->node_id);
+    const char *host = sraid_iscsi_host(s, ch, s->node_id);
     g_autofree char *port_str = g_strdup_printf("%u", port);
     SocketAddress addr = {
         .type = SOCKET_ADDRESS_TYPE_INET,
-        .u.inet = { .host = s->iscsi_addr, .port = port_str },
+        .u.inet = { .host = (char *)host, .port = port_str },
     };
 
     p->listener = qio_net_listener_new();
@@ -311,14 +365,14 @@ static bool sraid_iscsi_portal_listen(SraidCtrl *s, SraidIscsiPortal *p,
         object_unref(OBJECT(p->listener));
         p->listener = NULL;
         error_prepend(errp, "sraid-ctrl node %u channel %u cannot listen on"
-                      " %s port %u (iscsi-port %u + channel * %u + node-id):"
-                      " ", s->node_id, ch, s->iscsi_addr, port,
-                      s->iscsi_port, SRAID_MAX_NODES);
+                      " %s port %u (iscsi-port %u + channel * %u + node-id,"
+                      " or its 'portals' entry): ", s->node_id, ch, host,
+                      port, s->iscsi_port, SRAID_MAX_NODES);
         return false;
     }
     qio_net_listener_set_client_func(p->listener, sraid_iscsi_accept, p,
                                      NULL);
-    trace_sraid_iscsi_listen(s->node_id, ch, s->iscsi_addr, port);
+    trace_sraid_iscsi_listen(s->node_id, ch, host, port);
     return true;
 }
 
@@ -347,7 +401,9 @@ static bool sraid_iscsi_portal_open(SraidCtrl *s, unsigned ch,
     SraidIscsiPortal *p = &s->iscsi.portals->p[ch];
     SraidIscsiTargetConfig cfg = *base;
     uint16_t port = sraid_iscsi_port(s, ch, s->node_id);
-    g_autofree char *portal = g_strdup_printf("%s:%u,%u", s->iscsi_addr,
+    g_autofree char *portal = g_strdup_printf("%s:%u,%u",
+                                              sraid_iscsi_host(s, ch,
+                                                               s->node_id),
                                               port, ch + 1);
     char *portals[] = { portal, NULL };
     g_autofree char *msg = NULL;
@@ -374,8 +430,8 @@ static void sraid_iscsi_start_peers(SraidCtrl *s, const char *chap_password)
     SraidPeerConfig pc = {
         .node_id = s->node_id,
         .channels = s->channels,
-        .addr = s->iscsi_addr,
-        .port_base = s->iscsi_port,
+        .hosts = (const char *const *)s->iscsi.host,
+        .ports = s->iscsi.port,
         .iqn_prefix = s->iqn_prefix,
         .cluster = s->cluster,
         .chap_user = s->chap_user,
@@ -396,7 +452,8 @@ bool sraid_iscsi_start(SraidCtrl *s, Error **errp)
     if (!s->iscsi_port) {
         return true;                /* no portals: a controller on its own */
     }
-    if (!sraid_iscsi_check_props(s, errp)) {
+    if (!sraid_iscsi_check_props(s, errp) ||
+        !sraid_iscsi_portal_table(s, errp)) {
         return false;
     }
     sraid_iscsi_target_config_defaults(&cfg);

@@ -66,7 +66,9 @@ typedef QSIMPLEQ_HEAD(, SraidPeerMsg) SraidPeerMsgQueue;
 struct SraidPeers {
     SraidPeerConfig cfg;
     uint32_t cut;                   /* channels whose cable is cut */
-    char *addr, *iqn_prefix, *cluster, *chap_user, *chap_password;
+    char **hosts;                   /* [channel * SRAID_BUS_NODES + node] */
+    uint16_t *ports;
+    char *iqn_prefix, *cluster, *chap_user, *chap_password;
     QEMUTimer *scan_timer;
     SraidPeerLink *links;           /* [channel * SRAID_BUS_NODES + node] */
 };
@@ -316,9 +318,9 @@ static bool sraid_peer_connect(SraidPeerLink *l)
                                                 p->cfg.node_id);
     g_autofree char *target = sraid_bus_target_name(p->iqn_prefix,
                                                     p->cluster, l->node);
-    g_autofree char *portal = g_strdup_printf(
-        "%s:%u", p->addr, sraid_bus_port(p->cfg.port_base, l->channel,
-                                         l->node));
+    unsigned i = l->channel * SRAID_BUS_NODES + l->node;
+    g_autofree char *portal = g_strdup_printf("%s:%u", p->hosts[i],
+                                              p->ports[i]);
     struct iscsi_context *iscsi = iscsi_create_context(me);
 
     if (!iscsi) {
@@ -623,7 +625,11 @@ SraidPeers *sraid_peers_new(const SraidPeerConfig *cfg)
     unsigned n = cfg->channels * SRAID_BUS_NODES;
 
     p->cfg = *cfg;
-    p->addr = g_strdup(cfg->addr);
+    p->hosts = g_new0(char *, n);
+    p->ports = g_memdup2(cfg->ports, n * sizeof(*p->ports));
+    for (unsigned i = 0; i < n; i++) {
+        p->hosts[i] = g_strdup(cfg->hosts[i]);
+    }
     p->iqn_prefix = g_strdup(cfg->iqn_prefix);
     p->cluster = g_strdup(cfg->cluster);
     p->chap_user = g_strdup(cfg->chap_user);
@@ -670,7 +676,11 @@ void sraid_peers_free(SraidPeers *p)
         qemu_bh_delete(l->down_bh);
     }
     g_free(p->links);
-    g_free(p->addr);
+    for (unsigned i = 0; i < n; i++) {
+        g_free(p->hosts[i]);
+    }
+    g_free(p->hosts);
+    g_free(p->ports);
     g_free(p->iqn_prefix);
     g_free(p->cluster);
     g_free(p->chap_user);

@@ -32,8 +32,9 @@ static inline unsigned sraid_bus_port(unsigned port_base, unsigned channel,
 typedef struct SraidPeerConfig {
     unsigned node_id;               /* this controller */
     unsigned channels;
-    const char *addr;               /* every node's portals, single host */
-    unsigned port_base;
+    /* node n's portal on channel c: [c * SRAID_BUS_NODES + n] */
+    const char *const *hosts;
+    const uint16_t *ports;
     const char *iqn_prefix;
     const char *cluster;
     const char *chap_user;          /* NULL: no CHAP */

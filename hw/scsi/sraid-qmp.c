@@ -240,8 +240,8 @@ static SraidBusInfo *sraid_query_bus(SraidCtrl *s)
     bus->target = sraid_iscsi_target_name(s, s->node_id);
     for (unsigned ch = 0; ch < s->channels; ch++) {
         QAPI_LIST_APPEND(ptail, g_strdup_printf(
-            "%s:%u,%u", s->iscsi_addr, sraid_iscsi_port(s, ch, s->node_id),
-            ch + 1));
+            "%s:%u,%u", sraid_iscsi_host(s, ch, s->node_id),
+            sraid_iscsi_port(s, ch, s->node_id), ch + 1));
         for (unsigned n = 0; n < SRAID_MAX_NODES; n++) {
             bool booting;
 

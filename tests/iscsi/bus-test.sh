@@ -42,10 +42,10 @@ ok() {      # description, then a command that must succeed
 BASE=$(python3 - <<'PY'
 import random, socket
 for _ in range(200):
-    base = random.randrange(20000, 60000 - 32)
+    base = random.randrange(20000, 60000 - 48)
     socks = []
     try:
-        for p in range(base, base + 32):
+        for p in range(base, base + 48):
             s = socket.socket()
             s.bind(("127.0.0.1", p))
             socks.append(s)
@@ -60,10 +60,13 @@ PY
 )
 CLUSTER=b$$
 
+# Node 6's portal on channel 0 is not where the single-host layout puts
+# it: every node is told so with an explicit 'portals' entry (multi-host)
+PORTALS=6.0=127.0.0.1:$((BASE + 40))
 start() {   # node id
     "$QEMU" -display none -machine q35 -nodefaults \
         -device virtio-scsi-pci,id=hba0 \
-        -device "sraid-ctrl,id=c0,bus=hba0.0,node-id=$1,cluster=$CLUSTER,iscsi-port=$BASE,scan-interval=300" \
+        -device "sraid-ctrl,id=c0,bus=hba0.0,node-id=$1,cluster=$CLUSTER,iscsi-port=$BASE,scan-interval=300,portals=$PORTALS" \
         -qmp "unix:$W/qmp$1.sock,server=on,wait=off" >"$W/qemu$1.log" 2>&1 &
     PID[$1]=$!
 }
@@ -93,7 +96,7 @@ memtest() { # from, to, channel
 print("# node '"$1"' -> node '"$2"' channel '"$3"': Node_Write %d us, Node_Read %d us" % (r["write-us"], r["read-us"]))' >>"$W/latency"
 }
 
-echo "1..14"
+echo "1..16"
 start 7
 start 6
 ok "node 7 sees node 6 on channels 0 and 1" sees 7 "6:0 6:1"
@@ -101,6 +104,14 @@ ok "node 6 sees node 7 on channels 0 and 1" sees 6 "7:0 7:1"
 ok "query-sraid lists node 7's portals and iSCSI name" \
    bash -c "$QMP '$W/qmp7.sock' query-sraid | grep -q '\"127.0.0.1:$((BASE + 7)),1\"' &&
             $QMP '$W/qmp7.sock' query-sraid | grep -q 'iqn.2026-11.org.sraid:sraid.$CLUSTER.node7'"
+ok "node 6 listens on channel 0 where its 'portals' entry says" \
+   bash -c "$QMP '$W/qmp6.sock' query-sraid | grep -q '\"127.0.0.1:$((BASE + 40)),1\"'"
+bad_entry() {
+    "$QEMU" -display none -machine q35 -nodefaults -device virtio-scsi-pci \
+        -device "sraid-ctrl,node-id=5,iscsi-port=$BASE,portals=6.9=127.0.0.1:1" 2>&1 |
+        grep -q "portals entry '6.9=127.0.0.1:1' is not NODE.CHANNEL=HOST:PORT"
+}
+ok "a 'portals' entry naming a channel that does not exist is refused" bad_entry
 for spec in "7 6 0" "7 6 1" "6 7 0" "6 7 1"; do
     set -- $spec
     ok "memory test node $1 -> node $2 on channel $3" memtest "$1" "$2" "$3"
