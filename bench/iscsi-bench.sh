@@ -64,28 +64,10 @@ cleanup() {
     done
 }
 trap cleanup EXIT
+# free_ports
+# shellcheck source=../tests/lib/tap.sh
+. "$REPO/tests/lib/tap.sh"
 
-free_base() {   # a free block of $1 ports on loopback
-    python3 - "$1" <<'PY'
-import random, socket, sys
-n = int(sys.argv[1])
-for _ in range(200):
-    base = random.randrange(20000, 60000 - n)
-    socks = []
-    try:
-        for p in range(base, base + n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", p))
-            socks.append(s)
-        print(base)
-        break
-    except OSError:
-        pass
-    finally:
-        for s in socks:
-            s.close()
-PY
-}
 wait_port() {
     local i
     for ((i = 0; i < 100; i++)); do
@@ -109,8 +91,8 @@ start_ctrl() {  # node id, extra -blockdev/-device args...
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
-BASE=$(free_base 32)
-TGT_PORT=$(free_base 1)
+BASE=$(free_ports 32)
+TGT_PORT=$(free_ports 1)
 TGT_CTL=$((TGT_PORT % 1000 + 1000))
 SRAID_TARGET=iqn.2026-11.org.sraid:sraid.$CLUSTER.node7
 TGT_TARGET=iqn.2026-11.test.sraid:tgtd

@@ -25,39 +25,10 @@ cleanup() {
     rm -rf "$W"
 }
 trap cleanup EXIT
+# shellcheck source=../lib/tap.sh
+. "$REPO/tests/lib/tap.sh"
 
-n=0
-ok() {      # description, then a command that must succeed
-    local desc=$1
-    shift
-    n=$((n + 1))
-    if out=$("$@" 2>&1); then
-        echo "ok $n - $desc"
-    else
-        echo "not ok $n - $desc"
-        sed 's/^/# /' <<<"$out" | head -n 20
-    fi
-}
-
-BASE=$(python3 - <<'PY'
-import random, socket
-for _ in range(200):
-    base = random.randrange(20000, 60000 - 48)
-    socks = []
-    try:
-        for p in range(base, base + 48):
-            s = socket.socket()
-            s.bind(("127.0.0.1", p))
-            socks.append(s)
-        print(base)
-        break
-    except OSError:
-        pass
-    finally:
-        for s in socks:
-            s.close()
-PY
-)
+BASE=$(free_ports 48)
 CLUSTER=b$$
 
 # Node 6's portal on channel 0 is not where the single-host layout puts

@@ -19,58 +19,9 @@ cleanup() {
     rm -rf "$W"
 }
 trap cleanup EXIT
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
-n=0
-ok() {      # description, then a command that must succeed
-    local desc=$1
-    shift
-    n=$((n + 1))
-    if out=$("$@" 2>&1); then
-        echo "ok $n - $desc"
-    else
-        echo "not ok $n - $desc"
-        sed 's/^/# /' <<<"$out" | head -n 20
-    fi
-}
-fails() {   # description, then a command that must fail
-    local desc=$1
-    shift
-    n=$((n + 1))
-    if out=$("$@" 2>&1); then
-        echo "not ok $n - $desc (it succeeded)"
-        sed 's/^/# /' <<<"$out" | head -n 20
-    else
-        echo "ok $n - $desc"
-    fi
-}
-has() {     # text, command...: the command succeeds and prints text
-    local text=$1 out
-    shift
-    out=$("$@" 2>&1) || { echo "$out"; return 1; }
-    grep -aqF -- "$text" <<<"$out" || { echo "$out"; return 1; }
-}
-
-# A free block of 32 ports (2 channels x 16 node ids) on loopback
-free_base() {
-    python3 - <<'PY'
-import random, socket
-for _ in range(200):
-    base = random.randrange(20000, 60000 - 32)
-    socks = []
-    try:
-        for p in range(base, base + 32):
-            s = socket.socket()
-            s.bind(("127.0.0.1", p))
-            socks.append(s)
-        print(base)
-        break
-    except OSError:
-        pass
-    finally:
-        for s in socks:
-            s.close()
-PY
-}
 
 NODE=7
 CLUSTER=t$$
@@ -117,7 +68,7 @@ lun_opts() { # port lun [initiator]
 echo "1..30"
 for i in 0 1 2; do truncate -s 64M "$W/m$i.img"; done
 "$IMG" create -l 5 -s 64K "$W"/m*.img >/dev/null
-BASE=$(free_base)
+BASE=$(free_ports 32)
 start "$BASE" "" || { echo "Bail out! QEMU did not start"; exit 1; }
 
 ok "SendTargets on channel 0 names the target and its portal group 1" \
@@ -230,7 +181,7 @@ ok "and holds exactly what was written" \
    bash -c "'$IMG' export -o '$W/export.raw' '$W'/m*.img >/dev/null && cmp '$W/data.raw' '$W/export.raw'"
 
 # CHAP (RFC 7143 12.1.3): the secret comes from a QEMU secret object
-BASE=$(free_base)
+BASE=$(free_ports 32)
 start "$BASE" ",chap-user=sraiduser,chap-secret=chapsec" ||
     { echo "Bail out! QEMU with CHAP did not start"; exit 1; }
 ok "CHAP with the right secret logs in" \
@@ -244,7 +195,7 @@ stop
 # degraded through channel 0; reconnected, the portal is back and the
 # member stays failed until rebuilt.
 QMP="python3 $(dirname "$0")/../../scripts/qmp.py"
-BASE=$(free_base)
+BASE=$(free_ports 32)
 start "$BASE" "" || { echo "Bail out! QEMU did not start again"; exit 1; }
 cable() {
     $QMP "$W/qmp.sock" sraid-set-cable \

@@ -27,33 +27,9 @@ cleanup() {
     rm -rf "$W"
 }
 trap cleanup EXIT
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
-n=0
-ok() {      # description, then a command that must succeed
-    local desc=$1
-    shift
-    n=$((n + 1))
-    if out=$("$@" 2>&1); then
-        echo "ok $n - $desc"
-    else
-        echo "not ok $n - $desc"
-        sed 's/^/# /' <<<"$out" | head -n 30
-    fi
-}
-has() {     # text, command...: the command succeeds and prints text
-    local text=$1 out
-    shift
-    out=$("$@" 2>&1) || { echo "$out"; return 1; }
-    grep -aqF -- "$text" <<<"$out" || { echo "$out"; return 1; }
-}
-fails_with() {  # text, command...: the command fails and prints text
-    local text=$1 out
-    shift
-    if out=$("$@" 2>&1); then
-        echo "it succeeded:"; echo "$out"; return 1
-    fi
-    grep -aqF -- "$text" <<<"$out" || { echo "$out"; return 1; }
-}
 sc() {
     "$TOOL" "$@" --dir "$C"
 }
