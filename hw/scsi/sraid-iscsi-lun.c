@@ -206,12 +206,20 @@ static void sraid_iscsi_lun_submit(void *opaque, SraidIscsiTask *task)
     }
 }
 
+/*
+ * ABORT TASK, ABORT TASK SET, a logout: the request ends in
+ * sraid_iscsi_cancel once its I/O has.  Never scsi_req_cancel here: it
+ * waits for the I/O in a nested aio_poll(), and we run in the portal's
+ * reader coroutine, so QEMU hung for good on an ABORT TASK of a WRITE in
+ * flight (libiscsi's iSCSITMF.AbortTaskSimpleAsync).  The asynchronous
+ * cancel is what virtio-scsi uses for its TMFs too.
+ */
 static void sraid_iscsi_lun_abort(void *opaque, SraidIscsiTask *task)
 {
     SraidIscsiLunReq *lr = task->glue;
 
-    if (lr) {
-        scsi_req_cancel(lr->req);
+    if (lr && lr->req->enqueued) {
+        scsi_req_cancel_async(lr->req, NULL);
     }
 }
 
