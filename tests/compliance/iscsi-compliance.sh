@@ -163,7 +163,11 @@ if ! command -v tgtd >/dev/null || [ "$(id -u)" != 0 ]; then
 else
     truncate -s "$LD_BYTES" "$W/tgtd.img"
     TPORT=$(free_ports 1)
-    TGTD_CTL=$TPORT         # a name for its control socket, not a port
+    # -C names tgtd's control socket /var/run/tgtd/socket.N (N <= 32767)
+    for _ in $(seq 100); do
+        TGTD_CTL=$((20000 + RANDOM % 12768))
+        [ -e "/var/run/tgtd/socket.$TGTD_CTL" ] || break
+    done
     TTARGET=iqn.2026-11.test.sraid:tgtd
     tgtd -f -C "$TGTD_CTL" --iscsi "portal=127.0.0.1:$TPORT" \
         >"$OUT/tgtd.log" 2>&1 &
@@ -180,6 +184,7 @@ else
         log "tgtd did not start (see $OUT/tgtd.log): sraid only"
     fi
     stop_tgtd
+    rm -f "/var/run/tgtd/socket.$TGTD_CTL" "/var/run/tgtd/socket.$TGTD_CTL.lock"
 fi
 
 python3 "$HERE/cu-compare.py" $TAP "${runs[@]}"
