@@ -22,6 +22,7 @@
 #include "sraid-glue.h"
 #include "trace/trace-hw_scsi_sraid.h"
 
+#include "sraid/cdb.h"
 #include "sraid/sense.h"
 #include "sraid/vendor-exec.h"
 
@@ -145,6 +146,47 @@ static void sraid_iscsi_ctrl_lun(SraidIscsiPortal *p, SraidIscsiTask *task)
     sraid_iscsi_task_done(task, &r);
 }
 
+/*
+ * The request for @task.  The CDB decides how much moves
+ * (scsi_req_parse_cdb); the initiator's Expected Data Transfer Length
+ * only bounds it.  A write whose CDB asks for less data-out than the
+ * initiator sent takes what it needs, and the response reports the rest as
+ * residual underflow.  One that asks for more (RFC 7143 11.4.5.2: residual
+ * overflow) is cut down to the whole blocks that were sent when it is a
+ * WRITE or WRITE AND VERIFY (FCP-4 9.4.2 a), sraid_cdb_truncate_write);
+ * any other such command transfers nothing: NULL, answered INVALID FIELD
+ * IN COMMAND INFORMATION UNIT (9.4.2 b).  Either way the response carries
+ * the overflow: data_out_wanted is what the CDB asked for.
+ */
+static SCSIRequest *sraid_iscsi_lun_req_new(SraidCtrl *s, SraidLdUnit *u,
+                                            SraidIscsiTask *task)
+{
+    SCSIDevice *d = SCSI_DEVICE(u->iscsi_dev);
+    uint32_t sent = task->write ? task->data_out_len : 0;
+    SCSIRequest *req = scsi_req_new(d, s->iscsi.next_tag++, d->lun,
+                                    task->cdb, sizeof(task->cdb), task);
+    uint8_t cdb[sizeof(task->cdb)];
+
+    if (req->cmd.mode != SCSI_XFER_TO_DEV) {
+        return req;
+    }
+    task->data_out_wanted = req->cmd.xfer;
+    if (req->cmd.xfer <= sent) {
+        return req;
+    }
+    trace_sraid_iscsi_overflow(s->node_id, task->itt, req->cmd.xfer, sent);
+    scsi_req_unref(req);
+    memcpy(cdb, task->cdb, sizeof(cdb));
+    if (!sraid_cdb_truncate_write(cdb, sent, d->blocksize)) {
+        return NULL;
+    }
+    req = scsi_req_new(d, s->iscsi.next_tag++, d->lun, cdb, sizeof(cdb),
+                       task);
+    /* cut to what was sent, so no more is asked of transfer_data */
+    assert(req->cmd.mode != SCSI_XFER_TO_DEV || req->cmd.xfer <= sent);
+    return req;
+}
+
 static void sraid_iscsi_lun_submit(void *opaque, SraidIscsiTask *task)
 {
     SraidIscsiPortal *p = opaque;
@@ -177,41 +219,34 @@ static void sraid_iscsi_lun_submit(void *opaque, SraidIscsiTask *task)
     }
     lr = g_new0(SraidIscsiLunReq, 1);
     task->glue = lr;
-    req = scsi_req_new(SCSI_DEVICE(u->iscsi_dev), s->iscsi.next_tag++,
-                       SCSI_DEVICE(u->iscsi_dev)->lun, task->cdb,
-                       sizeof(task->cdb), task);
-    lr->req = req;
-    /*
-     * The CDB decides how much moves (scsi_req_parse_cdb); the initiator's
-     * Expected Data Transfer Length only bounds it.  A write whose CDB
-     * asks for more than the initiator sent cannot run (RFC 7143 11.4.5.2:
-     * overflow); one that asks for less takes what it needs and the
-     * response reports the rest as residual underflow.
-     */
-    if (req->cmd.mode == SCSI_XFER_TO_DEV) {
-        task->data_out_wanted = req->cmd.xfer;
-        if (!task->write || req->cmd.xfer > task->data_out_len) {
-            trace_sraid_iscsi_overflow(s->node_id, task->itt, req->cmd.xfer,
-                                       task->data_out_len);
-            scsi_req_unref(req);
-            task->glue = NULL;
-            g_free(lr);
-            sraid_iscsi_done_sense(task, &sraid_sense_invalid_field);
-            return;
-        }
+    req = sraid_iscsi_lun_req_new(s, u, task);
+    if (!req) {
+        task->glue = NULL;
+        g_free(lr);
+        sraid_iscsi_done_sense(task, &sraid_sense_invalid_field_iu);
+        return;
     }
+    lr->req = req;
     len = scsi_req_enqueue(req);
     if (len) {
         scsi_req_continue(req);
     }
 }
 
+/*
+ * ABORT TASK, ABORT TASK SET, a logout: the request ends in
+ * sraid_iscsi_cancel once its I/O has.  Never scsi_req_cancel here: it
+ * waits for the I/O in a nested aio_poll(), and we run in the portal's
+ * reader coroutine, so QEMU hung for good on an ABORT TASK of a WRITE in
+ * flight (libiscsi's iSCSITMF.AbortTaskSimpleAsync).  The asynchronous
+ * cancel is what virtio-scsi uses for its TMFs too.
+ */
 static void sraid_iscsi_lun_abort(void *opaque, SraidIscsiTask *task)
 {
     SraidIscsiLunReq *lr = task->glue;
 
-    if (lr) {
-        scsi_req_cancel(lr->req);
+    if (lr && lr->req->enqueued) {
+        scsi_req_cancel_async(lr->req, NULL);
     }
 }
 

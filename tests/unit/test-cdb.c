@@ -110,6 +110,67 @@ static void test_fixed_sense(void)
     g_assert_cmphex(buf[8], ==, 0xaa);
 }
 
+/* A write's transfer length cut to the whole blocks the initiator sent */
+static void test_truncate_write(void)
+{
+    static const struct {
+        uint8_t cdb[16];
+        unsigned off, width;
+    } writes[] = {
+        { { 0x0a, 0, 0, 0, 8 }, 4, 1 },                     /* WRITE (6) */
+        { { 0x2a, 0, 0, 0, 0, 0, 0, 0, 8 }, 7, 2 },         /* WRITE (10) */
+        { { 0x2e, 0, 0, 0, 0, 0, 0, 0, 8 }, 7, 2 },         /* W&V (10) */
+        { { 0xaa, 0, 0, 0, 0, 0, 0, 0, 0, 8 }, 6, 4 },      /* WRITE (12) */
+        { { 0xae, 0, 0, 0, 0, 0, 0, 0, 0, 8 }, 6, 4 },      /* W&V (12) */
+        { { 0x8a, [13] = 8 }, 10, 4 },                      /* WRITE (16) */
+        { { 0x8e, [13] = 8 }, 10, 4 },                      /* W&V (16) */
+    };
+    uint8_t cdb[16], before[16];
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(writes); i++) {
+        unsigned last = writes[i].off + writes[i].width - 1;
+
+        /* 8 blocks asked, 3 sent: TRANSFER LENGTH 3, nothing else moves */
+        memcpy(cdb, writes[i].cdb, 16);
+        memset(cdb + last + 1, 0x5a, 16 - last - 1);
+        memcpy(before, cdb, 16);
+        g_assert_true(sraid_cdb_truncate_write(cdb, 3 * 512, 512));
+        g_assert_cmphex(cdb[last], ==, 3);
+        before[last] = 3;
+        g_assert_cmpmem(cdb, 16, before, 16);
+        /* zero blocks: not for WRITE (6), where 0 means 256 */
+        memcpy(cdb, writes[i].cdb, 16);
+        g_assert_true(sraid_cdb_truncate_write(cdb, 0, 4096) ==
+                      (writes[i].width > 1));
+        g_assert_cmphex(cdb[last], ==, writes[i].width > 1 ? 0 : 8);
+        /* a partial block, all blocks, more than asked: untouched */
+        memcpy(cdb, writes[i].cdb, 16);
+        g_assert_false(sraid_cdb_truncate_write(cdb, 200, 512));
+        g_assert_false(sraid_cdb_truncate_write(cdb, 8 * 512, 512));
+        g_assert_false(sraid_cdb_truncate_write(cdb, 9 * 512, 512));
+        g_assert_false(sraid_cdb_truncate_write(cdb, 512, 0));
+        g_assert_cmpmem(cdb, 16, writes[i].cdb, 16);
+    }
+    /* WRITE (6) of 256 blocks (0) cut to 255; WRITE (16) of 2^32 - 1 */
+    memcpy(cdb, writes[0].cdb, 16);
+    cdb[4] = 0;
+    g_assert_true(sraid_cdb_truncate_write(cdb, 255 * 512, 512));
+    g_assert_cmphex(cdb[4], ==, 255);
+    memcpy(cdb, writes[5].cdb, 16);
+    memset(cdb + 10, 0xff, 4);
+    g_assert_true(sraid_cdb_truncate_write(cdb, 0x10203ull * 512, 512));
+    g_assert_cmphex(sraid_get_be32(cdb + 10), ==, 0x10203);
+    /* other commands with data-out are never cut */
+    for (unsigned op = 0; op < 256; op++) {
+        bool write = op == 0x0a || op == 0x2a || op == 0x2e || op == 0xaa ||
+                     op == 0xae || op == 0x8a || op == 0x8e;
+
+        memset(cdb, 0xff, 16);
+        cdb[0] = op;
+        g_assert_true(sraid_cdb_truncate_write(cdb, 512, 512) == write);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -117,6 +178,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cdb/decode", test_decode);
     g_test_add_func("/cdb/malformed", test_malformed);
     g_test_add_func("/cdb/all-short-buffers", test_all_short_buffers);
+    g_test_add_func("/cdb/truncate-write", test_truncate_write);
     g_test_add_func("/sense/fixed", test_fixed_sense);
     return g_test_run();
 }

@@ -270,6 +270,15 @@ static void test_residuals(void)
     cmd(ini, WRITE_FLAGS, 0, 6, 1024, cdb_write10, 10, data, 1024);
     pdu_free(pop_rsp(ini, 6, 0, 0, 0, 0));
     g_assert_cmpmem(be.last_out->data, be.last_out->len, data, 1024);
+    /*
+     * a WRITE sent without the W bit and no data: the data-out its CDB
+     * wanted is overflow too (libiscsi's Write10Residuals sends one with
+     * EDTL 0; an initiator that left W out must not believe it wrote)
+     */
+    be.wanted_out = 512;
+    cmd(ini, 0x80, 0, 7, 0, cdb_write10, 10, NULL, 0);
+    pdu_free(pop_rsp(ini, 7, 0, SRAID_ISCSI_RSP_OVERFLOW, 512, 0));
+    be.wanted_out = 0;
     ini_assert_quiet(ini);
     g_free(data);
     done(ini);

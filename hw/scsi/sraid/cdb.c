@@ -61,3 +61,52 @@ bool sraid_cdb_decode(const uint8_t *buf, size_t buf_len, SraidCdb *cdb,
     }
     return true;
 }
+
+bool sraid_cdb_truncate_write(uint8_t *cdb, uint64_t bytes,
+                              uint32_t block_size)
+{
+    uint64_t blocks, old;
+    unsigned off, width;
+
+    switch (cdb[0]) {
+    case 0x0a:                          /* WRITE (6) */
+        off = 4;
+        width = 1;
+        break;
+    case 0x2a:                          /* WRITE (10) */
+    case 0x2e:                          /* WRITE AND VERIFY (10) */
+        off = 7;
+        width = 2;
+        break;
+    case 0xaa:                          /* WRITE (12) */
+    case 0xae:                          /* WRITE AND VERIFY (12) */
+        off = 6;
+        width = 4;
+        break;
+    case 0x8a:                          /* WRITE (16) */
+    case 0x8e:                          /* WRITE AND VERIFY (16) */
+        off = 10;
+        width = 4;
+        break;
+    default:
+        return false;
+    }
+    if (block_size == 0 || bytes % block_size) {
+        return false;
+    }
+    blocks = bytes / block_size;
+    old = 0;
+    for (unsigned i = 0; i < width; i++) {
+        old = old << 8 | cdb[off + i];
+    }
+    if (width == 1 && old == 0) {
+        old = 256;
+    }
+    if (blocks >= old || (width == 1 && blocks == 0)) {
+        return false;
+    }
+    for (unsigned i = width; i-- > 0; blocks >>= 8) {
+        cdb[off + i] = blocks;
+    }
+    return true;
+}

@@ -40,4 +40,20 @@ unsigned sraid_cdb_length(uint8_t opcode);
 bool sraid_cdb_decode(const uint8_t *buf, size_t buf_len, SraidCdb *cdb,
                       SraidSense *sense);
 
+/*
+ * A write whose CDB asks for more data-out than the initiator's Expected
+ * Data Transfer Length holds (iSCSI residual overflow, RFC 7143 11.4.5.2)
+ * is processed, as FCP-4 9.4.2 a) puts it, "normally except that data
+ * beyond the [expected length] shall not be requested or transferred":
+ * for WRITE (6/10/12/16) and WRITE AND VERIFY (10/12/16) this rewrites
+ * TRANSFER LENGTH in @cdb to the @bytes the initiator sent, in blocks of
+ * @block_size.  False (and @cdb untouched) for any other command, for
+ * @bytes that are not whole blocks or not fewer than the CDB asks for,
+ * and for zero blocks in a WRITE (6) (there, 0 means 256): the caller
+ * answers those with INVALID FIELD IN COMMAND INFORMATION UNIT, FCP-4's
+ * b), transferring nothing.
+ */
+bool sraid_cdb_truncate_write(uint8_t *cdb, uint64_t bytes,
+                              uint32_t block_size);
+
 #endif /* SRAID_CDB_H */

@@ -64,7 +64,8 @@ typedef struct SraidIscsiTask {
      * to data_out_len; the glue sets it before sraid_iscsi_task_done when
      * the CDB asked for less (underflow) or more (overflow) than the
      * initiator's expected_len, so that the SCSI Response reports the
-     * residual (RFC 7143 11.4.5).
+     * residual (RFC 7143 11.4.5).  Also for a command without the W bit
+     * whose CDB wants data-out: non-zero there counts as overflow.
      */
     uint32_t data_out_wanted;
     /*

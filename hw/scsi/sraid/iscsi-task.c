@@ -713,7 +713,8 @@ void sraid_iscsi_task_done(SraidIscsiTask *pub, const SraidScsiResult *r)
                 k.data = pub->data_in;
                 k.data_len = MIN(r->data_len, pub->data_in_cap);
                 k.wanted = r->data_len;
-            } else if (pub->write) {
+            } else if (pub->write || pub->data_out_wanted) {
+                /* the glue's word, also for a write CDB sent without W */
                 k.wanted = pub->data_out_wanted;
             } else {
                 k.wanted = r->data_len;

@@ -34,6 +34,10 @@ const SraidSense sraid_sense_invalid_param = {
 const SraidSense sraid_sense_write_protected = {
     SRAID_SENSE_DATA_PROTECT, 0x27, 0x00
 };
+/* SAM-5 / FCP-4: the data-out the initiator offered does not fit the CDB */
+const SraidSense sraid_sense_invalid_field_iu = {
+    SRAID_SENSE_ILLEGAL_REQUEST, 0x0e, 0x03
+};
 const SraidSense sraid_sense_manual_intervention = {
     SRAID_SENSE_NOT_READY, 0x04, 0x03
 };

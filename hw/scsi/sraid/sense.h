@@ -40,6 +40,7 @@ extern const SraidSense sraid_sense_access_denied;      /* 20h/02h */
 extern const SraidSense sraid_sense_invalid_param;      /* 26h/00h */
 extern const SraidSense sraid_sense_write_protected;    /* 27h/00h */
 extern const SraidSense sraid_sense_manual_intervention; /* 04h/03h */
+extern const SraidSense sraid_sense_invalid_field_iu;   /* 0Eh/03h */
 
 /*
  * @base with a field pointer to byte @field of the CDB (@cd) or parameter
