@@ -23,7 +23,9 @@
 # (goal well under 1 ms).  A missed goal is a result, not a failure.
 #
 # Environment: BENCH_SECS [8], BENCH_WRITES [20000], BENCH_ROUNDS [2],
-# BENCH_SIZE [256M], BENCH_PINGS [200], BENCH_DIR [build/bench-iscsi].
+# BENCH_SIZE [256M], BENCH_PINGS [200], BENCH_DIR [build/bench-iscsi],
+# BENCH_AIO [threads]: QEMU's AIO for the member file (threads, native,
+# io_uring).
 
 set -euo pipefail
 
@@ -100,7 +102,7 @@ TGT_TARGET=iqn.2026-11.test.sraid:tgtd
 # One member of SIZE plus the metadata areas; the LD is SIZE
 truncate -s $((SIZE + 64 * 1024 * 1024)) "$OUT/member.img"
 "$IMG" create -l 0 --ld-size "$SIZE" "$OUT/member.img" >"$OUT/sraid-img.log"
-start_ctrl 7 -blockdev "driver=file,filename=$OUT/member.img,node-name=m0,cache.direct=on,aio=threads" \
+start_ctrl 7 -blockdev "driver=file,filename=$OUT/member.img,node-name=m0,cache.direct=on,aio=${BENCH_AIO:-threads}" \
     -device sraid-drive,bus=c0.0,drive=m0,channel=0,target=0
 SRAID_URL=iscsi://127.0.0.1:$((BASE + 7))/$SRAID_TARGET/1
 sraid_opts="driver=iscsi,transport=tcp,portal=127.0.0.1:$((BASE + 7)),target=$SRAID_TARGET,lun=1,initiator-name=$HOST"
