@@ -322,6 +322,16 @@ static void sraid_iscsi_complete(SCSIRequest *req, size_t resid)
 
     if (req->cmd.mode == SCSI_XFER_FROM_DEV) {
         r.data_len = lr->done;
+        /*
+         * scsi-disk (and sraid_req_data_in) pad emulated data-in to the
+         * allocation length for the sake of guest HBAs; an initiator here
+         * gets only the data and its residual (libiscsi's
+         * Inquiry.AllocLength and Inquiry.BlockLimits check).
+         */
+        if (req->status == GOOD && lr->done <= task->data_in_cap) {
+            r.data_len = sraid_cdb_data_in_len(task->cdb, task->data_in,
+                                               lr->done);
+        }
     }
     if (req->status == CHECK_CONDITION) {
         r.sense_len = scsi_req_get_sense(req, r.sense, sizeof(r.sense));
