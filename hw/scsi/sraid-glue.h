@@ -276,9 +276,32 @@ DeviceState *sraid_ld_device_new(SraidLdUnit *u, SCSIBus *bus,
 SCSIRequest *sraid_ld_caw_alloc(SraidLdUnit *u, SCSIDevice *d, uint32_t tag,
                                 uint32_t lun, void *hba_private);
 
+/*
+ * A request of sraid-ld served by a coroutine (COMPARE AND WRITE, VERIFY).
+ * sraid_req_co_begin takes a reference and enters @fn; while it runs,
+ * req->aiocb stands for it, so that an abort (scsi_req_cancel{,_async})
+ * waits for the coroutine instead of completing the request under it.
+ * The coroutine calls sraid_req_co_end when its I/O is over: true if the
+ * request was aborted meanwhile (scsi-bus has then been told; do not
+ * complete it), then drops the reference with scsi_req_unref.
+ */
+void sraid_req_co_begin(SCSIRequest *req, CoroutineEntry *fn, void *opaque);
+bool sraid_req_co_end(SCSIRequest *req);
+
+/* sraid-ld-verify.c */
+SCSIRequest *sraid_ld_verify_alloc(SraidLdUnit *u, SCSIDevice *d,
+                                   uint32_t tag, uint32_t lun,
+                                   void *hba_private);
+
 /* sraid-ld-capabilities.c */
 SCSIRequest *sraid_ld_report_opcodes_alloc(SCSIDevice *d, uint32_t tag,
                                            uint32_t lun, void *hba_private);
-void sraid_ld_patch_block_limits(SCSIRequest *req);
+/* SERVICE ACTION IN(16) GET LBA STATUS (SBC-4 5.7) */
+#define SRAID_SAI_GET_LBA_STATUS    0x12
+SCSIRequest *sraid_ld_lba_status_alloc(SraidLdUnit *u, SCSIDevice *d,
+                                       uint32_t tag, uint32_t lun,
+                                       void *hba_private);
+/* scsi-disk's INQUIRY request @req, its data corrected for a logical drive */
+void sraid_ld_patch_inquiry(SCSIRequest *req);
 
 #endif /* HW_SCSI_SRAID_GLUE_H */

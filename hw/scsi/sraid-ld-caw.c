@@ -82,8 +82,8 @@ static void coroutine_fn sraid_caw_co(void *opaque)
     trace_sraid_ld_caw(u->ctrl->node_id, u->index, r->lba, r->blocks, diff,
                        ret);
 
-    if (r->req.io_canceled) {
-        scsi_req_cancel_complete(&r->req);
+    if (sraid_req_co_end(&r->req)) {
+        /* aborted meanwhile: scsi-bus has been told */
     } else if (ret < 0) {
         sraid_caw_sense(&r->req, SENSE_CODE(IO_ERROR));
     } else if (diff >= 0) {
@@ -129,8 +129,7 @@ static void sraid_caw_write_data(SCSIRequest *req)
         scsi_req_data(req, 2 * r->blocks * SRAID_SECTOR);
         return;
     }
-    scsi_req_ref(req);
-    qemu_coroutine_enter(qemu_coroutine_create(sraid_caw_co, r));
+    sraid_req_co_begin(req, sraid_caw_co, r);
 }
 
 static uint8_t *sraid_caw_get_buf(SCSIRequest *req)

@@ -182,6 +182,8 @@ static void test_data_in_len(void)
     static const uint8_t rsoc_all[12] = { 0xa3, 0x0c, 0x00 };
     static const uint8_t rsoc_one[12] = { 0xa3, 0x0c, 0x01, 0x28 };
     static const uint8_t read10[10] = { 0x28 };
+    static const uint8_t lba_status[16] = { 0x9e, 0x12 };
+    static const uint8_t read_cap16[16] = { 0x9e, 0x10 };
     static const uint8_t mi_other[12] = { 0xa3, 0x0a };
     uint8_t d[512];
 
@@ -221,6 +223,10 @@ static void test_data_in_len(void)
     g_assert_cmpuint(sraid_cdb_data_in_len(rsoc_one, d, 500), ==, 14);
     d[1] |= 0x80;                               /* CTDP: + timeouts */
     g_assert_cmpuint(sraid_cdb_data_in_len(rsoc_one, d, 500), ==, 26);
+    memset(d, 0, sizeof(d));
+    d[3] = 20;                                  /* GET LBA STATUS: 24 */
+    g_assert_cmpuint(sraid_cdb_data_in_len(lba_status, d, 500), ==, 24);
+    g_assert_cmpuint(sraid_cdb_data_in_len(read_cap16, d, 32), ==, 32);
     /* anything else keeps what it returned */
     memset(d, 0xff, sizeof(d));
     g_assert_cmpuint(sraid_cdb_data_in_len(read10, d, 512), ==, 512);

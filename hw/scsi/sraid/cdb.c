@@ -148,6 +148,12 @@ size_t sraid_cdb_data_in_len(const uint8_t *cdb, const uint8_t *data,
         }
         n = 8 + (uint64_t)data[7];
         break;
+    case 0x9e:                          /* SERVICE ACTION IN (16) */
+        if ((cdb[1] & 0x1f) != 0x12 || len < 4) {
+            return len;                 /* GET LBA STATUS only */
+        }
+        n = 4 + (uint64_t)sraid_get_be32(data);
+        break;
     case 0xa3:                          /* MAINTENANCE IN */
         if ((cdb[1] & 0x1f) != 0x0c) {
             return len;

@@ -59,7 +59,8 @@ bool sraid_cdb_truncate_write(uint8_t *cdb, uint64_t bytes,
 /*
  * How many of the @len data-in bytes a command returned are its parameter
  * data, by the length fields in that data: INQUIRY (standard and VPD),
- * MODE SENSE (6/10), REQUEST SENSE and REPORT SUPPORTED OPERATION CODES.
+ * MODE SENSE (6/10), REQUEST SENSE, GET LBA STATUS and REPORT SUPPORTED
+ * OPERATION CODES.
  * Emulations for parallel-SCSI-style HBAs return the whole allocation
  * length, zero padded (some guest drivers fail a command with a residual);
  * an iSCSI initiator is owed the residual (SPC-4 4.2.5.6: the device
