@@ -301,7 +301,10 @@ SCSIRequest *sraid_ld_report_opcodes_alloc(SCSIDevice *d, uint32_t tag,
 SCSIRequest *sraid_ld_lba_status_alloc(SraidLdUnit *u, SCSIDevice *d,
                                        uint32_t tag, uint32_t lun,
                                        void *hba_private);
-/* scsi-disk's INQUIRY request @req, its data corrected for a logical drive */
-void sraid_ld_patch_inquiry(SCSIRequest *req);
+/*
+ * scsi-disk's INQUIRY or MODE SENSE request @req, its data corrected for a
+ * logical drive
+ */
+void sraid_ld_patch_emulated(SCSIRequest *req);
 
 #endif /* HW_SCSI_SRAID_GLUE_H */

@@ -18,6 +18,11 @@
  *   LBPWS10 even without discard; a logical drive is fully provisioned
  *   (a discard would break parity), READ CAPACITY(16) says LBPME = 0, so
  *   the page says no UNMAP either, provisioning type 000b.
+ * MODE SENSE gains the control mode page (SPC-4 7.5.8), which every
+ * logical unit should have and scsi-disk lacks: in the list of all pages
+ * after scsi-disk's, and on its own in place of the caching page scsi-disk
+ * is asked for instead (same header, same block descriptor).  Nothing in
+ * it is changeable.
  */
 
 #include "qemu/osdep.h"
@@ -149,27 +154,25 @@ SCSIRequest *sraid_ld_lba_status_alloc(SraidLdUnit *u, SCSIDevice *d,
 }
 
 /*
- * INQUIRY: scsi-disk builds the data; a copy of its request ops whose
- * send_command corrects it afterwards.  The data lies in the request's
- * buffer, which get_buf returns, once send_command has run; only the
- * bytes it returns are touched.
+ * INQUIRY and MODE SENSE: scsi-disk builds the data; a copy of its request
+ * ops whose send_command corrects it afterwards.  The data lies in the
+ * request's buffer (at least 4096 bytes), which get_buf returns, once
+ * send_command has run.  scsi-disk transfers the allocation length
+ * whatever the data (zero padded), so what the length fields inside say is
+ * what counts; a longer data is cut at the allocation length as usual.
  */
-static const SCSIReqOps *sraid_ld_inquiry_ops;
-static SCSIReqOps sraid_ld_patched_inquiry_ops;
+static const SCSIReqOps *sraid_ld_emulate_ops;
+static SCSIReqOps sraid_ld_patched_ops;
 
-static int32_t sraid_ld_inquiry_send_command(SCSIRequest *req, uint8_t *cdb)
+static void sraid_ld_fix_inquiry(const uint8_t *cdb, uint8_t *data,
+                                 int32_t len)
 {
     static const uint16_t versions[] = {
         0x00a0,                             /* SAM-5 */
         0x0460,                             /* SPC-4 */
         0x04c0,                             /* SBC-3 */
     };
-    int32_t len = sraid_ld_inquiry_ops->send_command(req, cdb);
-    uint8_t *data = sraid_ld_inquiry_ops->get_buf(req);
 
-    if (req->status != -1 || len <= 0) {
-        return len;                         /* refused: nothing to correct */
-    }
     if (!(cdb[1] & 1)) {
         /* VERSION DESCRIPTORs 1-3, bytes 58-63 (SPC-4 6.6.2) */
         for (unsigned i = 0; i < G_N_ELEMENTS(versions); i++) {
@@ -183,19 +186,93 @@ static int32_t sraid_ld_inquiry_send_command(SCSIRequest *req, uint8_t *cdb)
         data[5] = 0;                        /* no LBPU, LBPWS, LBPWS10 */
         data[6] &= ~0x07;                   /* fully provisioned */
     }
+}
+
+#define SRAID_MODE_PAGE_CONTROL     0x0a
+#define SRAID_MODE_PAGE_CACHING     0x08
+#define SRAID_MODE_ALL_PAGES        0x3f
+
+/* The control mode page at @p: 12 bytes */
+static void sraid_ld_control_page(uint8_t *p, unsigned page_control)
+{
+    memset(p, 0, 12);
+    p[0] = SRAID_MODE_PAGE_CONTROL;
+    p[1] = 10;
+    if (page_control == 1) {
+        return;                             /* changeable: nothing */
+    }
+    /*
+     * TST 000b (one task set), D_SENSE 0 (fixed format sense), QUEUE
+     * ALGORITHM MODIFIER 0001b (commands may complete in any order: they
+     * do), QERR 00b, SWP 0, TAS 1 (a task aborted by another I_T nexus's
+     * reset ends with TASK ABORTED: sraid-iscsi-lun.c)
+     */
+    p[3] = 0x10;
+    p[5] = 0x40;
+}
+
+/* Add the control page to scsi-disk's MODE SENSE data */
+static void sraid_ld_fix_mode_sense(const uint8_t *cdb, uint8_t *data,
+                                    bool alone)
+{
+    bool ms10 = cdb[0] == MODE_SENSE_10;
+    size_t hdr = ms10 ? 8 : 4;
+    size_t bdl = ms10 ? lduw_be_p(data + 6) : data[3];
+    size_t end = ms10 ? 2 + lduw_be_p(data) : 1 + (size_t)data[0];
+    size_t at = end;
+
+    if (alone) {
+        /* scsi-disk's caching page sits where ours goes */
+        at = hdr + bdl;
+        memset(data + at, 0, end - at);
+    }
+    sraid_ld_control_page(data + at, cdb[2] >> 6);
+    end = at + 12;
+    if (ms10) {
+        stw_be_p(data, end - 2);
+    } else {
+        data[0] = end - 1;
+    }
+}
+
+static int32_t sraid_ld_patched_send_command(SCSIRequest *req, uint8_t *cdb)
+{
+    bool mode_sense = cdb[0] == MODE_SENSE || cdb[0] == MODE_SENSE_10;
+    uint8_t page = cdb[2] & 0x3f;
+    bool control = mode_sense && page == SRAID_MODE_PAGE_CONTROL &&
+                   cdb[3] == 0;
+    int32_t len;
+
+    if (control) {
+        /* scsi-disk has no control page: have it build the caching page */
+        cdb[2] = (cdb[2] & 0xc0) | SRAID_MODE_PAGE_CACHING;
+    }
+    len = sraid_ld_emulate_ops->send_command(req, cdb);
+    if (control) {
+        cdb[2] = (cdb[2] & 0xc0) | SRAID_MODE_PAGE_CONTROL;
+    }
+    if (req->status != -1 || len <= 0) {
+        return len;                         /* refused: nothing to correct */
+    }
+    if (cdb[0] == INQUIRY) {
+        sraid_ld_fix_inquiry(cdb, sraid_ld_emulate_ops->get_buf(req), len);
+    } else if (control || (mode_sense && page == SRAID_MODE_ALL_PAGES &&
+                           (cdb[3] == 0 || cdb[3] == 0xff))) {
+        sraid_ld_fix_mode_sense(cdb, sraid_ld_emulate_ops->get_buf(req),
+                                control);
+    }
     return len;
 }
 
-void sraid_ld_patch_inquiry(SCSIRequest *req)
+void sraid_ld_patch_emulated(SCSIRequest *req)
 {
-    if (!sraid_ld_inquiry_ops) {
-        sraid_ld_inquiry_ops = req->ops;
-        sraid_ld_patched_inquiry_ops = *req->ops;
-        sraid_ld_patched_inquiry_ops.send_command =
-            sraid_ld_inquiry_send_command;
+    if (!sraid_ld_emulate_ops) {
+        sraid_ld_emulate_ops = req->ops;
+        sraid_ld_patched_ops = *req->ops;
+        sraid_ld_patched_ops.send_command = sraid_ld_patched_send_command;
     }
-    /* every INQUIRY of scsi-disk uses the same (emulation) request ops */
-    if (req->ops == sraid_ld_inquiry_ops) {
-        req->ops = &sraid_ld_patched_inquiry_ops;
+    /* every INQUIRY and MODE SENSE of scsi-disk uses its emulation ops */
+    if (req->ops == sraid_ld_emulate_ops) {
+        req->ops = &sraid_ld_patched_ops;
     }
 }

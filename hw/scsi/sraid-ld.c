@@ -192,8 +192,8 @@ static SCSIRequest *sraid_ld_alloc_req(SCSIDevice *d, uint32_t tag,
         return sraid_ld_report_opcodes_alloc(d, tag, lun, hba_private);
     }
     req = sraid_ld_parent_alloc_req(d, tag, lun, buf, hba_private);
-    if (buf[0] == INQUIRY) {
-        sraid_ld_patch_inquiry(req);
+    if (buf[0] == INQUIRY || buf[0] == MODE_SENSE || buf[0] == MODE_SENSE_10) {
+        sraid_ld_patch_emulated(req);
     }
     return req;
 }
