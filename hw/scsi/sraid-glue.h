@@ -74,6 +74,12 @@ typedef struct SraidIscsi {
     /* logical units behind the portals (sraid-iscsi-lun.c) */
     SCSIBus bus;
     uint32_t next_tag;
+    /*
+     * Unit attentions not yet reported, per I_T nexus and LUN (a reset
+     * gives one to every nexus, SAM-5 6.3): "channel/initiator/ISID/LUN"
+     * -> SraidSense
+     */
+    GHashTable *ua;
 } SraidIscsi;
 
 typedef enum SraidBgOp {
@@ -232,6 +238,7 @@ uint16_t sraid_iscsi_port(SraidCtrl *s, unsigned channel, unsigned node);
 /* sraid-iscsi-lun.c */
 extern const SraidIscsiLunOps sraid_iscsi_lun_ops;
 void sraid_iscsi_bus_init(SraidCtrl *s);
+void sraid_iscsi_bus_cleanup(SraidCtrl *s);
 /* The logical drive's twin on the iSCSI bus, at LUN id + 1 */
 bool sraid_iscsi_ld_attach(SraidLdUnit *u, Error **errp);
 void sraid_iscsi_ld_detach(SraidLdUnit *u);
