@@ -280,6 +280,13 @@ DeviceState *sraid_ld_device_new(SraidLdUnit *u, SCSIBus *bus,
  * MAXIMUM COMPARE AND WRITE LENGTH of VPD B0h.
  */
 #define SRAID_CAW_MAX_BLOCKS    64
+/*
+ * ORWRITE (16), served by the same code: its opcode, and the blocks one
+ * may carry (its data-out is buffered whole: 8 MiB, what the iSCSI target
+ * takes per command)
+ */
+#define SRAID_OP_ORWRITE_16         0x8b
+#define SRAID_ORWRITE_MAX_BLOCKS    16384
 SCSIRequest *sraid_ld_caw_alloc(SraidLdUnit *u, SCSIDevice *d, uint32_t tag,
                                 uint32_t lun, void *hba_private);
 

@@ -163,7 +163,7 @@ static SCSIRequest *sraid_ld_alloc_req(SCSIDevice *d, uint32_t tag,
                                   (SCSISense) { .key = NOT_READY,
                                                 .asc = 0x04, .ascq = 0x03 });
     }
-    if (u && buf[0] == COMPARE_AND_WRITE) {
+    if (u && (buf[0] == COMPARE_AND_WRITE || buf[0] == SRAID_OP_ORWRITE_16)) {
         return sraid_ld_caw_alloc(u, d, tag, lun, hba_private);
     }
     if (u && (buf[0] == VERIFY_10 || buf[0] == VERIFY_12 ||
@@ -200,7 +200,8 @@ static SCSIRequest *sraid_ld_alloc_req(SCSIDevice *d, uint32_t tag,
 
 /*
  * QEMU's generic CDB parser does not know COMPARE AND WRITE: its data-out
- * is twice NUMBER OF LOGICAL BLOCKS blocks (verify data, then write data).
+ * is twice NUMBER OF LOGICAL BLOCKS blocks (verify data, then write data);
+ * nor ORWRITE (16), whose TRANSFER LENGTH is in blocks.
  *
  * The length and direction of every other command come from the CDB too,
  * never from the HBA (scsi_bus_parse_cdb() asks the HBA, which is for
@@ -216,6 +217,10 @@ static int sraid_ld_parse_cdb(SCSIDevice *d, SCSICommand *cmd, uint8_t *buf,
 
     if (ret == 0 && buf[0] == COMPARE_AND_WRITE) {
         cmd->xfer = 2 * (size_t)buf[13] * d->blocksize;
+        cmd->mode = cmd->xfer ? SCSI_XFER_TO_DEV : SCSI_XFER_NONE;
+    }
+    if (ret == 0 && buf[0] == SRAID_OP_ORWRITE_16) {
+        cmd->xfer = (size_t)ldl_be_p(buf + 10) * d->blocksize;
         cmd->mode = cmd->xfer ? SCSI_XFER_TO_DEV : SCSI_XFER_NONE;
     }
     return ret;

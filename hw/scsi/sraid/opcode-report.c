@@ -32,12 +32,12 @@ enum {
 
 /*
  * What a logical drive executes: scsi-disk's SBC emulation plus what
- * sraid-ld.c adds (COMPARE AND WRITE, VERIFY with BYTCHK, PRE-FETCH, GET
- * LBA STATUS, this command).  Usage bits are set only for fields the unit
- * acts on: protection fields (RD/WR/VRPROTECT) and the UNMAP bit of WRITE
- * SAME are refused when non-zero, group numbers and the range of
- * SYNCHRONIZE CACHE are ignored (the whole cache is flushed), and the
- * CONTROL byte is not interpreted.  DPO and FUA are honoured (MODE SENSE
+ * sraid-ld.c adds (COMPARE AND WRITE, ORWRITE, VERIFY with BYTCHK,
+ * PRE-FETCH, GET LBA STATUS, this command).  Usage bits are set only for
+ * fields the unit acts on: protection fields (RD/WR/VR/ORPROTECT) and the
+ * UNMAP bit of WRITE SAME are refused when non-zero, group numbers and the
+ * range of SYNCHRONIZE CACHE are ignored (the whole cache is flushed), and
+ * the CONTROL byte is not interpreted.  DPO and FUA are honoured (MODE SENSE
  * says DPOFUA): a FUA write is flushed, and there is no cache of the
  * logical drive's own for DPO to spare.  UNMAP is absent: a logical drive
  * is fully provisioned (a discard would break parity).
@@ -117,6 +117,10 @@ static const SraidOpcodeDesc ld_cmds[] = {
     /* WRITE(16) */
     { 0x8a, NO_SA, 16,
       { 0x8a, 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0 } },
+    /* ORWRITE(16): DPO, FUA, LBA, TRANSFER LENGTH */
+    { 0x8b, NO_SA, 16,
+      { 0x8b, 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0 } },
     /* WRITE AND VERIFY(16) */
     { 0x8e, NO_SA, 16,
