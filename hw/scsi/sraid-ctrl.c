@@ -209,6 +209,7 @@ static void sraid_ctrl_unrealize(SCSIDevice *sd)
     qemu_remove_machine_init_done_notifier(&s->machine_done);
     sraid_iscsi_stop(s);
     sraid_array_stop(s);
+    sraid_iscsi_bus_cleanup(s);
     migrate_del_blocker(&s->migration_blocker);
 }
 

@@ -78,6 +78,12 @@ typedef struct SraidIscsi {
     /* logical units behind the portals (sraid-iscsi-lun.c) */
     SCSIBus bus;
     uint32_t next_tag;
+    /*
+     * Unit attentions not yet reported, per I_T nexus and LUN (a reset
+     * gives one to every nexus, SAM-5 6.3): "channel/initiator/ISID/LUN"
+     * -> SraidSense
+     */
+    GHashTable *ua;
 } SraidIscsi;
 
 typedef enum SraidBgOp {
@@ -250,6 +256,7 @@ uint16_t sraid_iscsi_port(SraidCtrl *s, unsigned channel, unsigned node);
 /* sraid-iscsi-lun.c */
 extern const SraidIscsiLunOps sraid_iscsi_lun_ops;
 void sraid_iscsi_bus_init(SraidCtrl *s);
+void sraid_iscsi_bus_cleanup(SraidCtrl *s);
 /* The logical drive's twin on the iSCSI bus, at LUN id + 1 */
 bool sraid_iscsi_ld_attach(SraidLdUnit *u, Error **errp);
 void sraid_iscsi_ld_detach(SraidLdUnit *u);
@@ -291,12 +298,45 @@ DeviceState *sraid_ld_device_new(SraidLdUnit *u, SCSIBus *bus,
  * MAXIMUM COMPARE AND WRITE LENGTH of VPD B0h.
  */
 #define SRAID_CAW_MAX_BLOCKS    64
+/*
+ * ORWRITE (16), served by the same code: its opcode, and the blocks one
+ * may carry (its data-out is buffered whole: 8 MiB, what the iSCSI target
+ * takes per command)
+ */
+#define SRAID_OP_ORWRITE_16         0x8b
+#define SRAID_ORWRITE_MAX_BLOCKS    16384
 SCSIRequest *sraid_ld_caw_alloc(SraidLdUnit *u, SCSIDevice *d, uint32_t tag,
                                 uint32_t lun, void *hba_private);
+
+/*
+ * A request of sraid-ld served by a coroutine (COMPARE AND WRITE, VERIFY).
+ * sraid_req_co_begin takes a reference and enters @fn; while it runs,
+ * req->aiocb stands for it, so that an abort (scsi_req_cancel{,_async})
+ * waits for the coroutine instead of completing the request under it.
+ * The coroutine calls sraid_req_co_end when its I/O is over: true if the
+ * request was aborted meanwhile (scsi-bus has then been told; do not
+ * complete it), then drops the reference with scsi_req_unref.
+ */
+void sraid_req_co_begin(SCSIRequest *req, CoroutineEntry *fn, void *opaque);
+bool sraid_req_co_end(SCSIRequest *req);
+
+/* sraid-ld-verify.c */
+SCSIRequest *sraid_ld_verify_alloc(SraidLdUnit *u, SCSIDevice *d,
+                                   uint32_t tag, uint32_t lun,
+                                   void *hba_private);
 
 /* sraid-ld-capabilities.c */
 SCSIRequest *sraid_ld_report_opcodes_alloc(SCSIDevice *d, uint32_t tag,
                                            uint32_t lun, void *hba_private);
-void sraid_ld_patch_block_limits(SCSIRequest *req);
+/* SERVICE ACTION IN(16) GET LBA STATUS (SBC-4 5.7) */
+#define SRAID_SAI_GET_LBA_STATUS    0x12
+SCSIRequest *sraid_ld_lba_status_alloc(SraidLdUnit *u, SCSIDevice *d,
+                                       uint32_t tag, uint32_t lun,
+                                       void *hba_private);
+/*
+ * scsi-disk's INQUIRY or MODE SENSE request @req, its data corrected for a
+ * logical drive
+ */
+void sraid_ld_patch_emulated(SCSIRequest *req);
 
 #endif /* HW_SCSI_SRAID_GLUE_H */

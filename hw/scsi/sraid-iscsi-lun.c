@@ -23,6 +23,7 @@
 #include "trace/trace-hw_scsi_sraid.h"
 
 #include "sraid/cdb.h"
+#include "sraid/scsi-proto.h"
 #include "sraid/sense.h"
 #include "sraid/vendor-exec.h"
 
@@ -65,6 +66,106 @@ static void sraid_iscsi_done_sense(SraidIscsiTask *task,
 
     r.sense_len = sraid_sense_to_fixed(sense, r.sense, sizeof(r.sense));
     sraid_iscsi_task_done(task, &r);
+}
+
+/*
+ * Unit attentions per I_T nexus.  The twin devices are one SCSIDevice for
+ * all initiators, and a SCSIDevice holds one unit attention, which the
+ * first initiator to come takes.  After a reset every I_T nexus must
+ * see its own (SAM-5 6.3.2, 6.3.3; libiscsi's MultipathIO.Reset checks
+ * each path), so they are kept here, by nexus and LUN.
+ */
+
+/* More than this many unreported: forget them all (nexuses long gone) */
+#define SRAID_ISCSI_UA_MAX  4096
+
+static char *sraid_iscsi_ua_key(unsigned channel, SraidIscsiConn *conn,
+                                uint64_t lun)
+{
+    const uint8_t *isid = sraid_iscsi_conn_isid(conn);
+
+    return g_strdup_printf("%u/%s/%02x%02x%02x%02x%02x%02x/%" PRIu64,
+                           channel, sraid_iscsi_conn_initiator(conn),
+                           isid[0], isid[1], isid[2], isid[3], isid[4],
+                           isid[5], lun);
+}
+
+typedef struct SraidIscsiUaSet {
+    SraidCtrl *ctrl;
+    unsigned channel;
+    uint64_t lun;                   /* or SRAID_ISCSI_ALL_LUNS */
+    SraidSense sense;
+} SraidIscsiUaSet;
+
+static void sraid_iscsi_ua_set_nexus(SraidIscsiConn *conn, void *opaque)
+{
+    SraidIscsiUaSet *ua = opaque;
+    SraidCtrl *s = ua->ctrl;
+
+    for (unsigned i = 0; s->has_array && i < s->cod.nlds; i++) {
+        uint64_t lun = SRAID_ISCSI_LD_LUN(s->cod.lds[i].id);
+
+        if (s->lds[i] && s->lds[i]->iscsi_dev &&
+            (ua->lun == SRAID_ISCSI_ALL_LUNS || ua->lun == lun)) {
+            g_hash_table_insert(s->iscsi.ua,
+                                sraid_iscsi_ua_key(ua->channel, conn, lun),
+                                g_memdup2(&ua->sense, sizeof(ua->sense)));
+        }
+    }
+}
+
+/* A unit attention for every I_T nexus of every portal, on @lun or all */
+static void sraid_iscsi_ua_set(SraidCtrl *s, uint64_t lun,
+                               const SraidSense *sense)
+{
+    SraidIscsiPortals *set = s->iscsi.portals;
+    SraidIscsiUaSet ua = { .ctrl = s, .lun = lun, .sense = *sense };
+
+    if (g_hash_table_size(s->iscsi.ua) > SRAID_ISCSI_UA_MAX) {
+        g_hash_table_remove_all(s->iscsi.ua);
+    }
+    for (unsigned ch = 0; set && ch < set->n; ch++) {
+        ua.channel = set->p[ch].channel;
+        sraid_iscsi_target_foreach_nexus(set->p[ch].target,
+                                         sraid_iscsi_ua_set_nexus, &ua);
+    }
+}
+
+/*
+ * The nexus's unit attention on the task's LUN, if any: CHECK CONDITION
+ * instead of the command, or the sense data of a REQUEST SENSE; either
+ * clears it.  INQUIRY (and REPORT LUNS, never here) neither report nor
+ * clear it (SAM-5 5.14).  True if the task was ended here.
+ */
+static bool sraid_iscsi_ua_report(SraidIscsiPortal *p, SraidIscsiTask *task)
+{
+    SraidCtrl *s = p->ctrl;
+    g_autofree char *key = NULL;
+    SraidSense *sense;
+    SraidScsiResult r = { .status = SRAID_STATUS_GOOD };
+
+    if (!task->conn || task->cdb[0] == INQUIRY ||
+        !g_hash_table_size(s->iscsi.ua)) {
+        return false;
+    }
+    key = sraid_iscsi_ua_key(p->channel, task->conn, task->lun);
+    sense = g_hash_table_lookup(s->iscsi.ua, key);
+    if (!sense) {
+        return false;
+    }
+    if (task->cdb[0] == REQUEST_SENSE) {
+        if (task->data_in_cap) {
+            r.data_len = sraid_sense_to_fixed(sense, task->data_in,
+                                              MIN(task->data_in_cap,
+                                                  task->cdb[4]));
+        }
+        g_hash_table_remove(s->iscsi.ua, key);
+        sraid_iscsi_task_done(task, &r);
+        return true;
+    }
+    sraid_iscsi_done_sense(task, sense);
+    g_hash_table_remove(s->iscsi.ua, key);
+    return true;
 }
 
 /* REPORT LUNS (SPC-4 6.33), from any LUN: the controller and its drives */
@@ -217,6 +318,9 @@ static void sraid_iscsi_lun_submit(void *opaque, SraidIscsiTask *task)
         sraid_iscsi_done_sense(task, &sraid_sense_lun_not_supported);
         return;
     }
+    if (sraid_iscsi_ua_report(p, task)) {
+        return;
+    }
     lr = g_new0(SraidIscsiLunReq, 1);
     task->glue = lr;
     req = sraid_iscsi_lun_req_new(s, u, task);
@@ -253,11 +357,17 @@ static void sraid_iscsi_lun_abort(void *opaque, SraidIscsiTask *task)
 /*
  * LUN RESET or target reset through one of our portals: the twin devices
  * reset like a logical unit does (SAM-5 6.3): running commands end with
- * TASK ABORTED, and every initiator of the portals gets a unit attention.
+ * TASK ABORTED, and every I_T nexus of the portals gets a unit attention,
+ * BUS DEVICE RESET FUNCTION OCCURRED (29h/03h) for a LUN reset, POWER ON,
+ * RESET, OR BUS DEVICE RESET OCCURRED (29h/00h) for a target reset.
  */
 static void sraid_iscsi_lun_reset(void *opaque, SraidIscsiConn *conn,
                                   uint64_t lun)
 {
+    static const SraidSense lu_reset = { SRAID_SENSE_UNIT_ATTENTION, 0x29,
+                                         0x03 };
+    static const SraidSense reset = { SRAID_SENSE_UNIT_ATTENTION, 0x29,
+                                      0x00 };
     SraidIscsiPortal *p = opaque;
     SraidCtrl *s = p->ctrl;
 
@@ -272,8 +382,12 @@ static void sraid_iscsi_lun_reset(void *opaque, SraidIscsiConn *conn,
             (lun == SRAID_ISCSI_ALL_LUNS ||
              lun == SRAID_ISCSI_LD_LUN(s->cod.lds[i].id))) {
             device_cold_reset(u->iscsi_dev);
+            /* the device's single one would go to one nexus only */
+            SCSI_DEVICE(u->iscsi_dev)->unit_attention = SENSE_CODE(NO_SENSE);
         }
     }
+    sraid_iscsi_ua_set(s, lun, lun == SRAID_ISCSI_ALL_LUNS ? &reset
+                                                           : &lu_reset);
 }
 
 const SraidIscsiLunOps sraid_iscsi_lun_ops = {
@@ -322,6 +436,16 @@ static void sraid_iscsi_complete(SCSIRequest *req, size_t resid)
 
     if (req->cmd.mode == SCSI_XFER_FROM_DEV) {
         r.data_len = lr->done;
+        /*
+         * scsi-disk (and sraid_req_data_in) pad emulated data-in to the
+         * allocation length for the sake of guest HBAs; an initiator here
+         * gets only the data and its residual (libiscsi's
+         * Inquiry.AllocLength and Inquiry.BlockLimits check).
+         */
+        if (req->status == GOOD && lr->done <= task->data_in_cap) {
+            r.data_len = sraid_cdb_data_in_len(task->cdb, task->data_in,
+                                               lr->done);
+        }
     }
     if (req->status == CHECK_CONDITION) {
         r.sense_len = scsi_req_get_sense(req, r.sense, sizeof(r.sense));
@@ -356,6 +480,13 @@ void sraid_iscsi_bus_init(SraidCtrl *s)
                         &sraid_iscsi_bus_info, NULL);
     /* the controller places its logical drives there, nobody else */
     qbus_mark_full(BUS(&s->iscsi.bus));
+    s->iscsi.ua = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                        g_free);
+}
+
+void sraid_iscsi_bus_cleanup(SraidCtrl *s)
+{
+    g_clear_pointer(&s->iscsi.ua, g_hash_table_destroy);
 }
 
 bool sraid_iscsi_ld_attach(SraidLdUnit *u, Error **errp)

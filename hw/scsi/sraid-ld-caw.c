@@ -1,12 +1,16 @@
 /*
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * sraid-ld: COMPARE AND WRITE (SBC-4 5.3), which scsi-disk lacks.
+ * sraid-ld: COMPARE AND WRITE (SBC-4 5.3) and ORWRITE (16) (SBC-4 5.18),
+ * which scsi-disk lacks.
  *
- * The compare and the write run under one exclusive lock of the stripes
+ * The read and the write run under one exclusive lock of the stripes
  * they touch, the same lock every write of the logical drive takes, so no
  * other write to those blocks can slip between them: the atomicity
- * cluster software (e.g. VMware ATS locking) relies on.
+ * cluster software (e.g. VMware ATS locking) relies on, and that makes
+ * ORWRITE's OR of the data-out into the blocks one operation (SBC-4 5.18:
+ * ORWRITE without a generation number, BMOP 000b; no protection
+ * information, ORPROTECT 0).
  */
 
 #include "qemu/osdep.h"
@@ -23,9 +27,16 @@ typedef struct SraidCawReq {
     uint64_t lba;
     uint32_t blocks;
     bool fua;
-    uint8_t *buf;                   /* verify data, then write data */
+    bool orwrite;                   /* ORWRITE, not COMPARE AND WRITE */
+    uint8_t *buf;                   /* CAW: verify data, then write data */
     bool have_data;
 } SraidCawReq;
+
+/* Data-out bytes of the command */
+static size_t sraid_caw_data_len(SraidCawReq *r)
+{
+    return (r->orwrite ? 1 : 2) * (size_t)r->blocks * SRAID_SECTOR;
+}
 
 static void sraid_caw_sense(SCSIRequest *req, SCSISense sense)
 {
@@ -61,7 +72,11 @@ static void coroutine_fn sraid_caw_co(void *opaque)
     u->requests_in_flight++;
     sraid_ld_lock(u, &lock, r->lba, r->blocks, true);
     ret = sraid_ld_read(&u->ld, r->lba, r->blocks, cur);
-    if (ret == 0) {
+    if (ret == 0 && r->orwrite) {
+        for (size_t i = 0; i < len; i++) {
+            r->buf[i] |= cur[i];
+        }
+    } else if (ret == 0) {
         for (size_t i = 0; i < len; i++) {
             if (cur[i] != r->buf[i]) {
                 diff = i;
@@ -72,7 +87,7 @@ static void coroutine_fn sraid_caw_co(void *opaque)
     if (ret == 0 && diff < 0) {
         QEMUIOVector qiov;
 
-        qemu_iovec_init_buf(&qiov, r->buf + len, len);
+        qemu_iovec_init_buf(&qiov, r->buf + (r->orwrite ? 0 : len), len);
         ret = sraid_ld_locked_write(u, &lock, r->lba, r->blocks, &qiov,
                                     r->fua ? SRAID_IO_FUA : 0);
     }
@@ -82,8 +97,8 @@ static void coroutine_fn sraid_caw_co(void *opaque)
     trace_sraid_ld_caw(u->ctrl->node_id, u->index, r->lba, r->blocks, diff,
                        ret);
 
-    if (r->req.io_canceled) {
-        scsi_req_cancel_complete(&r->req);
+    if (sraid_req_co_end(&r->req)) {
+        /* aborted meanwhile: scsi-bus has been told */
     } else if (ret < 0) {
         sraid_caw_sense(&r->req, SENSE_CODE(IO_ERROR));
     } else if (diff >= 0) {
@@ -99,10 +114,13 @@ static int32_t sraid_caw_send_command(SCSIRequest *req, uint8_t *cdb)
     SraidCawReq *r = DO_UPCAST(SraidCawReq, req, req);
     uint64_t cap = sraid_geometry_capacity(&r->unit->ld.g);
 
+    r->orwrite = cdb[0] == SRAID_OP_ORWRITE_16;
     r->lba = ldq_be_p(cdb + 2);
-    r->blocks = cdb[13];
-    /* no protection information: WRPROTECT must be 0 */
-    if (cdb[1] & 0xe0 || r->blocks > SRAID_CAW_MAX_BLOCKS) {
+    r->blocks = r->orwrite ? ldl_be_p(cdb + 10) : cdb[13];
+    /* no protection information: WRPROTECT/ORPROTECT must be 0 */
+    if (cdb[1] & 0xe0 ||
+        r->blocks > (r->orwrite ? SRAID_ORWRITE_MAX_BLOCKS
+                                : SRAID_CAW_MAX_BLOCKS)) {
         sraid_caw_sense(req, SENSE_CODE(INVALID_FIELD));
         return 0;
     }
@@ -115,8 +133,8 @@ static int32_t sraid_caw_send_command(SCSIRequest *req, uint8_t *cdb)
         return 0;
     }
     r->fua = (cdb[1] & 0x08) || !r->unit->ctrl->write_cache;
-    r->buf = qemu_memalign(SRAID_SECTOR, 2 * (size_t)r->blocks * SRAID_SECTOR);
-    return -(int32_t)(2 * r->blocks * SRAID_SECTOR);
+    r->buf = qemu_memalign(SRAID_SECTOR, sraid_caw_data_len(r));
+    return -(int32_t)sraid_caw_data_len(r);
 }
 
 static void sraid_caw_write_data(SCSIRequest *req)
@@ -124,13 +142,12 @@ static void sraid_caw_write_data(SCSIRequest *req)
     SraidCawReq *r = DO_UPCAST(SraidCawReq, req, req);
 
     if (!r->have_data) {
-        /* first call: ask the HBA for both halves at once */
+        /* first call: ask the HBA for all of it (both halves) at once */
         r->have_data = true;
-        scsi_req_data(req, 2 * r->blocks * SRAID_SECTOR);
+        scsi_req_data(req, sraid_caw_data_len(r));
         return;
     }
-    scsi_req_ref(req);
-    qemu_coroutine_enter(qemu_coroutine_create(sraid_caw_co, r));
+    sraid_req_co_begin(req, sraid_caw_co, r);
 }
 
 static uint8_t *sraid_caw_get_buf(SCSIRequest *req)

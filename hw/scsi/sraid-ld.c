@@ -25,6 +25,8 @@
 #include "qapi/error.h"
 #include "hw/qdev-properties.h"
 #include "hw/scsi/scsi.h"
+#include "block/aio.h"
+#include "block/aio-wait.h"
 #include "block/block-global-state.h"
 #include "scsi/constants.h"
 #include "sraid-glue.h"
@@ -49,6 +51,10 @@ static int32_t sraid_ld_sense_send_command(SCSIRequest *req, uint8_t *buf)
 {
     SraidLdSenseReq *r = DO_UPCAST(SraidLdSenseReq, req, req);
 
+    if (r->sense.key == NO_SENSE) {
+        scsi_req_complete(req, GOOD);
+        return 0;
+    }
     scsi_req_build_sense(req, r->sense);
     scsi_req_complete(req, CHECK_CONDITION);
     return 0;
@@ -59,7 +65,7 @@ static const SCSIReqOps sraid_ld_sense_req_ops = {
     .send_command = sraid_ld_sense_send_command,
 };
 
-/* A request that ends in CHECK CONDITION with @sense */
+/* A request that ends in CHECK CONDITION with @sense (GOOD for NO SENSE) */
 static SCSIRequest *sraid_ld_sense_req(SCSIDevice *d, uint32_t tag,
                                        uint32_t lun, void *hba_private,
                                        SCSISense sense)
@@ -69,6 +75,55 @@ static SCSIRequest *sraid_ld_sense_req(SCSIDevice *d, uint32_t tag,
 
     DO_UPCAST(SraidLdSenseReq, req, req)->sense = sense;
     return req;
+}
+
+/*
+ * scsi-bus completes the abort of a request without an aiocb at once;
+ * ours have I/O under way in a coroutine, and must end first.  A dummy
+ * AIOCB that nothing can cancel makes scsi_req_cancel_async wait for
+ * sraid_req_co_end, and scsi_req_cancel (bdrv_aio_cancel) poll until then.
+ */
+static const AIOCBInfo sraid_req_aiocb_info = {
+    .aiocb_size = sizeof(BlockAIOCB),
+};
+
+void sraid_req_co_begin(SCSIRequest *req, CoroutineEntry *fn, void *opaque)
+{
+    assert(!req->aiocb);
+    scsi_req_ref(req);
+    req->aiocb = qemu_aio_get(&sraid_req_aiocb_info, NULL, NULL, NULL);
+    qemu_coroutine_enter(qemu_coroutine_create(fn, opaque));
+}
+
+bool sraid_req_co_end(SCSIRequest *req)
+{
+    BlockAIOCB *acb = req->aiocb;
+
+    req->aiocb = NULL;
+    qemu_aio_unref(acb);
+    aio_wait_kick();                /* a bdrv_aio_cancel waits for that */
+    if (req->io_canceled) {
+        scsi_req_cancel_complete(req);
+        return true;
+    }
+    return false;
+}
+
+/*
+ * PRE-FETCH (10/16) (SBC-4 5.9, 5.10): the logical drive has no cache of
+ * its own to load, so beyond the LBA check there is nothing to do, and the
+ * status is GOOD ("the cache could not hold them"), never CONDITION MET.
+ */
+static SCSISense sraid_ld_prefetch(SraidLdUnit *u, const uint8_t *cdb)
+{
+    uint64_t cap = sraid_geometry_capacity(&u->ld.g);
+    uint64_t lba = cdb[0] == PRE_FETCH ? ldl_be_p(cdb + 2) : ldq_be_p(cdb + 2);
+    uint32_t n = cdb[0] == PRE_FETCH ? lduw_be_p(cdb + 7) : ldl_be_p(cdb + 10);
+
+    if (lba > cap || n > cap - lba) {
+        return SENSE_CODE(LBA_OUT_OF_RANGE);
+    }
+    return SENSE_CODE(NO_SENSE);
 }
 
 /* Commands an offline logical drive still answers (SPC-4 5.12 style). */
@@ -108,22 +163,45 @@ static SCSIRequest *sraid_ld_alloc_req(SCSIDevice *d, uint32_t tag,
                                   (SCSISense) { .key = NOT_READY,
                                                 .asc = 0x04, .ascq = 0x03 });
     }
-    if (u && buf[0] == COMPARE_AND_WRITE) {
+    if (u && (buf[0] == COMPARE_AND_WRITE || buf[0] == SRAID_OP_ORWRITE_16)) {
         return sraid_ld_caw_alloc(u, d, tag, lun, hba_private);
+    }
+    if (u && (buf[0] == VERIFY_10 || buf[0] == VERIFY_12 ||
+              buf[0] == VERIFY_16)) {
+        return sraid_ld_verify_alloc(u, d, tag, lun, hba_private);
+    }
+    if (u && (buf[0] == PRE_FETCH || buf[0] == PRE_FETCH_16)) {
+        return sraid_ld_sense_req(d, tag, lun, hba_private,
+                                  sraid_ld_prefetch(u, buf));
+    }
+    if (u && buf[0] == SERVICE_ACTION_IN_16 &&
+        (buf[1] & 0x1f) == SRAID_SAI_GET_LBA_STATUS) {
+        return sraid_ld_lba_status_alloc(u, d, tag, lun, hba_private);
+    }
+    /*
+     * WRITE SAME: scsi-disk ignores WRPROTECT (we have no protection
+     * information) and takes UNMAP as a hint; a fully provisioned logical
+     * drive (VPD B2h: LBPWS = LBPWS10 = 0) refuses both (SBC-4 5.49).
+     */
+    if ((buf[0] == WRITE_SAME_10 || buf[0] == WRITE_SAME_16) &&
+        (buf[1] & 0xe8)) {
+        return sraid_ld_sense_req(d, tag, lun, hba_private,
+                                  SENSE_CODE(INVALID_FIELD));
     }
     if (sraid_is_report_opcodes(buf, 12)) {
         return sraid_ld_report_opcodes_alloc(d, tag, lun, hba_private);
     }
     req = sraid_ld_parent_alloc_req(d, tag, lun, buf, hba_private);
-    if (buf[0] == INQUIRY && (buf[1] & 1) && buf[2] == 0xb0) {
-        sraid_ld_patch_block_limits(req);
+    if (buf[0] == INQUIRY || buf[0] == MODE_SENSE || buf[0] == MODE_SENSE_10) {
+        sraid_ld_patch_emulated(req);
     }
     return req;
 }
 
 /*
  * QEMU's generic CDB parser does not know COMPARE AND WRITE: its data-out
- * is twice NUMBER OF LOGICAL BLOCKS blocks (verify data, then write data).
+ * is twice NUMBER OF LOGICAL BLOCKS blocks (verify data, then write data);
+ * nor ORWRITE (16), whose TRANSFER LENGTH is in blocks.
  *
  * The length and direction of every other command come from the CDB too,
  * never from the HBA (scsi_bus_parse_cdb() asks the HBA, which is for
@@ -139,6 +217,10 @@ static int sraid_ld_parse_cdb(SCSIDevice *d, SCSICommand *cmd, uint8_t *buf,
 
     if (ret == 0 && buf[0] == COMPARE_AND_WRITE) {
         cmd->xfer = 2 * (size_t)buf[13] * d->blocksize;
+        cmd->mode = cmd->xfer ? SCSI_XFER_TO_DEV : SCSI_XFER_NONE;
+    }
+    if (ret == 0 && buf[0] == SRAID_OP_ORWRITE_16) {
+        cmd->xfer = (size_t)ldl_be_p(buf + 10) * d->blocksize;
         cmd->mode = cmd->xfer ? SCSI_XFER_TO_DEV : SCSI_XFER_NONE;
     }
     return ret;
@@ -175,6 +257,15 @@ DeviceState *sraid_ld_device_new(SraidLdUnit *u, SCSIBus *bus,
     qdev_prop_set_string(dev, "serial", l->serial);
     qdev_prop_set_uint64(dev, "wwn", l->naa);
     qdev_prop_set_bit(dev, "share-rw", true);
+    /*
+     * SPC-4 (INQUIRY VERSION 6; the version descriptors are added by
+     * sraid_ld_patch_inquiry).  DPO and FUA are honoured (scsi-disk
+     * flushes after a FUA write; there is no cache DPO would spare), so
+     * MODE SENSE says DPOFUA instead of refusing nothing it claims not to
+     * support.
+     */
+    qdev_prop_set_int32(dev, "scsi_version", 6);
+    qdev_prop_set_bit(dev, "dpofua", true);
     /* no thin provisioning: parity would not survive a discard */
     qdev_prop_set_uint32(dev, "discard_granularity", 0);
     /*

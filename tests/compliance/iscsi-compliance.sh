@@ -176,8 +176,8 @@ else
     if wait_port "$TPORT" "$TGTD_PID" &&
        tadm --op new --mode target --tid 1 -T "$TTARGET" &&
        tadm --op new --mode logicalunit --tid 1 --lun 1 -b "$W/tgtd.img" &&
-       tadm --op bind --mode target --tid 1 -I "$INIT1" &&
-       tadm --op bind --mode target --tid 1 -I "$INIT2"; then
+       tadm --op bind --mode target --tid 1 --initiator-name "$INIT1" &&
+       tadm --op bind --mode target --tid 1 --initiator-name "$INIT2"; then
         cu tgtd "iscsi://127.0.0.1:$TPORT/$TTARGET/1" "iscsi://127.0.0.1:$TPORT/$TTARGET/1"
         runs+=("tgtd=$OUT/tgtd.txt")
     else

@@ -171,6 +171,68 @@ static void test_truncate_write(void)
     }
 }
 
+/* Data-in cut to what its own length fields cover, never grown */
+static void test_data_in_len(void)
+{
+    static const uint8_t inq[6] = { 0x12 };
+    static const uint8_t vpd[6] = { 0x12, 0x01, 0xb0 };
+    static const uint8_t ms6[6] = { 0x1a, 0, 0x3f };
+    static const uint8_t ms10[10] = { 0x5a, 0, 0x3f };
+    static const uint8_t rs[6] = { 0x03 };
+    static const uint8_t rsoc_all[12] = { 0xa3, 0x0c, 0x00 };
+    static const uint8_t rsoc_one[12] = { 0xa3, 0x0c, 0x01, 0x28 };
+    static const uint8_t read10[10] = { 0x28 };
+    static const uint8_t lba_status[16] = { 0x9e, 0x12 };
+    static const uint8_t read_cap16[16] = { 0x9e, 0x10 };
+    static const uint8_t mi_other[12] = { 0xa3, 0x0a };
+    uint8_t d[512];
+
+    memset(d, 0, sizeof(d));
+    d[4] = 31;                                  /* standard: 36 bytes */
+    g_assert_cmpuint(sraid_cdb_data_in_len(inq, d, 255), ==, 36);
+    g_assert_cmpuint(sraid_cdb_data_in_len(inq, d, 20), ==, 20);
+    g_assert_cmpuint(sraid_cdb_data_in_len(inq, d, 4), ==, 4);
+    d[4] = 251;                                 /* 256: all of it */
+    g_assert_cmpuint(sraid_cdb_data_in_len(inq, d, 512), ==, 256);
+    memset(d, 0, sizeof(d));
+    d[3] = 0x3c;                                /* VPD B0h: 64 bytes */
+    g_assert_cmpuint(sraid_cdb_data_in_len(vpd, d, 255), ==, 64);
+    d[2] = 0x01;                                /* 16-bit PAGE LENGTH */
+    g_assert_cmpuint(sraid_cdb_data_in_len(vpd, d, 512), ==, 320);
+    g_assert_cmpuint(sraid_cdb_data_in_len(vpd, d, 3), ==, 3);
+    memset(d, 0, sizeof(d));
+    d[0] = 35;                                  /* MODE DATA LENGTH */
+    g_assert_cmpuint(sraid_cdb_data_in_len(ms6, d, 255), ==, 36);
+    g_assert_cmpuint(sraid_cdb_data_in_len(ms6, d, 0), ==, 0);
+    d[0] = 0;
+    d[1] = 38;
+    g_assert_cmpuint(sraid_cdb_data_in_len(ms10, d, 255), ==, 40);
+    g_assert_cmpuint(sraid_cdb_data_in_len(ms10, d, 1), ==, 1);
+    memset(d, 0, sizeof(d));
+    d[0] = 0x70;                                /* fixed sense, 18 bytes */
+    d[7] = 10;
+    g_assert_cmpuint(sraid_cdb_data_in_len(rs, d, 252), ==, 18);
+    d[0] = 0x42;                                /* not sense data: kept */
+    g_assert_cmpuint(sraid_cdb_data_in_len(rs, d, 252), ==, 252);
+    memset(d, 0, sizeof(d));
+    d[3] = 80;                                  /* 10 descriptors */
+    g_assert_cmpuint(sraid_cdb_data_in_len(rsoc_all, d, 500), ==, 84);
+    memset(d, 0, sizeof(d));
+    d[1] = 0x03;
+    d[3] = 10;                                  /* CDB SIZE 10 */
+    g_assert_cmpuint(sraid_cdb_data_in_len(rsoc_one, d, 500), ==, 14);
+    d[1] |= 0x80;                               /* CTDP: + timeouts */
+    g_assert_cmpuint(sraid_cdb_data_in_len(rsoc_one, d, 500), ==, 26);
+    memset(d, 0, sizeof(d));
+    d[3] = 20;                                  /* GET LBA STATUS: 24 */
+    g_assert_cmpuint(sraid_cdb_data_in_len(lba_status, d, 500), ==, 24);
+    g_assert_cmpuint(sraid_cdb_data_in_len(read_cap16, d, 32), ==, 32);
+    /* anything else keeps what it returned */
+    memset(d, 0xff, sizeof(d));
+    g_assert_cmpuint(sraid_cdb_data_in_len(read10, d, 512), ==, 512);
+    g_assert_cmpuint(sraid_cdb_data_in_len(mi_other, d, 512), ==, 512);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -179,6 +241,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cdb/malformed", test_malformed);
     g_test_add_func("/cdb/all-short-buffers", test_all_short_buffers);
     g_test_add_func("/cdb/truncate-write", test_truncate_write);
+    g_test_add_func("/cdb/data-in-len", test_data_in_len);
     g_test_add_func("/sense/fixed", test_fixed_sense);
     return g_test_run();
 }

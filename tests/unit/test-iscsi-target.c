@@ -1051,6 +1051,47 @@ static void test_resets(void)
     done(ini);
 }
 
+static void count_nexus(SraidIscsiConn *c, void *opaque)
+{
+    GPtrArray *seen = opaque;
+
+    g_assert_cmpstr(sraid_iscsi_conn_initiator(c), ==, INI_NAME);
+    g_ptr_array_add(seen, c);
+}
+
+/*
+ * The I_T nexuses the glue gives a unit attention after a reset: Normal
+ * sessions in full feature phase, not Discovery sessions, not connections
+ * still logging in, not the ones gone.
+ */
+static void test_foreach_nexus(void)
+{
+    Ini *ini = setup_login(), *other = ini_new(), *disc = ini_new();
+    Ini *login = ini_new();
+    g_autoptr(GPtrArray) seen = g_ptr_array_new();
+    Pdu *rsp;
+
+    other->isid[5] = 9;
+    ini_login(other);
+    disc->isid[5] = 10;
+    rsp = ini_login_keys(disc, kv("InitiatorName=" INI_NAME,
+                                  "SessionType=Discovery", NULL));
+    g_assert_cmphex(sraid_get_be16(rsp->bhs + 36), ==, 0);
+    pdu_free(rsp);
+    sraid_iscsi_target_foreach_nexus(be.tgt, count_nexus, seen);
+    g_assert_cmpuint(seen->len, ==, 2);
+    g_assert_true(g_ptr_array_find(seen, ini->conn, NULL));
+    g_assert_true(g_ptr_array_find(seen, other->conn, NULL));
+    ini_free(other);
+    g_ptr_array_set_size(seen, 0);
+    sraid_iscsi_target_foreach_nexus(be.tgt, count_nexus, seen);
+    g_assert_cmpuint(seen->len, ==, 1);
+    g_assert_true(seen->pdata[0] == ini->conn);
+    ini_free(login);
+    ini_free(disc);
+    done(ini);
+}
+
 static void test_logout(void)
 {
     Ini *ini = setup_login();
@@ -1381,6 +1422,7 @@ int main(int argc, char **argv)
     g_test_add_func("/iscsi-target/nop-in-ping", test_nop_in_ping);
     g_test_add_func("/iscsi-target/abort-task", test_abort_task);
     g_test_add_func("/iscsi-target/resets", test_resets);
+    g_test_add_func("/iscsi-target/foreach-nexus", test_foreach_nexus);
     g_test_add_func("/iscsi-target/logout", test_logout);
     g_test_add_func("/iscsi-target/conn-free-with-tasks",
                     test_conn_free_with_tasks);

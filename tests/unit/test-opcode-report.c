@@ -146,7 +146,7 @@ static void test_one_command(void)
 {
     const SraidOpcodeTable *t = &sraid_ld_opcodes;
     static const uint8_t read16_usage[16] = {
-        0x88, 0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0x88, 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
         0xff, 0xff, 0xff, 0xff, 0, 0,
     };
     uint8_t cdb[12], buf[BUF_LEN];
@@ -180,13 +180,20 @@ static void test_one_command(void)
     g_assert_cmphex(sense.key, ==, SRAID_SENSE_ILLEGAL_REQUEST);
     g_assert_cmphex(sense.asc, ==, 0x24);
 
-    /* 010b: READ CAPACITY(16) yes, GET LBA STATUS (12h) no */
+    /*
+     * 010b: READ CAPACITY(16) and GET LBA STATUS (12h) yes, READ LONG(16)
+     * (11h) no
+     */
     rsoc_cdb(cdb, false, 2, 0x9e, 0x10, BUF_LEN);
     len = run(t, cdb, buf, &sense);
     g_assert_cmpint(len, ==, 4 + 16);
     g_assert_cmphex(buf[1], ==, 0x03);
     g_assert_cmphex(buf[5], ==, 0x1f);
     rsoc_cdb(cdb, false, 2, 0x9e, 0x12, BUF_LEN);
+    len = run(t, cdb, buf, &sense);
+    g_assert_cmpint(len, ==, 4 + 16);
+    g_assert_cmphex(buf[1], ==, 0x03);
+    rsoc_cdb(cdb, false, 2, 0x9e, 0x11, BUF_LEN);
     len = run(t, cdb, buf, &sense);
     g_assert_cmpint(len, ==, 4);
     g_assert_cmphex(buf[1], ==, 0x01);

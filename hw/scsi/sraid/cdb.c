@@ -110,3 +110,69 @@ bool sraid_cdb_truncate_write(uint8_t *cdb, uint64_t bytes,
     }
     return true;
 }
+
+size_t sraid_cdb_data_in_len(const uint8_t *cdb, const uint8_t *data,
+                             size_t len)
+{
+    uint64_t n;
+
+    switch (cdb[0]) {
+    case 0x12:                          /* INQUIRY */
+        if (cdb[1] & 1) {
+            if (len < 4) {
+                return len;
+            }
+            n = 4 + (uint64_t)sraid_get_be16(data + 2);
+        } else {
+            if (len < 5) {
+                return len;
+            }
+            n = 5 + (uint64_t)data[4];
+        }
+        break;
+    case 0x1a:                          /* MODE SENSE (6) */
+        if (len < 1) {
+            return len;
+        }
+        n = 1 + (uint64_t)data[0];
+        break;
+    case 0x5a:                          /* MODE SENSE (10) */
+        if (len < 2) {
+            return len;
+        }
+        n = 2 + (uint64_t)sraid_get_be16(data);
+        break;
+    case 0x03:                          /* REQUEST SENSE */
+        if (len < 8 || (data[0] & 0x7e) != 0x70) {
+            return len;                 /* fixed and descriptor formats */
+        }
+        n = 8 + (uint64_t)data[7];
+        break;
+    case 0x9e:                          /* SERVICE ACTION IN (16) */
+        if ((cdb[1] & 0x1f) != 0x12 || len < 4) {
+            return len;                 /* GET LBA STATUS only */
+        }
+        n = 4 + (uint64_t)sraid_get_be32(data);
+        break;
+    case 0xa3:                          /* MAINTENANCE IN */
+        if ((cdb[1] & 0x1f) != 0x0c) {
+            return len;
+        }
+        if ((cdb[2] & 0x07) == 0) {     /* all commands */
+            if (len < 4) {
+                return len;
+            }
+            n = 4 + (uint64_t)sraid_get_be32(data);
+        } else {                        /* one command */
+            if (len < 4) {
+                return len;
+            }
+            n = 4 + (uint64_t)sraid_get_be16(data + 2) +
+                (data[1] & 0x80 ? 12 : 0);
+        }
+        break;
+    default:
+        return len;
+    }
+    return n < len ? n : len;
+}

@@ -56,4 +56,18 @@ bool sraid_cdb_decode(const uint8_t *buf, size_t buf_len, SraidCdb *cdb,
 bool sraid_cdb_truncate_write(uint8_t *cdb, uint64_t bytes,
                               uint32_t block_size);
 
+/*
+ * How many of the @len data-in bytes a command returned are its parameter
+ * data, by the length fields in that data: INQUIRY (standard and VPD),
+ * MODE SENSE (6/10), REQUEST SENSE, GET LBA STATUS and REPORT SUPPORTED
+ * OPERATION CODES.
+ * Emulations for parallel-SCSI-style HBAs return the whole allocation
+ * length, zero padded (some guest drivers fail a command with a residual);
+ * an iSCSI initiator is owed the residual (SPC-4 4.2.5.6: the device
+ * server transfers the lesser of the allocation length and the data).
+ * @len for every other command, and never more than @len.
+ */
+size_t sraid_cdb_data_in_len(const uint8_t *cdb, const uint8_t *data,
+                             size_t len);
+
 #endif /* SRAID_CDB_H */

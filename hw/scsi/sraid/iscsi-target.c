@@ -180,6 +180,20 @@ unsigned sraid_iscsi_target_sessions(const SraidIscsiTarget *t)
     return t->nsessions;
 }
 
+void sraid_iscsi_target_foreach_nexus(SraidIscsiTarget *t,
+                                      void (*fn)(SraidIscsiConn *c,
+                                                 void *opaque),
+                                      void *opaque)
+{
+    for (GList *l = t->conns; l; l = l->next) {
+        SraidIscsiConn *c = l->data;
+
+        if (c->registered && c->state == ISCSI_CONN_FFP && !c->discovery) {
+            fn(c, opaque);
+        }
+    }
+}
+
 SraidIscsiConn *sraid_iscsi_conn_new(SraidIscsiTarget *t,
                                      const SraidIscsiConnOps *ops,
                                      void *opaque)

@@ -201,4 +201,14 @@ const uint8_t *sraid_iscsi_conn_isid(const SraidIscsiConn *c);
 /* TSIH of the connection's session, 0 before full feature phase */
 uint16_t sraid_iscsi_conn_tsih(const SraidIscsiConn *c);
 
+/*
+ * @fn for the connection of every Normal session of @t in full feature
+ * phase: one per I_T nexus (MaxConnections is 1), the nexuses a reset
+ * gives a unit attention.  @fn must not free connections.
+ */
+void sraid_iscsi_target_foreach_nexus(SraidIscsiTarget *t,
+                                      void (*fn)(SraidIscsiConn *c,
+                                                 void *opaque),
+                                      void *opaque);
+
 #endif /* SRAID_ISCSI_TARGET_H */
