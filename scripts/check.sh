@@ -27,6 +27,8 @@ tests+=("smoke/device-help=$REPO/tests/smoke/device-help.sh $QEMU")
 tests+=("qtest/sraid-test=QTEST_QEMU_BINARY=$QEMU QTEST_QEMU_IMG=$QEMU_BUILD/qemu-img SRAID_IMG=$BUILD/core/sraid-img $QEMU_BUILD/tests/qtest/sraid-test --tap -k")
 # 4b. the iSCSI portals, used by external initiators (libiscsi, qemu-img)
 tests+=("iscsi/target=$REPO/tests/iscsi/iscsi-target-test.sh $QEMU $QEMU_BUILD/qemu-img $BUILD/core/sraid-img")
+# 4c. libiscsi's SCSI/iSCSI compliance suite against a logical drive
+tests+=("iscsi/compliance=$REPO/tests/compliance/iscsi-compliance.sh --tap --sraid-only $QEMU $BUILD/core/sraid-img")
 # 5. guest boot: unmodified Linux behind each HBA finds the controller
 tests+=("guest/hba-scan=$REPO/tests/guest/hba-scan-test.sh $QEMU $BUILD/core/sraid-img")
 # 6. lint: checkpatch, SPDX, core layering, hook patches
