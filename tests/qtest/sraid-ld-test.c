@@ -484,6 +484,7 @@ static void test_report_opcodes(void)
     g_autofree char *args = NULL;
     g_autoptr(GString) wrong = g_string_new("");
     int listed_sa[256];
+    bool get_lba_status = false;
     ScsiResult r;
     size_t n;
     Array a;
@@ -504,11 +505,18 @@ static void test_report_opcodes(void)
     }
     for (size_t i = 0; i < n; i++) {
         const uint8_t *d = r.data + 4 + 8 * i;
+        int sa = (d[5] & 1) ? (d[2] << 8 | d[3]) : -1;
 
-        listed_sa[d[0]] = (d[5] & 1) ? (d[2] << 8 | d[3]) : -1;
+        /* an opcode with several service actions: the first one listed */
+        if (listed_sa[d[0]] == -2) {
+            listed_sa[d[0]] = sa;
+        }
+        get_lba_status |= d[0] == SERVICE_ACTION_IN_16 && sa == 0x12;
     }
     g_assert_cmpint(listed_sa[COMPARE_AND_WRITE], ==, -1);
+    /* READ CAPACITY (16) first, then GET LBA STATUS (SBC-3 5.16) */
     g_assert_cmpint(listed_sa[SERVICE_ACTION_IN_16], ==, 0x10);
+    g_assert_true(get_lba_status);
 
     for (unsigned op = 0; op < 256; op++) {
         ScsiResult e;
