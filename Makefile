@@ -4,6 +4,8 @@
 #
 #   make demo    build what is missing, start QEMU with sraid-ctrl, show it
 #   make check   build what is missing and run every test: 'N passed, N failed'
+#   make compliance  libiscsi's iscsi-test-cu against our target and tgtd,
+#                side by side (docs/compliance.md)
 #   make lint    checkpatch + hook patches still apply
 #   make fuzz    libFuzzer targets, FUZZ_SECONDS each (default 60)
 #   make bench, make bench-iscsi   benchmarks (bench/), not tests
@@ -17,7 +19,7 @@ CORE_BUILD := $(BUILD)/core
 QEMU_BIN   := $(QEMU_BUILD)/qemu-system-x86_64
 export BUILD QEMU_SRC
 
-.PHONY: all deps core qemu check demo lint fuzz clean
+.PHONY: all deps core qemu check compliance demo lint fuzz clean
 
 all: core qemu
 
@@ -39,6 +41,9 @@ check: core qemu
 
 demo: core qemu
 	@scripts/demo.sh
+
+compliance: core qemu
+	@tests/compliance/iscsi-compliance.sh $(QEMU_BIN) $(CORE_BUILD)/sraid-img
 
 .PHONY: bench bench-iscsi
 bench:

@@ -11,6 +11,7 @@
 #include "qapi/error.h"
 #include "qemu/module.h"
 #include "hw/qdev-properties.h"
+#include "hw/resettable.h"
 #include "hw/qdev-properties-system.h"
 #include "hw/hotplug.h"
 #include "hw/scsi/scsi.h"
@@ -293,11 +294,34 @@ static void sraid_ctrl_drive_unplug(HotplugHandler *hotplug_dev,
     qdev_unrealize(dev);
 }
 
+/*
+ * What a reset of the controller reaches: its buses, but not the private
+ * one of the logical drives' iSCSI twins (sraid-iscsi-lun.c).  Those serve
+ * external initiators: the guest's HBA resetting (SeaBIOS does at boot, a
+ * guest driver on load) or the guest rebooting must not abort their
+ * commands and hand them a unit attention; only their own task management
+ * resets the twins.
+ */
+static void sraid_ctrl_reset_child_foreach(Object *obj,
+                                           ResettableChildCallback cb,
+                                           void *opaque, ResetType type)
+{
+    SraidCtrl *s = SRAID_CTRL(obj);
+    BusState *bus;
+
+    QLIST_FOREACH(bus, &DEVICE(obj)->child_bus, sibling) {
+        if (bus != BUS(&s->iscsi.bus)) {
+            cb(OBJECT(bus), opaque, type);
+        }
+    }
+}
+
 static void sraid_ctrl_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     SCSIDeviceClass *sc = SCSI_DEVICE_CLASS(klass);
     HotplugHandlerClass *hc = HOTPLUG_HANDLER_CLASS(klass);
+    ResettableClass *rc = RESETTABLE_CLASS(klass);
 
     sc->realize = sraid_ctrl_realize;
     sc->unrealize = sraid_ctrl_unrealize;
@@ -312,6 +336,7 @@ static void sraid_ctrl_class_init(ObjectClass *klass, void *data)
     dc->vmsd = &vmstate_scsi_device;
     hc->plug = sraid_ctrl_drive_plug;
     hc->unplug = sraid_ctrl_drive_unplug;
+    rc->child_foreach = sraid_ctrl_reset_child_foreach;
 }
 
 /* Member drives */

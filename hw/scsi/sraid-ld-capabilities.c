@@ -32,6 +32,7 @@
 #include "trace/trace-hw_scsi_sraid.h"
 
 #include "sraid/opcode-report.h"
+#include "sraid/sense.h"
 
 typedef struct SraidLdReportReq {
     SCSIRequest req;
@@ -51,9 +52,9 @@ static int32_t sraid_ld_report_send_command(SCSIRequest *req, uint8_t *cdb)
                                &sense);
     trace_sraid_ld_report_opcodes(cdb[2], cdb[3], len);
     if (len < 0) {
-        scsi_req_build_sense(req, (SCSISense) { .key = sense.key,
-                                                .asc = sense.asc,
-                                                .ascq = sense.ascq });
+        /* with its field pointer, which SCSISense cannot carry */
+        req->sense_len = sraid_sense_to_fixed(&sense, req->sense,
+                                              sizeof(req->sense));
         scsi_req_complete(req, CHECK_CONDITION);
         return 0;
     }

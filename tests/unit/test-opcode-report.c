@@ -142,6 +142,16 @@ static void test_allocation_length(void)
     }
 }
 
+/* The field pointer of a refused reporting option: CDB byte 2, bit 2 */
+static void assert_points_at_options(const SraidSense *sense)
+{
+    g_assert_true(sense->sksv);
+    g_assert_true(sense->cd);
+    g_assert_cmpuint(sense->field, ==, 2);
+    g_assert_true(sense->bpv);
+    g_assert_cmpuint(sense->bit, ==, 2);
+}
+
 static void test_one_command(void)
 {
     const SraidOpcodeTable *t = &sraid_ld_opcodes;
@@ -174,11 +184,17 @@ static void test_one_command(void)
     g_assert_cmpint(len, ==, 4);
     g_assert_cmphex(buf[1], ==, 0x01);
 
-    /* 001b for an opcode with service actions: INVALID FIELD IN CDB */
+    /*
+     * 001b for an opcode with service actions: INVALID FIELD IN CDB,
+     * pointing at REPORTING OPTIONS (byte 2, bit 2).  Without a field
+     * pointer, or pointing at byte 1, initiators (libiscsi) take it for
+     * "MAINTENANCE IN not supported".
+     */
     rsoc_cdb(cdb, false, 1, 0x9e, 0x10, BUF_LEN);
     g_assert_cmpint(run(t, cdb, buf, &sense), ==, -1);
     g_assert_cmphex(sense.key, ==, SRAID_SENSE_ILLEGAL_REQUEST);
     g_assert_cmphex(sense.asc, ==, 0x24);
+    assert_points_at_options(&sense);
 
     /*
      * 010b: READ CAPACITY(16) and GET LBA STATUS (12h) yes, READ LONG(16)
@@ -202,6 +218,7 @@ static void test_one_command(void)
     rsoc_cdb(cdb, false, 2, 0x28, 0, BUF_LEN);
     g_assert_cmpint(run(t, cdb, buf, &sense), ==, -1);
     g_assert_cmphex(sense.asc, ==, 0x24);
+    assert_points_at_options(&sense);
 
     /* 011b: the service action is ignored when the opcode has none */
     rsoc_cdb(cdb, false, 3, 0x28, 0x1234, BUF_LEN);
@@ -221,6 +238,7 @@ static void test_one_command(void)
         rsoc_cdb(cdb, false, opt, 0, 0, BUF_LEN);
         g_assert_cmpint(run(t, cdb, buf, &sense), ==, -1);
         g_assert_cmphex(sense.asc, ==, 0x24);
+        assert_points_at_options(&sense);
     }
 }
 

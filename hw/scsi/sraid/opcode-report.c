@@ -353,6 +353,10 @@ long sraid_report_opcodes(const SraidOpcodeTable *table, const uint8_t *cdb,
     size_t alloc_len = sraid_get_be32(cdb + 6);
     size_t len;
 
+    /* a refused REPORTING OPTIONS: the field is CDB byte 2, bits 2-0 */
+    const SraidSense bad_option = sraid_sense_at(&sraid_sense_invalid_field,
+                                                 true, 2, 2);
+
     if (sraid_report_opcodes_max_len(table) > sizeof(data)) {
         *sense = sraid_sense_invalid_opcode;    /* table too large: a bug */
         return -1;
@@ -364,7 +368,7 @@ long sraid_report_opcodes(const SraidOpcodeTable *table, const uint8_t *cdb,
     case REPORT_ONE_OPCODE:
         /* SPC-4 6.35.2: the opcode must not need a service action */
         if (opcode_has_sa(table, opcode)) {
-            *sense = sraid_sense_invalid_field;
+            *sense = bad_option;
             return -1;
         }
         len = report_one(find(table, opcode, NO_SA), rctd, data);
@@ -372,7 +376,7 @@ long sraid_report_opcodes(const SraidOpcodeTable *table, const uint8_t *cdb,
     case REPORT_ONE_OPCODE_SA:
         /* ... and here it must have service actions */
         if (find(table, opcode, NO_SA)) {
-            *sense = sraid_sense_invalid_field;
+            *sense = bad_option;
             return -1;
         }
         len = report_one(find(table, opcode, sa), rctd, data);
@@ -384,7 +388,7 @@ long sraid_report_opcodes(const SraidOpcodeTable *table, const uint8_t *cdb,
                          rctd, data);
         break;
     default:
-        *sense = sraid_sense_invalid_field;
+        *sense = bad_option;
         return -1;
     }
     len = len < alloc_len ? len : alloc_len;
