@@ -513,6 +513,9 @@ void sraid_iscsi_stop(SraidCtrl *s)
     }
     s->iscsi.portals = NULL;
     sraid_iscsi_portals_unref(set);
+    for (unsigned i = 0; i < G_N_ELEMENTS(s->iscsi.host); i++) {
+        g_clear_pointer(&s->iscsi.host[i], g_free);
+    }
 }
 
 bool sraid_iscsi_set_cable(SraidCtrl *s, unsigned channel, bool connected,
