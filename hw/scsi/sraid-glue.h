@@ -307,6 +307,10 @@ DeviceState *sraid_ld_device_new(SraidLdUnit *u, SCSIBus *bus,
 #define SRAID_ORWRITE_MAX_BLOCKS    16384
 SCSIRequest *sraid_ld_caw_alloc(SraidLdUnit *u, SCSIDevice *d, uint32_t tag,
                                 uint32_t lun, void *hba_private);
+/* End @req with CHECK CONDITION and @sense */
+void sraid_ld_req_check(SCSIRequest *req, SCSISense sense);
+/* End @req with MISCOMPARE, the first differing byte at @offset */
+void sraid_ld_req_miscompare(SCSIRequest *req, uint32_t offset);
 
 /*
  * A request of sraid-ld served by a coroutine (COMPARE AND WRITE, VERIFY).

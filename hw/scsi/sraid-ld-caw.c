@@ -38,7 +38,7 @@ static size_t sraid_caw_data_len(SraidCawReq *r)
     return (r->orwrite ? 1 : 2) * (size_t)r->blocks * SRAID_SECTOR;
 }
 
-static void sraid_caw_sense(SCSIRequest *req, SCSISense sense)
+void sraid_ld_req_check(SCSIRequest *req, SCSISense sense)
 {
     scsi_req_build_sense(req, sense);
     scsi_req_complete(req, CHECK_CONDITION);
@@ -46,9 +46,10 @@ static void sraid_caw_sense(SCSIRequest *req, SCSISense sense)
 
 /*
  * MISCOMPARE DURING VERIFY OPERATION, the INFORMATION field holding the
- * offset of the first byte that differs (SBC-4 5.3).
+ * offset of the first byte that differs (SBC-4 5.3 COMPARE AND WRITE,
+ * 5.33 VERIFY).
  */
-static void sraid_caw_miscompare(SCSIRequest *req, uint32_t offset)
+void sraid_ld_req_miscompare(SCSIRequest *req, uint32_t offset)
 {
     memset(req->sense, 0, 18);
     req->sense[0] = 0x80 | 0x70;    /* VALID, current, fixed format */
@@ -100,9 +101,9 @@ static void coroutine_fn sraid_caw_co(void *opaque)
     if (sraid_req_co_end(&r->req)) {
         /* aborted meanwhile: scsi-bus has been told */
     } else if (ret < 0) {
-        sraid_caw_sense(&r->req, SENSE_CODE(IO_ERROR));
+        sraid_ld_req_check(&r->req, SENSE_CODE(IO_ERROR));
     } else if (diff >= 0) {
-        sraid_caw_miscompare(&r->req, diff);
+        sraid_ld_req_miscompare(&r->req, diff);
     } else {
         scsi_req_complete(&r->req, GOOD);
     }
@@ -121,11 +122,11 @@ static int32_t sraid_caw_send_command(SCSIRequest *req, uint8_t *cdb)
     if (cdb[1] & 0xe0 ||
         r->blocks > (r->orwrite ? SRAID_ORWRITE_MAX_BLOCKS
                                 : SRAID_CAW_MAX_BLOCKS)) {
-        sraid_caw_sense(req, SENSE_CODE(INVALID_FIELD));
+        sraid_ld_req_check(req, SENSE_CODE(INVALID_FIELD));
         return 0;
     }
     if (r->lba > cap || r->blocks > cap - r->lba) {
-        sraid_caw_sense(req, SENSE_CODE(LBA_OUT_OF_RANGE));
+        sraid_ld_req_check(req, SENSE_CODE(LBA_OUT_OF_RANGE));
         return 0;
     }
     if (r->blocks == 0) {

@@ -41,25 +41,6 @@ typedef struct SraidVerifyReq {
     bool have_data;
 } SraidVerifyReq;
 
-static void sraid_verify_sense(SCSIRequest *req, SCSISense sense)
-{
-    scsi_req_build_sense(req, sense);
-    scsi_req_complete(req, CHECK_CONDITION);
-}
-
-/* MISCOMPARE DURING VERIFY OPERATION, INFORMATION = @offset (SBC-4 5.33) */
-static void sraid_verify_miscompare(SCSIRequest *req, uint32_t offset)
-{
-    memset(req->sense, 0, 18);
-    req->sense[0] = 0x80 | 0x70;    /* VALID, current, fixed format */
-    req->sense[2] = MISCOMPARE;
-    stl_be_p(req->sense + 3, offset);
-    req->sense[7] = 10;
-    req->sense[12] = 0x1d;
-    req->sense_len = 18;
-    scsi_req_complete(req, CHECK_CONDITION);
-}
-
 static void coroutine_fn sraid_verify_co(void *opaque)
 {
     SraidVerifyReq *r = opaque;
@@ -102,9 +83,9 @@ static void coroutine_fn sraid_verify_co(void *opaque)
     if (sraid_req_co_end(&r->req)) {
         /* aborted meanwhile: scsi-bus has been told */
     } else if (ret < 0) {
-        sraid_verify_sense(&r->req, SENSE_CODE(IO_ERROR));
+        sraid_ld_req_check(&r->req, SENSE_CODE(IO_ERROR));
     } else if (diff >= 0) {
-        sraid_verify_miscompare(&r->req, diff);
+        sraid_ld_req_miscompare(&r->req, diff);
     } else {
         scsi_req_complete(&r->req, GOOD);
     }
@@ -134,11 +115,11 @@ static int32_t sraid_verify_send_command(SCSIRequest *req, uint8_t *cdb)
     /* no protection information; BYTCHK 10b is reserved */
     if ((cdb[1] & 0xe0) || r->bytchk == 2 ||
         (r->bytchk == 1 && r->blocks > SRAID_VERIFY_MAX_COMPARE)) {
-        sraid_verify_sense(req, SENSE_CODE(INVALID_FIELD));
+        sraid_ld_req_check(req, SENSE_CODE(INVALID_FIELD));
         return 0;
     }
     if (r->lba > cap || r->blocks > cap - r->lba) {
-        sraid_verify_sense(req, SENSE_CODE(LBA_OUT_OF_RANGE));
+        sraid_ld_req_check(req, SENSE_CODE(LBA_OUT_OF_RANGE));
         return 0;
     }
     if (r->blocks == 0) {

@@ -84,28 +84,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A free block of $1 TCP ports on loopback
-free_ports() {
-    python3 - "$1" <<'PY'
-import random, socket, sys
-n = int(sys.argv[1])
-for _ in range(200):
-    base = random.randrange(20000, 60000 - n)
-    socks = []
-    try:
-        for p in range(base, base + n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", p))
-            socks.append(s)
-        print(base)
-        break
-    except OSError:
-        pass
-    finally:
-        for s in socks:
-            s.close()
-PY
-}
+# free_ports
+# shellcheck source=../lib/tap.sh
+. "$REPO/tests/lib/tap.sh"
 wait_port() {   # port pid
     for _ in $(seq 100); do
         python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1).close()" \
