@@ -73,6 +73,8 @@ typedef struct SraidIscsi {
     SraidIscsiPortals *portals;     /* NULL: no portals (iscsi-port 0) */
     /* every node's portal per channel: [channel * SRAID_MAX_NODES + node] */
     char *host[SRAID_MAX_CHANNELS * SRAID_MAX_NODES];
+    /* every node's iSCSI name, also what it logs in as */
+    char *node_name[SRAID_MAX_NODES];
     uint16_t port[SRAID_MAX_CHANNELS * SRAID_MAX_NODES];
     QEMUTimer *tick;
     /* logical units behind the portals (sraid-iscsi-lun.c) */

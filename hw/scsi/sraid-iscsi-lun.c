@@ -220,9 +220,7 @@ static SraidVendorNexus sraid_iscsi_nexus(SraidIscsiPortal *p,
     };
 
     for (unsigned n = 0; name && n < SRAID_MAX_NODES; n++) {
-        g_autofree char *peer = sraid_iscsi_target_name(s, n);
-
-        if (n != s->node_id && !strcmp(name, peer)) {
+        if (n != s->node_id && !g_strcmp0(name, s->iscsi.node_name[n])) {
             nx.source = SRAID_VENDOR_FROM_PEER;
             nx.node = n;
             break;

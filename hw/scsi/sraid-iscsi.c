@@ -298,7 +298,7 @@ static char **sraid_iscsi_acl(SraidCtrl *s)
     GPtrArray *names = g_ptr_array_new();
 
     for (unsigned n = 0; n < SRAID_MAX_NODES; n++) {
-        g_ptr_array_add(names, sraid_iscsi_target_name(s, n));
+        g_ptr_array_add(names, g_strdup(s->iscsi.node_name[n]));
     }
     if (s->iscsi_initiators) {
         g_auto(GStrv) extra = g_strsplit(s->iscsi_initiators, ",", -1);
@@ -457,6 +457,10 @@ bool sraid_iscsi_start(SraidCtrl *s, Error **errp)
         return false;
     }
     sraid_iscsi_target_config_defaults(&cfg);
+    for (unsigned n = 0; n < SRAID_MAX_NODES; n++) {
+        g_free(s->iscsi.node_name[n]);
+        s->iscsi.node_name[n] = sraid_iscsi_target_name(s, n);
+    }
     name = sraid_iscsi_target_name(s, s->node_id);
     if (strlen(name) >= sizeof(cfg.target_name)) {
         error_setg(errp, "iSCSI name '%s' is longer than %zu bytes: shorten"
@@ -515,6 +519,9 @@ void sraid_iscsi_stop(SraidCtrl *s)
     sraid_iscsi_portals_unref(set);
     for (unsigned i = 0; i < G_N_ELEMENTS(s->iscsi.host); i++) {
         g_clear_pointer(&s->iscsi.host[i], g_free);
+    }
+    for (unsigned n = 0; n < SRAID_MAX_NODES; n++) {
+        g_clear_pointer(&s->iscsi.node_name[n], g_free);
     }
 }
 
