@@ -66,6 +66,10 @@ static const DcmdDesc dcmds[] = {
       F_PEER | F_GATHER, "Node_Inform_Rebuilt_All" },
     { SRAID_DCMD_NODE_GATHER, SRAID_VENDOR_DIR_OUT, F_PEER,
       "Node_Gather" },
+    { SRAID_DCMD_NODE_BUS_RESET, SRAID_VENDOR_DIR_NONE, F_PEER,
+      "Node_Bus_Reset" },
+    { SRAID_DCMD_NODE_CONFIG_CHANGED, SRAID_VENDOR_DIR_OUT, F_PEER,
+      "Node_Config_Changed" },
 };
 
 static const DcmdDesc *find_dcmd(uint8_t dcmd)

@@ -51,6 +51,9 @@ typedef enum SraidDcmd {
     SRAID_DCMD_NODE_INFORM_REBUILT_ALL = 0x0e,      /* Table 16 */
     /* sraid extension: seed 002 message gathering (msg-gather.h) */
     SRAID_DCMD_NODE_GATHER = 0x0f,
+    /* sraid extensions, membership (membership.h, docs/membership.md) */
+    SRAID_DCMD_NODE_BUS_RESET = 0x10,       /* a node (re)joined: rescan */
+    SRAID_DCMD_NODE_CONFIG_CHANGED = 0x11,  /* slave -> master: mailbox */
 } SraidDcmd;
 
 /*

@@ -637,13 +637,16 @@ static void apply_request(SraidVendorNode *n, const SraidVendorNexus *nx,
 }
 
 /*
- * Node_Negotiate (fig. 13).  With a parameter list the mailbox comes with
- * the command and is kept in the MAILBOX region; without one, the master
- * put it there before with Node_Write (step 8B0) and asks for it to be
- * checked (step 880).
+ * The mailbox a Node_Negotiate or Node_Config_Changed carries.  With a
+ * parameter list it comes with the command (and Node_Negotiate keeps it in
+ * the MAILBOX region); without one, the sender put it there before with
+ * Node_Write (fig. 13 / fig. 8 step 8B0) and asks for it to be checked
+ * (step 880).  NULL after answering the error.
  */
-static void do_negotiate(SraidVendorNode *n, const SraidVendorNexus *nx,
-                         const uint8_t *p, uint16_t len, Answer *a)
+static SraidMailbox *take_mailbox(SraidVendorNode *n,
+                                  const SraidVendorNexus *nx,
+                                  const uint8_t *p, uint16_t len, bool keep,
+                                  Answer *a)
 {
     g_autofree SraidMailbox *mb = g_new(SraidMailbox, 1);
     ParamCtx ctx = { .source = len ? FROM_DATA_OUT : FROM_MAILBOX_REGION };
@@ -655,28 +658,66 @@ static void do_negotiate(SraidVendorNode *n, const SraidVendorNexus *nx,
         mb_len = sraid_mailbox_peek_len(p, sizeof(n->mem.mailbox));
         if (mb_len > sizeof(n->mem.mailbox)) {
             param_field(&ctx, 8, -1, a);    /* TOTAL LENGTH */
-            return;
+            return NULL;
         }
         if (mb_len == 0) {
             param_field(&ctx, 0, -1, a);    /* no mailbox magic */
-            return;
+            return NULL;
         }
     }
     if (!sraid_mailbox_decode(p, mb_len, mb, &err)) {
         param_error(&ctx, &err, a);
-        return;
+        return NULL;
     }
     if (mb->sender != nx->node) {
         param_field(&ctx, 12, -1, a);       /* SENDER NODE ID */
-        return;
+        return NULL;
     }
+    if (keep && len) {
+        memcpy(n->mem.mailbox, p, len);
+    }
+    return g_steal_pointer(&mb);
+}
+
+/* Node_Negotiate (fig. 13) */
+static void do_negotiate(SraidVendorNode *n, const SraidVendorNexus *nx,
+                         const uint8_t *p, uint16_t len, Answer *a)
+{
+    ParamCtx ctx = { .source = len ? FROM_DATA_OUT : FROM_MAILBOX_REGION };
+    g_autofree SraidMailbox *mb = NULL;
+
     if (!needs_ops(n->ops && n->ops->negotiate, a)) {
         return;
     }
-    if (len) {
-        memcpy(n->mem.mailbox, p, len);
+    mb = take_mailbox(n, nx, p, len, true, a);
+    if (mb) {
+        outcome(&ctx, n, n->ops->negotiate(n->opaque, nx, mb), a);
     }
-    outcome(&ctx, n, n->ops->negotiate(n->opaque, nx, mb), a);
+}
+
+/* Node_Config_Changed (membership.h): a slave's new configuration */
+static void do_config_changed(SraidVendorNode *n, const SraidVendorNexus *nx,
+                              const uint8_t *p, uint16_t len, Answer *a)
+{
+    ParamCtx ctx = { .source = len ? FROM_DATA_OUT : FROM_MAILBOX_REGION };
+    g_autofree SraidMailbox *mb = NULL;
+
+    if (!needs_ops(n->ops && n->ops->config_changed, a)) {
+        return;
+    }
+    mb = take_mailbox(n, nx, p, len, false, a);
+    if (mb) {
+        outcome(&ctx, n, n->ops->config_changed(n->opaque, nx, mb), a);
+    }
+}
+
+/* Node_Bus_Reset (membership.h): the sender asks to be scanned */
+static void do_bus_reset(SraidVendorNode *n, const SraidVendorNexus *nx,
+                         Answer *a)
+{
+    if (needs_ops(n->ops && n->ops->bus_reset, a)) {
+        n->ops->bus_reset(n->opaque, nx);
+    }
 }
 
 /*
@@ -794,6 +835,12 @@ void sraid_vendor_cmd_execute(SraidVendorNode *n, const SraidVendorNexus *nx,
     switch (c.dcmd) {
     case SRAID_DCMD_NODE_NEGOTIATE:
         do_negotiate(n, nx, data_out, c.length, &a);
+        break;
+    case SRAID_DCMD_NODE_CONFIG_CHANGED:
+        do_config_changed(n, nx, data_out, c.length, &a);
+        break;
+    case SRAID_DCMD_NODE_BUS_RESET:
+        do_bus_reset(n, nx, &a);
         break;
     case SRAID_DCMD_NODE_GATHER:
         do_gather(n, nx, data_out, c.length, &a);

@@ -93,6 +93,19 @@ typedef struct SraidVendorOps {
     /* Node_Rebuild on a slave (fig. 18): start rebuilding rq->ld. */
     SraidVendorOutcome (*rebuild)(void *opaque, const SraidVendorNexus *nx,
                                   const SraidRebuildRequest *rq);
+    /*
+     * Node_Bus_Reset (sraid, membership): the sender started or restarted
+     * and asks to be scanned, as a SCSI bus reset made seed 003's master
+     * rescan the channels.
+     */
+    void (*bus_reset)(void *opaque, const SraidVendorNexus *nx);
+    /*
+     * Node_Config_Changed (sraid, "Configuration Changes"): a slave's
+     * configuration changed; the master stores and distributes it.
+     */
+    SraidVendorOutcome (*config_changed)(void *opaque,
+                                         const SraidVendorNexus *nx,
+                                         const SraidMailbox *mb);
 
     /*
      * Notifications of what changed; each may be NULL.  state_changed
