@@ -12,7 +12,7 @@
 
 static const uint8_t all_dcmds[] = {
     0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
-    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11,
 };
 
 /* The names are the seed's, in the order of its tables. */
@@ -25,7 +25,7 @@ static void test_dcmd_table(void)
         "Node_Inform_Master_Rebuild_Received", "Node_Rebuild",
         "Node_Inform_Rebuild_Started", "Node_Inform_Status",
         "Node_Inform_Rebuild_Completed", "Node_Inform_Rebuilt_All",
-        "Node_Gather",
+        "Node_Gather", "Node_Bus_Reset", "Node_Config_Changed",
     };
     unsigned known = 0;
 
@@ -38,7 +38,7 @@ static void test_dcmd_table(void)
     }
     g_assert_cmpuint(known, ==, G_N_ELEMENTS(all_dcmds));
     g_assert_false(sraid_vendor_dcmd_known(0x00));
-    g_assert_null(sraid_vendor_dcmd_name(0x10));
+    g_assert_null(sraid_vendor_dcmd_name(0x12));
 
     g_assert_cmpint(sraid_vendor_dcmd_dir(SRAID_DCMD_NODE_CABLE_CHECK), ==,
                     SRAID_VENDOR_DIR_IN);
@@ -262,7 +262,7 @@ static void test_encode_refuses(void)
     c.control = 0x04;
     g_assert_false(sraid_vendor_cdb_encode(&c, buf));
     c.control = 0;
-    c.dcmd = 0x10;
+    c.dcmd = 0x12;
     g_assert_false(sraid_vendor_cdb_encode(&c, buf));
     g_assert_false(sraid_vendor_cdb_transfer(buf, 10, &dir, &xfer));
 }

@@ -212,6 +212,8 @@ static const SraidOpcodeDesc ctrl_lun_cmds[] = {
     VENDOR_20(0x0d, 0, 0xff),       /* Node_Inform_Rebuild_Completed */
     VENDOR_20(0x0e, 0, 0xff),       /* Node_Inform_Rebuilt_All */
     VENDOR_20(0x0f, 0, 0xff),       /* Node_Gather */
+    VENDOR_20(0x10, 0, 0),          /* Node_Bus_Reset (membership) */
+    VENDOR_20(0x11, 0, 0xff),       /* Node_Config_Changed */
     /* REPORT LUNS */
     { 0xa0, NO_SA, 12,
       { 0xa0, 0, 0xff, 0, 0, 0, 0xff, 0xff,
