@@ -199,12 +199,13 @@ static bool node_reaches_drives(const SimNode *n, unsigned ch)
 /* Re-read the membership's deadline after every call into it */
 static void rearm(SimNode *n)
 {
-    Sim *s = n->sim;
+    Sim *s;
     uint64_t d;
 
     if (!running(n)) {
         return;
     }
+    s = n->sim;
     d = sraid_member_next_deadline(n->m);
     if (d == n->tick_at) {
         return;
