@@ -79,6 +79,11 @@ int main(int argc, char **argv)
                    sim_nexus_bound_ms(s));
         }
         sim_free(s);
+        if (seed < 0 && n % 10000 == 0) {
+            printf("# %" PRIu64 " seeds ok, %.1f s\n", n,
+                   (g_get_monotonic_time() - t0) / 1e6);
+            fflush(stdout);
+        }
     }
     printf("# %" PRIu64 " seeds from %" PRId64 " ok, %" PRIu64 " events, "
            "%.1f s\n", n, first, events,
