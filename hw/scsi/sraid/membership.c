@@ -812,6 +812,11 @@ static void lease_read_done(SraidMembership *m, bool ok, const uint8_t *area)
     }
     m->lease_ok_at = m->lease_read_started;
     m->lease_first_done = true;
+    if (m->phase == PHASE_SLAVE && !m->master_lost &&
+        m->master < SRAID_NODE_MAX && m->peers[m->master].lease.valid &&
+        (m->peers[m->master].lease.flags & SRAID_LEASE_MASTER)) {
+        m->epoch = m->peers[m->master].lease.epoch;     /* the one followed */
+    }
     if (m->phase == PHASE_STARTING && m->startup_due == UINT64_MAX &&
         m->scan == SCAN_NONE) {
         startup_decide(m);
