@@ -151,6 +151,7 @@ struct SraidMembership {
     ScanPurpose scan;
     unsigned scan_out;
     bool rescan;
+    bool election_pending;
     uint8_t exclude;            /* the failed master, in an election */
 
     /* start-up */
@@ -483,6 +484,7 @@ static void stop_activity(SraidMembership *m)
     m->scan = SCAN_NONE;
     m->scan_out = 0;
     m->rescan = false;
+    m->election_pending = false;
     m->master_lost = false;
     m->probes_out = 0;
     for (unsigned i = 0; i < SRAID_NODE_MAX; i++) {
@@ -637,7 +639,7 @@ static bool live_claim_above(SraidMembership *m, uint64_t epoch)
     for (uint8_t id = 0; id < SRAID_NODE_MAX; id++) {
         Peer *p = &m->peers[id];
 
-        if (id == m->cfg.node_id || !slot_live(m, id)) {
+        if (id == m->cfg.node_id || id == m->exclude || !slot_live(m, id)) {
             continue;
         }
         if (!(p->lease.flags & SRAID_LEASE_MASTER) ||
@@ -1276,6 +1278,10 @@ static void start(SraidMembership *m)
     set_self(m, SRAID_NODE_STATE_NONE, SRAID_NODE_INFO_STARTING_UP);
     m->comm = first_channel(connected(m));                          /* 4B0 */
     m->period_due = t;
+    if (!connected(m)) {
+        do_suspend(m, SRAID_SUSPEND_CABLE_FAILURE);
+        return;
+    }
     scan_start(m, SCAN_STARTUP);                                    /* 410 */
 }
 
@@ -1581,6 +1587,10 @@ static void election(SraidMembership *m)
     if (m->scan == SCAN_ELECTION) {
         return;
     }
+    if (m->scan != SCAN_NONE) {
+        m->election_pending = true;     /* scan_finished() starts it */
+        return;
+    }
     m->exclude = m->master;
     m->master_lost = false;
     if (m->master < SRAID_NODE_MAX) {
@@ -1610,17 +1620,22 @@ static void election_scan_done(SraidMembership *m)
             highest = MAX(highest, id);
         }
     }
-    m->exclude = SRAID_NODE_NONE;
     if (highest != m->cfg.node_id) {
+        m->exclude = SRAID_NODE_NONE;
         become_slave(m, highest);
         return;
     }
+    /*
+     * A live claim other than the lost master's (which restarted or went
+     * stale): a master this node does not reach.  Not its place.
+     */
     if (live_claim_above(m, 0)) {
-        /* a live master this node does not reach: not its place */
+        m->exclude = SRAID_NODE_NONE;
         do_suspend(m, SRAID_SUSPEND_PARTITIONED);
         return;
     }
     become_master(m);
+    m->exclude = SRAID_NODE_NONE;
 }
 
 static void scan_finished(SraidMembership *m, ScanPurpose purpose)
@@ -1649,6 +1664,13 @@ static void scan_finished(SraidMembership *m, ScanPurpose purpose)
     default:
         break;
     }
+    if (m->election_pending && m->phase == PHASE_SLAVE &&
+        m->scan == SCAN_NONE) {
+        m->election_pending = false;
+        election(m);
+        return;
+    }
+    m->election_pending = false;
     if (again && is_master(m)) {
         m->monitor_due = now(m);
     }
@@ -1738,6 +1760,15 @@ void sraid_member_tick(SraidMembership *m)
         m->startup_due = UINT64_MAX;
         scan_start(m, SCAN_STARTUP);
     }
+    if (m->phase == PHASE_SLAVE && m->master_lost &&
+        t - m->master_lost_at >= 2 * lease_ms(m)) {
+        /*
+         * The drives could not be read since the master was lost, so
+         * nothing tells a dead master from a partition: do not elect.
+         */
+        do_suspend(m, SRAID_SUSPEND_PARTITIONED);
+        return;
+    }
     if (m->phase == PHASE_SLAVE && m->booting && m->negotiation_due <= t) {
         /* steps 530-540: no Node_Negotiate came in time */
         do_suspend(m, SRAID_SUSPEND_NEGOTIATION_TIMEOUT);
@@ -1783,6 +1814,9 @@ uint64_t sraid_member_next_deadline(const SraidMembership *m)
     }
     if (m->phase == PHASE_SLAVE && m->booting) {
         d = MIN(d, m->negotiation_due);
+    }
+    if (m->phase == PHASE_SLAVE && m->master_lost) {
+        d = MIN(d, m->master_lost_at + 2 * lease_ms(m));
     }
     if (m->phase == PHASE_MASTER) {
         d = MIN(d, m->monitor_due);
