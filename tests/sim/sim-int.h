@@ -25,7 +25,6 @@ typedef enum SimEventKind {
     EV_DRIVE_TUR,       /* arg: channel */
     EV_LEASE_WRITE,     /* ptr: the slot (owned by the event) */
     EV_LEASE_READ,
-    EV_RESTART,         /* ops->restart (step 585) */
     EV_POWER_ON,        /* the second half of a fast reboot */
     EV_CALL,            /* arg: CALL_* | byte 1, bytes 2-3: arguments */
 } SimEventKind;

@@ -35,6 +35,14 @@ static void run_ok(Sim *s, uint64_t until)
     }
 }
 
+static void assert_nexus(Sim *s)
+{
+    if (!sim_all_in_nexus(s)) {
+        sim_report(s, stdout);
+        g_test_fail_printf("not all in nexus at t=%" PRIu64, sim_now(s));
+    }
+}
+
 /* All in nexus within the bound from @since, with @master the master */
 static void expect_nexus(Sim *s, uint64_t since, uint8_t master)
 {
@@ -66,7 +74,7 @@ static void test_together(gconstpointer data)
     expect_nexus(s, 0, top);
     /* and it stays so */
     run_ok(s, 60 * S_MS);
-    g_assert_true(sim_all_in_nexus(s));
+    assert_nexus(s);
     g_assert_cmphex(sim_masters(s), ==, 1u << top);
     sim_free(s);
 }
@@ -82,11 +90,11 @@ static void test_staggered(void)
     Sim *s = make(3, ids, NULL);
 
     sim_add_fault(s, 0, SIM_F_START, 3, 0, 0);
-    sim_add_fault(s, 4 * S_MS, SIM_F_START, 5, 0, 0);
-    sim_add_fault(s, 9 * S_MS, SIM_F_START, 7, 0, 0);
-    run_ok(s, 3 * S_MS);
+    sim_add_fault(s, 15 * S_MS, SIM_F_START, 5, 0, 0);
+    sim_add_fault(s, 30 * S_MS, SIM_F_START, 7, 0, 0);
+    run_ok(s, 14 * S_MS);
     g_assert_cmphex(sim_masters(s), ==, 1u << 3);
-    expect_nexus(s, 9 * S_MS, 3);
+    expect_nexus(s, 30 * S_MS, 3);
     g_assert_cmpuint(sim_node_state(s, 7), ==, SRAID_NODE_ACTIVE_SLAVE);
     sim_free(s);
 }
@@ -178,10 +186,14 @@ static void test_one_cable(void)
 
     sim_start_all(s, 0);
     expect_nexus(s, 0, 7);
+    /* a slave's cable, then (6 reconnected) one of the master's */
     sim_add_fault(s, 30 * S_MS, SIM_F_CABLE_CUT, 6, 0, 0);
-    sim_add_fault(s, 40 * S_MS, SIM_F_CABLE_CUT, 7, 1, 0);
+    run_ok(s, 50 * S_MS);
+    assert_nexus(s);
+    sim_add_fault(s, 50 * S_MS, SIM_F_CABLE_RESTORE, 6, 0, 0);
+    sim_add_fault(s, 60 * S_MS, SIM_F_CABLE_CUT, 7, 1, 0);
     run_ok(s, 100 * S_MS);
-    g_assert_true(sim_all_in_nexus(s));
+    assert_nexus(s);
     for (uint8_t i = 5; i <= 7; i++) {
         g_assert_false(sim_node_suspended(s, i));
         g_assert_cmpuint(sim_count_transitions(s, 7, i,
@@ -314,7 +326,7 @@ static void test_config_change(void)
     sim_add_fault(s, 50 * S_MS, SIM_F_CONFIG_CHANGE, 5, 0, 0);
     run_ok(s, 80 * S_MS);
     g_assert_cmpuint(sim_cod_generation(s), ==, g0 + 2);
-    g_assert_true(sim_all_in_nexus(s));
+    assert_nexus(s);
     sim_free(s);
 }
 
