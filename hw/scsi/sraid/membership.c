@@ -1557,6 +1557,20 @@ static void conn_check_done(SraidMembership *m, Op *op, int err,
     if (err == 0 && r && r->status == SRAID_STATUS_BUSY) {
         return;
     }
+    if (!suspended_answer(err, r)) {
+        /*
+         * Steps 830-850, but the check went over this node's comm channel,
+         * where the slave may only have lost its cable: found by the
+         * simulator (tests/sim, /sim/cable/one-cut), the check timed out
+         * before four heartbeats had, and a slave with one good cable was
+         * killed.  Fig. 17's analysis (drive, then the other channels)
+         * decides instead; it fails the slave if no channel answers.
+         */
+        if (!p->analysing) {
+            analyse(m, op->node);
+        }
+        return;
+    }
     /* steps 830-850 */
     p->hb_active = false;
     set_peer(m, op->node, SRAID_NODE_FAILED_SLAVE,
