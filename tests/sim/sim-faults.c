@@ -167,7 +167,9 @@ Sim *sim_new_random(uint64_t seed, bool verbose)
     nfaults = sim_rng_below(&r, 9);
     for (unsigned i = 0; i < nfaults; i++) {
         uint64_t at = sim_rng_range(&r, 500, fault_end - 1);
-        uint64_t end = MIN(fault_end, at + sim_rng_range(&r, 200, 30000));
+        /* MIN() evaluates twice: draw once */
+        uint64_t len = sim_rng_range(&r, 200, 30000);
+        uint64_t end = MIN(fault_end, at + len);
         uint8_t node = ids[sim_rng_below(&r, n)];
         uint8_t ch = sim_rng_below(&r, p.channels);
         bool ends = sim_rng_below(&r, 4) != 0;
@@ -193,8 +195,10 @@ Sim *sim_new_random(uint64_t seed, bool verbose)
         case 4:
             /* every cable of one node: it must suspend itself */
             for (ch = 0; ch < p.channels; ch++) {
-                add(sched, at + ch * sim_rng_below(&r, 3000),
-                    SIM_F_CABLE_CUT, node, ch, 0);
+                uint64_t later = at + ch * sim_rng_below(&r, 3000);
+
+                add(sched, MIN(later, fault_end - 1), SIM_F_CABLE_CUT, node,
+                    ch, 0);
             }
             break;
         case 5:

@@ -6,6 +6,7 @@
  *   sraid-sim --seed N [--verbose]     replay seed N, print its schedule
  *   sraid-sim --seeds N [--first S]    run seeds S .. S+N-1
  *   sraid-sim --seconds T [--first S]  run seeds from S for T seconds
+ *   sraid-sim --seed N --until MS      stop there, print the last events
  *
  * Exit status 1 on the first violation, after printing the seed, its
  * fault schedule and the last events (docs/membership.md, "Simulation").
@@ -18,7 +19,7 @@
 
 int main(int argc, char **argv)
 {
-    gint64 seed = -1, seeds = 0, first = 1, seconds = 0;
+    gint64 seed = -1, seeds = 0, first = 1, seconds = 0, until = 0;
     gboolean verbose = FALSE;
     GOptionEntry entries[] = {
         { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
@@ -29,6 +30,9 @@ int main(int argc, char **argv)
           "first seed of a run", "S" },
         { "seconds", 0, 0, G_OPTION_ARG_INT64, &seconds,
           "run seeds for this long (wall clock)", "T" },
+        { "until", 0, 0, G_OPTION_ARG_INT64, &until,
+          "with --seed: stop at this virtual ms, print the last events",
+          "MS" },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
           "print every fault and state transition", NULL },
         { NULL },
@@ -63,6 +67,12 @@ int main(int argc, char **argv)
         s = sim_new_random(sd, verbose);
         if (seed >= 0) {
             sim_print_schedule(s, stdout);
+        }
+        if (seed >= 0 && until > 0) {
+            sim_run_until(s, until);
+            sim_report(s, stdout);
+            sim_free(s);
+            return 0;
         }
         ok = sim_run(s);
         events += sim_events(s);
