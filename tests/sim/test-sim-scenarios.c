@@ -330,6 +330,44 @@ static void test_config_change(void)
     sim_free(s);
 }
 
+/*
+ * Regression, random seed 12 of the first generator: under 33% message
+ * loss the master fails slave 5 and both Node_Kill copies are lost; 5
+ * runs on as a slave in nexus in its own eyes, FAILED_SLAVE in the
+ * master's, forever.  The master must repeat the kill (step 850) so the
+ * host's resume can bring it back.
+ */
+static void test_lost_kill(void)
+{
+    static const uint8_t ids[] = { 6, 5, 4, 3, 2 };
+    SimParams p;
+    Sim *s;
+
+    sim_params_default(&p, 5, ids);
+    p.seed = 12;
+    p.drives_per_channel = 2;
+    p.verbose = g_test_verbose();
+    s = sim_new(&p);
+    sim_add_fault(s, 2386, SIM_F_START, 3, 0, 0);
+    sim_add_fault(s, 4136, SIM_F_START, 2, 0, 0);
+    sim_add_fault(s, 5279, SIM_F_START, 4, 0, 0);
+    sim_add_fault(s, 5980, SIM_F_START, 6, 0, 0);
+    sim_add_fault(s, 6897, SIM_F_START, 5, 0, 0);
+    sim_add_fault(s, 12288, SIM_F_CONFIG_CHANGE, 4, 0, 0);
+    sim_add_fault(s, 16913, SIM_F_CABLE_CUT, 4, 0, 0);
+    sim_add_fault(s, 24646, SIM_F_DROP, 0, 0, 327);
+    sim_add_fault(s, 36167, SIM_F_CABLE_CUT, 5, 1, 0);
+    sim_add_fault(s, 42360, SIM_F_DROP, 0, 0, 0);
+    sim_add_fault(s, 48745, SIM_F_CABLE_CUT, 2, 0, 0);
+    sim_add_fault(s, 48981, SIM_F_RESUME, 4, 0, 0);
+    sim_add_fault(s, 50326, SIM_F_CABLE_CUT, 2, 1, 0);
+    sim_add_fault(s, 51615, SIM_F_CABLE_RESTORE, 5, 1, 0);
+    sim_add_fault(s, 59279, SIM_F_RESUME, 3, 0, 0);
+    sim_add_fault(s, 59648, SIM_F_QUIET, 0, 0, 0);
+    run_ok(s, 59648 + sim_nexus_bound_ms(s) + 30 * S_MS);
+    sim_free(s);
+}
+
 /* The same seed twice: the same events, the same outcome */
 static void test_replay(void)
 {
@@ -437,6 +475,7 @@ int main(int argc, char **argv)
                     test_partition_master_alone);
     g_test_add_func("/sim/negotiation/timeout", test_negotiation_timeout);
     g_test_add_func("/sim/config/change", test_config_change);
+    g_test_add_func("/sim/regress/lost-kill", test_lost_kill);
     g_test_add_func("/sim/replay/deterministic", test_replay);
     g_test_add_func("/sim/selftest/a-two-masters", test_selftest_two_masters);
     g_test_add_func("/sim/selftest/b-no-nexus", test_selftest_no_nexus);
