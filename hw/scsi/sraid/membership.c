@@ -1335,6 +1335,19 @@ static void monitor_scan_done(SraidMembership *m)
             /* step 8E0: resume negotiations after the interval */
             set_peer(m, id, SRAID_NODE_NEW_SLAVE,
                      SRAID_NODE_INFO_WAITING_FOR_NEGOTIATIONS);
+        } else if (p->state == SRAID_NODE_FAILED_SLAVE &&
+                   p->step == STEP_IDLE && p->scan_state_ok &&
+                   p->self_state == SRAID_NODE_ACTIVE_SLAVE &&
+                   p->self_info == SRAID_NODE_INFO_COMPLETED_STARTUP) {
+            /*
+             * Step 850 "may or may not succeed": a failed slave that still
+             * says it completed start-up never got the kill and runs on
+             * believing itself in nexus, forever (its heartbeats of this
+             * master succeed).  Kill it again.  Found by the simulator,
+             * seed 12 (the kill lost to message loss).  A slave the host
+             * just resumed says starting-up or waiting: not that one.
+             */
+            kill_peer(m, id);
         }
     }
     for (uint8_t id = 0; id < SRAID_NODE_MAX; id++) {
