@@ -27,6 +27,7 @@ typedef enum SimEventKind {
     EV_LEASE_READ,
     EV_POWER_ON,        /* the second half of a fast reboot */
     EV_CALL,            /* arg: CALL_* | byte 1, bytes 2-3: arguments */
+    EV_OPERATOR,        /* quiet phase: the host resumes suspended nodes */
 } SimEventKind;
 
 enum {

@@ -687,7 +687,7 @@ static void lease_read_done(Sim *s, SimNode *n, uint64_t token)
 
 static SimNode *event_node(Sim *s, const SimEvent *ev)
 {
-    if (ev->kind == EV_FAULT) {
+    if (ev->kind == EV_FAULT || ev->kind == EV_OPERATOR) {
         return NULL;
     }
     if (ev->kind == EV_DELIVER) {
@@ -730,6 +730,7 @@ static void deliver(Sim *s, SimCmd *c)
 }
 
 static void apply_fault(Sim *s, const SimFault *f);
+static void operator(Sim *s);
 
 static void dispatch(Sim *s, SimEvent *ev)
 {
@@ -752,6 +753,9 @@ static void dispatch(Sim *s, SimEvent *ev)
     switch (ev->kind) {
     case EV_FAULT:
         apply_fault(s, &g_array_index(s->faults, SimFault, ev->arg));
+        break;
+    case EV_OPERATOR:
+        operator(s);
         break;
     case EV_TICK:
         if (n->tick_at != ev->token) {
@@ -846,6 +850,28 @@ static void call(Sim *s, SimNode *n, uint32_t arg)
     push(s, s->now, EV_CALL, n, 0, NULL, arg);
 }
 
+/*
+ * The person at the console in the quiet phase: a node may still suspend
+ * itself for what happened during the faults (a slave the master failed
+ * times out on negotiations, fig. 5 step 535, up to negotiation_ms
+ * later), and suspension waits for a person (seed 003).  So the host
+ * resumes every suspended node once per heartbeat for the drain time,
+ * sim_drain_ms(); after it, a suspension is a violation of (b).
+ */
+static void operator(Sim *s)
+{
+    for (unsigned i = 0; i < s->p.nnodes; i++) {
+        SimNode *n = &s->nodes[i];
+
+        if (running(n) && n->lun.node.suspended) {
+            call(s, n, CALL_RESUME);
+        }
+    }
+    if (s->now < s->quiet_at + sim_drain_ms(s)) {
+        push(s, s->now + s->p.heartbeat_ms, EV_OPERATOR, NULL, 0, NULL, 0);
+    }
+}
+
 static void quiet(Sim *s)
 {
     s->quiet = true;
@@ -868,10 +894,9 @@ static void quiet(Sim *s)
         }
         if (!n->alive) {
             push(s, s->now, EV_POWER_ON, n, 0, NULL, 0);
-        } else {
-            call(s, n, CALL_RESUME);
         }
     }
+    push(s, s->now, EV_OPERATOR, NULL, 0, NULL, 0);
 }
 
 static void apply_fault(Sim *s, const SimFault *f)
@@ -1352,21 +1377,29 @@ uint64_t sim_quiet_at(const Sim *s)
     return s->quiet_at;
 }
 
+/* The quiet phase's first part, in which the host resumes nodes */
+uint64_t sim_drain_ms(const Sim *s)
+{
+    return (uint64_t)s->p.negotiation_ms + s->p.monitor_ms;
+}
+
 /*
  * Bound (b), from the quiet phase's start to every live node in nexus.
- * Worst case: the master was lost just before it, so the slaves first
- * miss heartbeat_misses heartbeats, then wait out the old master's lease
- * (the same span again: its counter must stand still that long), elect,
- * and the new master's monitor finds, diagnoses and negotiates each
- * joiner within two monitor periods; a slave waits at most the
- * negotiation timeout before it gives up, which bounds a missed round.
+ * A node may suspend for a fault-phase reason until the drain time ends
+ * and is then resumed within a heartbeat period (operator()).  From
+ * there, worst case: the master was lost, so the slaves miss
+ * heartbeat_misses heartbeats, then wait out its lease (heartbeat_misses
+ * + 1 periods, membership.c lease_ms()) before they elect; the new
+ * master's monitor finds, diagnoses and negotiates each joiner within
+ * two monitor periods (one may have just begun without it).
  */
 uint64_t sim_nexus_bound_ms(const Sim *s)
 {
     const SimParams *p = &s->p;
 
-    return 2ULL * (p->heartbeat_misses + 1) * p->heartbeat_ms +
-           2ULL * p->monitor_ms + p->negotiation_ms;
+    return sim_drain_ms(s) + p->heartbeat_ms +
+           2ULL * (p->heartbeat_misses + 1) * p->heartbeat_ms +
+           2ULL * p->monitor_ms;
 }
 
 /*

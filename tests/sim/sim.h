@@ -138,6 +138,7 @@ unsigned sim_cod_writes(const Sim *s);
 /* Start of the quiet phase, and the bounds derived from the timings */
 uint64_t sim_quiet_at(const Sim *s);
 uint64_t sim_nexus_bound_ms(const Sim *s);
+uint64_t sim_drain_ms(const Sim *s);
 uint64_t sim_suspend_bound_ms(const Sim *s);
 /* Events dispatched so far */
 uint64_t sim_events(const Sim *s);
