@@ -620,6 +620,7 @@ static void node_crash(SimNode *n)
     sraid_member_free(n->m);
     n->m = NULL;
     n->alive = false;
+    n->paused_until = 0;    /* the next start is a new process */
     n->inc++;               /* everything in flight for it is stale */
     n->tick_at = UINT64_MAX;
 }
@@ -738,7 +739,7 @@ static void dispatch(Sim *s, SimEvent *ev)
     SimCmd *c = ev->ptr;
 
     if (n && ev->kind != EV_DELIVER && ev->kind != EV_POWER_ON &&
-        ev->kind != EV_CALL && (!running(n) || n->inc != ev->inc)) {
+        (!running(n) || n->inc != ev->inc)) {
         goto drop;              /* for an incarnation that is gone */
     }
     if (n && n->paused_until > s->now) {
@@ -956,6 +957,9 @@ static void apply_fault(Sim *s, const SimFault *f)
         }
         break;
     case SIM_F_PAUSE:
+        if (!n->alive) {
+            break;              /* nothing to stop */
+        }
         n->paused_until = MAX(n->paused_until, s->now + f->arg);
         n->cut_base = MAX(n->cut_base, n->paused_until);
         break;
