@@ -937,7 +937,8 @@ static void apply_fault(Sim *s, const SimFault *f)
             n->cable[f->channel] = up;
             call(s, n, CALL_CABLE | f->channel << 8 | (uint32_t)up << 16);
         }
-        n->cut_base = s->now;
+        /* a stopped node notices when it runs again */
+        n->cut_base = MAX(s->now, n->paused_until);
         break;
     }
     case SIM_F_DROP:
