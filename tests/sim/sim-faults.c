@@ -231,10 +231,18 @@ Sim *sim_new_random(uint64_t seed, bool verbose)
             }
             break;
         }
-        case 8:
+        case 8: {
+            /*
+             * Over by the quiet phase: what a stopped node missed is
+             * queued for when it runs again, in order, and cutting the
+             * pause short would reorder it against the quiet phase.
+             */
+            uint64_t pause = sim_rng_range(&r, 100, 20000);
+
             add(sched, at, SIM_F_PAUSE, node, 0,
-                sim_rng_range(&r, 100, 20000));
+                MIN(pause, fault_end - at));
             break;
+        }
         case 9:
             add(sched, at, SIM_F_CONFIG_CHANGE, node, 0, 0);
             break;

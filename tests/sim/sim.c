@@ -885,7 +885,6 @@ static void quiet(Sim *s)
     for (unsigned i = 0; i < s->p.nnodes; i++) {
         SimNode *n = &s->nodes[i];
 
-        n->paused_until = MIN(n->paused_until, s->now);
         for (unsigned ch = 0; ch < s->p.channels; ch++) {
             if (!n->cable_nominal[ch]) {
                 n->cable_nominal[ch] = true;
