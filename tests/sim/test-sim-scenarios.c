@@ -330,6 +330,29 @@ static void test_config_change(void)
     sim_free(s);
 }
 
+/* Replay a schedule a random seed once produced, to the end */
+static void run_schedule(uint64_t seed, unsigned n, const uint8_t *ids,
+                         unsigned drives, const SimFault *f, unsigned nf)
+{
+    SimParams p;
+    Sim *s;
+
+    sim_params_default(&p, n, ids);
+    p.seed = seed;
+    p.drives_per_channel = drives;
+    p.verbose = g_test_verbose();
+    s = sim_new(&p);
+    for (unsigned i = 0; i < nf; i++) {
+        sim_add_fault(s, f[i].at, f[i].kind, f[i].node, f[i].channel,
+                      f[i].arg);
+    }
+    if (!sim_run(s)) {
+        sim_report(s, stdout);
+        g_test_fail_printf("violation: %s", sim_violation(s));
+    }
+    sim_free(s);
+}
+
 /*
  * Regression, random seed 12 of the first generator: under 33% message
  * loss the master fails slave 5 and both Node_Kill copies are lost; 5
@@ -340,32 +363,45 @@ static void test_config_change(void)
 static void test_lost_kill(void)
 {
     static const uint8_t ids[] = { 6, 5, 4, 3, 2 };
-    SimParams p;
-    Sim *s;
+    static const SimFault f[] = {
+        { 2386, SIM_F_START, 3 }, { 4136, SIM_F_START, 2 },
+        { 5279, SIM_F_START, 4 }, { 5980, SIM_F_START, 6 },
+        { 6897, SIM_F_START, 5 }, { 12288, SIM_F_CONFIG_CHANGE, 4 },
+        { 16913, SIM_F_CABLE_CUT, 4, 0 }, { 24646, SIM_F_DROP, 0, 0, 327 },
+        { 36167, SIM_F_CABLE_CUT, 5, 1 }, { 42360, SIM_F_DROP, 0, 0, 0 },
+        { 48745, SIM_F_CABLE_CUT, 2, 0 }, { 48981, SIM_F_RESUME, 4 },
+        { 50326, SIM_F_CABLE_CUT, 2, 1 },
+        { 51615, SIM_F_CABLE_RESTORE, 5, 1 }, { 59279, SIM_F_RESUME, 3 },
+        { 59648, SIM_F_QUIET },
+    };
 
-    sim_params_default(&p, 5, ids);
-    p.seed = 12;
-    p.drives_per_channel = 2;
-    p.verbose = g_test_verbose();
-    s = sim_new(&p);
-    sim_add_fault(s, 2386, SIM_F_START, 3, 0, 0);
-    sim_add_fault(s, 4136, SIM_F_START, 2, 0, 0);
-    sim_add_fault(s, 5279, SIM_F_START, 4, 0, 0);
-    sim_add_fault(s, 5980, SIM_F_START, 6, 0, 0);
-    sim_add_fault(s, 6897, SIM_F_START, 5, 0, 0);
-    sim_add_fault(s, 12288, SIM_F_CONFIG_CHANGE, 4, 0, 0);
-    sim_add_fault(s, 16913, SIM_F_CABLE_CUT, 4, 0, 0);
-    sim_add_fault(s, 24646, SIM_F_DROP, 0, 0, 327);
-    sim_add_fault(s, 36167, SIM_F_CABLE_CUT, 5, 1, 0);
-    sim_add_fault(s, 42360, SIM_F_DROP, 0, 0, 0);
-    sim_add_fault(s, 48745, SIM_F_CABLE_CUT, 2, 0, 0);
-    sim_add_fault(s, 48981, SIM_F_RESUME, 4, 0, 0);
-    sim_add_fault(s, 50326, SIM_F_CABLE_CUT, 2, 1, 0);
-    sim_add_fault(s, 51615, SIM_F_CABLE_RESTORE, 5, 1, 0);
-    sim_add_fault(s, 59279, SIM_F_RESUME, 3, 0, 0);
-    sim_add_fault(s, 59648, SIM_F_QUIET, 0, 0, 0);
-    run_ok(s, 59648 + sim_nexus_bound_ms(s) + 30 * S_MS);
-    sim_free(s);
+    run_schedule(12, 5, ids, 2, f, G_N_ELEMENTS(f));
+}
+
+/*
+ * Regression, random seed 3374: node 6, its channel 0 cut, becomes
+ * master and reads the configuration from channel 1's drive only, older
+ * than what the old master wrote on channel 0's.  Cables back, every
+ * slave refuses its Node_Negotiate (CONFIG_MISMATCH, fig. 13 step 1315)
+ * and suspends, forever, unless the master reads the drives again.
+ */
+static void test_stale_master_config(void)
+{
+    static const uint8_t ids[] = { 9, 8, 7, 6 };
+    static const SimFault f[] = {
+        { 500, SIM_F_START, 6 }, { 1306, SIM_F_START, 8 },
+        { 3321, SIM_F_START, 9 }, { 5184, SIM_F_START, 7 },
+        { 6575, SIM_F_FAST_REBOOT, 6, 0, 28 },
+        { 12305, SIM_F_CABLE_CUT, 6, 0 },
+        { 31366, SIM_F_PARTITION, 0, 0, (1u << 6) | (1u << 9) },
+        { 38218, SIM_F_KILL_PEER, 9, 0, 8 },
+        { 45329, SIM_F_PAUSE, 8, 0, 7769 },
+        { 50112, SIM_F_CABLE_CUT, 9, 1 }, { 50355, SIM_F_HEAL },
+        { 54422, SIM_F_CONFIG_CHANGE, 9 }, { 64441, SIM_F_CRASH, 9 },
+        { 71347, SIM_F_RESTART, 9 }, { 71347, SIM_F_QUIET },
+    };
+
+    run_schedule(3374, 4, ids, 1, f, G_N_ELEMENTS(f));
 }
 
 /* The same seed twice: the same events, the same outcome */
@@ -476,6 +512,8 @@ int main(int argc, char **argv)
     g_test_add_func("/sim/negotiation/timeout", test_negotiation_timeout);
     g_test_add_func("/sim/config/change", test_config_change);
     g_test_add_func("/sim/regress/lost-kill", test_lost_kill);
+    g_test_add_func("/sim/regress/stale-master-config",
+                    test_stale_master_config);
     g_test_add_func("/sim/replay/deterministic", test_replay);
     g_test_add_func("/sim/selftest/a-two-masters", test_selftest_two_masters);
     g_test_add_func("/sim/selftest/b-no-nexus", test_selftest_no_nexus);
