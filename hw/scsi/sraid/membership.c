@@ -1522,6 +1522,18 @@ static void negotiate_done(SraidMembership *m, Op *op, int err,
             return;
         }
         if (!good(err, r)) {
+            if (!err && r && r->sense_len > 13 &&
+                r->sense[12] == SRAID_ASC_VENDOR &&
+                r->sense[13] == SRAID_ASCQ_CONFIG_MISMATCH) {
+                /*
+                 * Step 1315: the slave's drives hold a newer configuration
+                 * than this master runs (it became master while a cable
+                 * was cut and read the older copy).  Read the drives
+                 * again, or every negotiation fails the same way, forever.
+                 * Found by the simulator, seed 3374.
+                 */
+                m->ops->process_cod(m->opaque);
+            }
             negotiate_failed(m, op->node, err ?
                              SRAID_NODE_INFO_FAILED_COMMUNICATIONS_TEST :
                              SRAID_NODE_INFO_FAILED_DIAGNOSTICS);   /* 885 */
