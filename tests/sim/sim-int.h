@@ -90,6 +90,9 @@ typedef struct SimNode {
     unsigned ticks_same_ms;
     uint64_t started_at;
     uint64_t cut_base;                      /* bound (c) counts from here */
+    bool in_term;                           /* master, not suspended */
+    uint64_t term_start;
+    uint64_t term_cod_at;                   /* COD written; UINT64_MAX */
     unsigned seen[SRAID_NODE_MAX][SRAID_NODE_STATE_LAST + 1];
 } SimNode;
 

@@ -411,6 +411,24 @@ static void op_write_cod(void *opaque, const SraidMailbox *mb)
         sim_fail(s, "(d) nodes %u and %u both wrote COD in epoch %" PRIu64,
                  s->cod_writer, n->id, v.epoch);
     }
+    /* two terms overlapping in time, both writing in the overlap */
+    if (!n->in_term) {
+        n->in_term = true;
+        n->term_start = s->now;
+    }
+    for (unsigned i = 0; i < s->p.nnodes; i++) {
+        SimNode *y = &s->nodes[i];
+
+        if (y != n && y->in_term && y->term_cod_at != UINT64_MAX &&
+            y->term_cod_at >= n->term_start) {
+            sim_fail(s, "(d) nodes %u and %u both master and both writing "
+                     "COD: %u at t=%" PRIu64 " (master since %" PRIu64
+                     "), %u now (master since %" PRIu64 ")", y->id, n->id,
+                     y->id, y->term_cod_at, y->term_start, n->id,
+                     n->term_start);
+        }
+    }
+    n->term_cod_at = s->now;
     s->cod_writes++;
     s->cod_epoch = v.epoch;
     s->cod_writer = n->id;
@@ -1069,9 +1087,30 @@ static void stale_cod_hook(Sim *s)
     op_write_cod(m, &mb);
 }
 
+/* Master terms, for the overlap check of op_write_cod() */
+static void track_terms(Sim *s)
+{
+    for (unsigned i = 0; i < s->p.nnodes; i++) {
+        SimNode *n = &s->nodes[i];
+        bool master = running(n) && !n->lun.node.suspended &&
+                      n->lun.node.state == SRAID_NODE_MASTER;
+
+        if (master && !n->in_term) {
+            n->in_term = true;
+            n->term_start = s->now;
+            n->term_cod_at = UINT64_MAX;
+        } else if (!master) {
+            n->in_term = false;
+            n->term_cod_at = UINT64_MAX;
+        }
+    }
+}
+
 static void check(Sim *s)
 {
     uint64_t bound_c = sim_suspend_bound_ms(s);
+
+    track_terms(s);
 
     if (s->p.hooks.stale_cod_at && !s->stale_done &&
         s->now >= s->p.hooks.stale_cod_at) {
@@ -1155,6 +1194,7 @@ Sim *sim_new(const SimParams *p)
         n->idx = i;
         n->id = p->ids[i];
         n->tick_at = UINT64_MAX;
+        n->term_cod_at = UINT64_MAX;
         for (unsigned ch = 0; ch < SRAID_CHANNEL_MAX; ch++) {
             n->cable[ch] = true;
             n->cable_nominal[ch] = true;

@@ -330,6 +330,55 @@ static void test_config_change(void)
     sim_free(s);
 }
 
+/*
+ * Split brain over disjoint drives: 7 keeps only channel 0, 6 only
+ * channel 1, so they share no bus and no drive.  Each sees the other's
+ * lease stand still on the drive it reaches.  At most one of them may
+ * write the configuration (invariant (d)).
+ */
+static void test_disjoint_drives(void)
+{
+    static const uint8_t ids[] = { 6, 7 };
+    Sim *s = make(2, ids, NULL);
+
+    sim_start_all(s, 0);
+    sim_add_fault(s, 20 * S_MS, SIM_F_CABLE_CUT, 7, 1, 0);
+    sim_add_fault(s, 20 * S_MS, SIM_F_CABLE_CUT, 6, 0, 0);
+    sim_add_fault(s, 50 * S_MS, SIM_F_CONFIG_CHANGE, 7, 0, 0);
+    sim_add_fault(s, 55 * S_MS, SIM_F_CONFIG_CHANGE, 6, 0, 0);
+    sim_add_fault(s, 60 * S_MS, SIM_F_CONFIG_CHANGE, 7, 0, 0);
+    sim_add_fault(s, 65 * S_MS, SIM_F_CONFIG_CHANGE, 6, 0, 0);
+    sim_add_fault(s, 70 * S_MS, SIM_F_QUIET, 0, 0, 0);
+    if (!sim_run(s)) {
+        sim_report(s, stdout);
+        g_test_fail_printf("violation: %s", sim_violation(s));
+    }
+    sim_free(s);
+}
+
+/* The same, but 6 starts while it reaches only channel 1 */
+static void test_disjoint_drives_start(void)
+{
+    static const uint8_t ids[] = { 6, 7 };
+    Sim *s = make(2, ids, NULL);
+
+    sim_start_all(s, 0);
+    sim_add_fault(s, 20 * S_MS, SIM_F_CRASH, 6, 0, 0);
+    sim_add_fault(s, 21 * S_MS, SIM_F_CABLE_CUT, 7, 1, 0);
+    sim_add_fault(s, 21 * S_MS, SIM_F_CABLE_CUT, 6, 0, 0);
+    sim_add_fault(s, 30 * S_MS, SIM_F_RESTART, 6, 0, 0);
+    sim_add_fault(s, 50 * S_MS, SIM_F_CONFIG_CHANGE, 7, 0, 0);
+    sim_add_fault(s, 55 * S_MS, SIM_F_CONFIG_CHANGE, 6, 0, 0);
+    sim_add_fault(s, 60 * S_MS, SIM_F_CONFIG_CHANGE, 7, 0, 0);
+    sim_add_fault(s, 65 * S_MS, SIM_F_CONFIG_CHANGE, 6, 0, 0);
+    sim_add_fault(s, 70 * S_MS, SIM_F_QUIET, 0, 0, 0);
+    if (!sim_run(s)) {
+        sim_report(s, stdout);
+        g_test_fail_printf("violation: %s", sim_violation(s));
+    }
+    sim_free(s);
+}
+
 /* Replay a schedule a random seed once produced, to the end */
 static void run_schedule(uint64_t seed, unsigned n, const uint8_t *ids,
                          unsigned drives, const SimFault *f, unsigned nf)
@@ -511,6 +560,9 @@ int main(int argc, char **argv)
                     test_partition_master_alone);
     g_test_add_func("/sim/negotiation/timeout", test_negotiation_timeout);
     g_test_add_func("/sim/config/change", test_config_change);
+    g_test_add_func("/sim/partition/disjoint-drives", test_disjoint_drives);
+    g_test_add_func("/sim/partition/disjoint-drives-start",
+                    test_disjoint_drives_start);
     g_test_add_func("/sim/regress/lost-kill", test_lost_kill);
     g_test_add_func("/sim/regress/stale-master-config",
                     test_stale_master_config);
