@@ -757,6 +757,17 @@ static void lease_evaluate(SraidMembership *m)
         }
         if (!slot_live(m, master) || !(p->lease.flags & SRAID_LEASE_MASTER) ||
             (p->lease.flags & SRAID_LEASE_SUSPENDED)) {
+            if (connected(m) != m->channels_all) {
+                /*
+                 * The counter stands still on the drives this node reaches,
+                 * but the master may be writing it on a channel this node
+                 * lost.  Found by the simulator (/sim/partition/disjoint-
+                 * drives): two masters, each on its own drives, both wrote
+                 * COD.  Only a node reading every channel may take over.
+                 */
+                do_suspend(m, SRAID_SUSPEND_PARTITIONED);
+                return;
+            }
             election(m);
         }
     }
@@ -1136,11 +1147,14 @@ static void startup_decide(SraidMembership *m)
     if (!m->lease_first_done) {
         return;                         /* lease_read_done() calls again */
     }
-    if (live_claim_any(m)) {
+    if (live_claim_any(m) || connected(m) != m->channels_all) {
         /*
          * A master this node cannot reach over the bus still writes its
          * lease: starting another cluster would be a split brain.  Look
-         * again; a waiting node times out like a slave (step 535).
+         * again; a waiting node times out like a slave (step 535).  The
+         * same while a channel is cut: the master may write its lease on
+         * the drives of that channel only (found by the simulator,
+         * /sim/partition/disjoint-drives-start: two masters wrote COD).
          */
         if (now(m) - m->start_at >= m->cfg.negotiation_timeout_ms) {
             do_suspend(m, SRAID_SUSPEND_PARTITIONED);
