@@ -453,6 +453,30 @@ static void test_stale_master_config(void)
     run_schedule(3374, 4, ids, 1, f, G_N_ELEMENTS(f));
 }
 
+/*
+ * Regression, random seed 131090: node 14 is stopped (SIGSTOP) for 17 s
+ * between its start-up scan and its decision; meanwhile 13 became master
+ * in epoch 1.  Resumed, 14 decided on the lease it had read before its
+ * stop, missed 13's claim and claimed epoch 1 too: two masters wrote COD
+ * in one epoch.  A claim must rest on a lease read begun after its scan.
+ */
+static void test_stopped_claim(void)
+{
+    static const uint8_t ids[] = { 4, 13, 14, 11, 0 };
+    static const SimFault f[] = {
+        { 257, SIM_F_START, 4 }, { 1337, SIM_F_START, 14 },
+        { 4357, SIM_F_START, 13 }, { 4436, SIM_F_PAUSE, 14, 0, 16920 },
+        { 4849, SIM_F_START, 0 }, { 5208, SIM_F_START, 11 },
+        { 19308, SIM_F_CONFIG_CHANGE, 13 }, { 36700, SIM_F_DROP, 0, 0, 43 },
+        { 50307, SIM_F_CONFIG_CHANGE, 13 },
+        { 55369, SIM_F_DROP, 0, 0, 464 }, { 55814, SIM_F_DELAY, 0, 0, 1675 },
+        { 60012, SIM_F_DROP, 0, 0, 0 }, { 67208, SIM_F_DELAY, 0, 0, 0 },
+        { 74312, SIM_F_QUIET },
+    };
+
+    run_schedule(131090, 5, ids, 2, f, G_N_ELEMENTS(f));
+}
+
 /* The same seed twice: the same events, the same outcome */
 static void test_replay(void)
 {
@@ -564,6 +588,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sim/partition/disjoint-drives-start",
                     test_disjoint_drives_start);
     g_test_add_func("/sim/regress/lost-kill", test_lost_kill);
+    g_test_add_func("/sim/regress/stopped-claim", test_stopped_claim);
     g_test_add_func("/sim/regress/stale-master-config",
                     test_stale_master_config);
     g_test_add_func("/sim/replay/deterministic", test_replay);

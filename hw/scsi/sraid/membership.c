@@ -178,6 +178,8 @@ struct SraidMembership {
     uint64_t lease_ok_at;       /* start of the last good read */
     uint64_t lease_counter;
     bool lease_first_done;
+    uint64_t scan_started_at;
+    bool election_decide;       /* an election waits for a fresh lease */
     uint64_t config_generation;  /* of the running configuration */
     uint64_t starts;
     uint64_t rng;               /* xorshift64: diagnostics patterns */
@@ -485,6 +487,7 @@ static void stop_activity(SraidMembership *m)
     m->scan_out = 0;
     m->rescan = false;
     m->election_pending = false;
+    m->election_decide = false;
     m->master_lost = false;
     m->probes_out = 0;
     for (unsigned i = 0; i < SRAID_NODE_MAX; i++) {
@@ -539,6 +542,7 @@ static void scan_start(SraidMembership *m, ScanPurpose purpose)
     }
     m->scan = purpose;
     m->scan_out = 0;
+    m->scan_started_at = now(m);
     for (unsigned i = 0; i < SRAID_NODE_MAX; i++) {
         Peer *p = &m->peers[i];
 
@@ -714,8 +718,21 @@ static void lease_cycle(SraidMembership *m)
                         new_op(m, OP_LEASE_WRITE, m->cfg.node_id, 0));
 }
 
+/*
+ * A lease read that began after the current scan did: what a claim of
+ * mastership must rest on.  A node that was stopped (SIGSTOP) between its
+ * scan and its decision would otherwise decide on what the drives said
+ * before, miss a newer master's claim and take the same epoch (found by
+ * the simulator, seed 131090: two masters in epoch 1).
+ */
+static bool lease_fresh(const SraidMembership *m)
+{
+    return m->lease_first_done && m->lease_ok_at >= m->scan_started_at;
+}
+
 static void master_is_lost(SraidMembership *m);
 static void election(SraidMembership *m);
+static void election_scan_done(SraidMembership *m);
 static void startup_decide(SraidMembership *m);
 static void start(SraidMembership *m);
 
@@ -833,6 +850,12 @@ static void lease_read_done(SraidMembership *m, bool ok, const uint8_t *area)
     if (m->phase == PHASE_STARTING && m->startup_due == UINT64_MAX &&
         m->scan == SCAN_NONE) {
         startup_decide(m);
+    }
+    if (m->election_decide && m->phase == PHASE_SLAVE &&
+        m->scan == SCAN_NONE) {
+        m->election_decide = false;
+        election_scan_done(m);
+        return;
     }
     lease_evaluate(m);
 }
@@ -1144,7 +1167,7 @@ static void startup_decide(SraidMembership *m)
         become_slave(m, highest);       /* step 425: highest id is master */
         return;
     }
-    if (!m->lease_first_done) {
+    if (!lease_fresh(m)) {
         return;                         /* lease_read_done() calls again */
     }
     if (live_claim_any(m) || connected(m) != m->channels_all) {
@@ -1682,6 +1705,10 @@ static void election_scan_done(SraidMembership *m)
      * A live claim other than the lost master's (which restarted or went
      * stale): a master this node does not reach.  Not its place.
      */
+    if (!lease_fresh(m)) {
+        m->election_decide = true;      /* lease_read_done() decides */
+        return;
+    }
     if (live_claim_above(m, 0)) {
         m->exclude = SRAID_NODE_NONE;
         do_suspend(m, SRAID_SUSPEND_PARTITIONED);
