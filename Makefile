@@ -55,6 +55,10 @@ bench:
 bench-iscsi:
 	@bench/iscsi-bench.sh
 
+# membership: SIGKILL of a master / slave to detection, false failures
+bench-membership: core qemu
+	@bench/membership-bench.py
+
 lint: deps
 	@scripts/lint.sh
 
