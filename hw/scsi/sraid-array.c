@@ -145,6 +145,7 @@ bool sraid_array_store(SraidCtrl *s, Error **errp)
         return false;
     }
     trace_sraid_array_store(s->node_id, s->cod.generation);
+    sraid_cluster_cod_written(s);
     return true;
 }
 
@@ -825,6 +826,8 @@ bool coroutine_fn sraid_array_reload(SraidCtrl *s, Error **errp)
                    " to serve them", s->node_id, cod->generation);
         return false;
     }
+    /* a change is still to be written if this node knows better */
+    s->cod_dirty = false;
     for (unsigned m = 0; m < s->cod.nmembers; m++) {
         uint8_t disk = cod->members[m].state, here = s->cod.members[m].state;
 
@@ -833,7 +836,7 @@ bool coroutine_fn sraid_array_reload(SraidCtrl *s, Error **errp)
             sraid_array_fail_local(s, m);
         } else if (!sraid_member_state_in_use(here) &&
                    sraid_member_state_in_use(disk)) {
-            s->cod_dirty = true;    /* this node knows better */
+            s->cod_dirty = true;
         }
     }
     trace_sraid_array_reload(s->node_id, s->cod.generation, cod->generation);

@@ -506,7 +506,12 @@ static void coroutine_fn sraid_cluster_cod_co(void *opaque)
         if (w->mb && sraid_array_merge_failures(s, w->mb)) {
             s->cod_dirty = true;
         }
-        if ((w->mb || s->cod_dirty) && sraid_cluster_may_write_cod(s)) {
+        /*
+         * Written only if something is not on the drives yet: the master's
+         * own changes were stored when they happened (sraid_array_store
+         * then asked membership to negotiate them with the slaves).
+         */
+        if (s->cod_dirty && sraid_cluster_may_write_cod(s)) {
             s->cod_dirty = false;
             if (!sraid_array_store(s, &err)) {
                 error_report_err(err);
@@ -661,6 +666,16 @@ static SraidVendorOutcome sraid_cluster_apply_config(void *opaque,
 
     sraid_cluster_get_config(c, mine);
     *changed = !sraid_cluster_same_config(mb, mine);
+    /*
+     * The failures the other node's configuration records are taken over
+     * now: a master updates itself with a slave's change ("Configuration
+     * Changes") and writes it next (write_cod); a slave stops using the
+     * members the master failed before its restart reads the drives.
+     */
+    if (sraid_array_merge_failures(c->s, mb) &&
+        c->s->lun.node.state == SRAID_NODE_MASTER) {
+        c->s->cod_dirty = true;
+    }
     if (!c->nvram_mb) {
         c->nvram_mb = g_new0(SraidMailbox, 1);
     }
@@ -965,16 +980,33 @@ static void sraid_cluster_config_changed_bh(void *opaque)
     sraid_cluster_unref(c);
 }
 
-void sraid_cluster_cod_deferred(SraidCtrl *s)
+/*
+ * Tell the core from the main loop that the configuration changed: a
+ * slave hands it to the master, the master negotiates it with the slaves.
+ */
+static void sraid_cluster_config_changed_later(SraidCluster *c)
 {
-    SraidCluster *c = s->membership;
-
-    s->cod_dirty = true;
     if (c && !c->config_changed_pending) {
         c->config_changed_pending = true;
         aio_bh_schedule_oneshot(qemu_get_aio_context(),
                                 sraid_cluster_config_changed_bh,
                                 sraid_cluster_ref(c));
+    }
+}
+
+void sraid_cluster_cod_deferred(SraidCtrl *s)
+{
+    s->cod_dirty = true;
+    sraid_cluster_config_changed_later(s->membership);
+}
+
+void sraid_cluster_cod_written(SraidCtrl *s)
+{
+    SraidCluster *c = sraid_cluster_running(s);
+
+    if (c) {
+        s->cod_dirty = false;
+        sraid_cluster_config_changed_later(c);
     }
 }
 

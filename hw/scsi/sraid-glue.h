@@ -285,6 +285,8 @@ bool sraid_cluster_may_write_cod(SraidCtrl *s);
  * it to the master (Node_Config_Changed), from the main loop.
  */
 void sraid_cluster_cod_deferred(SraidCtrl *s);
+/* The master wrote the configuration: the slaves get it (negotiation) */
+void sraid_cluster_cod_written(SraidCtrl *s);
 /* This node's view; false when membership does not run */
 bool sraid_cluster_view(SraidCtrl *s, SraidMemberView *v);
 /* Host actions and fault injection (QMP) */

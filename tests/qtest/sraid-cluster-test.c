@@ -12,6 +12,7 @@
 #include "qemu/osdep.h"
 #include "libqtest.h"
 #include "qobject/qdict.h"
+#include "qemu/cutils.h"
 #include "qobject/qlist.h"
 #include "scsi/constants.h"
 #include "sraid-cluster-test.h"
