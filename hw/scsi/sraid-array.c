@@ -145,6 +145,7 @@ bool sraid_array_store(SraidCtrl *s, Error **errp)
         return false;
     }
     trace_sraid_array_store(s->node_id, s->cod.generation);
+    s->local_failed = 0;
     sraid_cluster_cod_written(s);
     return true;
 }
@@ -714,6 +715,9 @@ void coroutine_fn sraid_array_member_failed(SraidCtrl *s, unsigned member,
             s->lds[i]->ld.rebuilding &= ~pos;
         }
         sraid_array_update_ld_states(s);
+        if (!sraid_cluster_may_write_cod(s)) {
+            s->local_failed |= 1u << member;
+        }
         if (!sraid_array_store(s, &local_err)) {
             error_report_err(local_err);
         }
@@ -742,6 +746,43 @@ static void sraid_array_fail_local(SraidCtrl *s, unsigned m)
 static bool sraid_member_state_in_use(uint8_t st)
 {
     return st == SRAID_MEMBER_ONLINE || st == SRAID_MEMBER_REBUILDING;
+}
+
+/*
+ * Member @m, failed here, is in use on the drives (the master kept it):
+ * use it again as the drives say.
+ */
+static void sraid_array_take_member(SraidCtrl *s, unsigned m,
+                                    const SraidCodMember *disk)
+{
+    s->cod.members[m].state = disk->state;
+    s->cod.members[m].rebuild_checkpoint = disk->rebuild_checkpoint;
+    for (unsigned i = 0; i < s->cod.nlds && s->lds[i]; i++) {
+        s->lds[i]->ld.failed = sraid_array_ld_failed(
+            s, &s->cod.lds[i], &s->lds[i]->ld.rebuilding);
+    }
+    sraid_array_update_ld_states(s);
+    sraid_array_notify_member(s, m);
+}
+
+uint32_t sraid_array_failed_in(SraidCtrl *s, const SraidMailbox *mb)
+{
+    uint32_t failed = 0;
+
+    for (unsigned c = 0; s->has_array && c < mb->channels; c++) {
+        for (unsigned t = 0; t < mb->targets; t++) {
+            const SraidMailboxPd *pd = &mb->pds[c][t];
+
+            for (unsigned m = 0; pd->present && m < s->cod.nmembers; m++) {
+                if (!memcmp(s->cod.members[m].guid, pd->guid,
+                            sizeof(pd->guid)) &&
+                    !sraid_member_state_in_use(pd->state)) {
+                    failed |= 1u << m;
+                }
+            }
+        }
+    }
+    return failed;
 }
 
 bool sraid_array_merge_failures(SraidCtrl *s, const SraidMailbox *mb)
@@ -826,17 +867,26 @@ bool coroutine_fn sraid_array_reload(SraidCtrl *s, Error **errp)
                    " to serve them", s->node_id, cod->generation);
         return false;
     }
-    /* a change is still to be written if this node knows better */
+    /*
+     * The drives' member states win, as at power-on, but for members this
+     * node cannot reach or failed itself since the master last wrote (a
+     * change still to be written: the master gets it).
+     */
     s->cod_dirty = false;
     for (unsigned m = 0; m < s->cod.nmembers; m++) {
         uint8_t disk = cod->members[m].state, here = s->cod.members[m].state;
+        SraidDrive *d = s->member_drive[m];
 
         if (!sraid_member_state_in_use(disk) &&
             sraid_member_state_in_use(here)) {
             sraid_array_fail_local(s, m);
         } else if (!sraid_member_state_in_use(here) &&
                    sraid_member_state_in_use(disk)) {
-            s->cod_dirty = true;
+            if (!d || d->cable_cut || (s->local_failed & (1u << m))) {
+                s->cod_dirty = true;
+            } else {
+                sraid_array_take_member(s, m, &cod->members[m]);
+            }
         }
     }
     trace_sraid_array_reload(s->node_id, s->cod.generation, cod->generation);

@@ -471,9 +471,9 @@ static bool sraid_cluster_same_config(const SraidMailbox *a,
     g_autofree uint8_t *ey = g_malloc0(SRAID_MAILBOX_MAX_LEN);
     size_t nx, ny;
 
-    x->sender = y->sender = 0;
-    x->sender_state = y->sender_state = 0;
-    x->sender_info = y->sender_info = 0;
+    y->sender = x->sender;
+    y->sender_state = x->sender_state;
+    y->sender_info = x->sender_info;
     nx = sraid_mailbox_encode(x, ex, SRAID_MAILBOX_MAX_LEN);
     ny = sraid_mailbox_encode(y, ey, SRAID_MAILBOX_MAX_LEN);
     return nx && nx == ny && !memcmp(ex, ey, nx);
@@ -676,6 +676,10 @@ static SraidVendorOutcome sraid_cluster_apply_config(void *opaque,
         c->s->lun.node.state == SRAID_NODE_MASTER) {
         c->s->cod_dirty = true;
     }
+    if (c->s->lun.node.state != SRAID_NODE_MASTER) {
+        /* the master's word: failures it records are acknowledged */
+        c->s->local_failed &= ~sraid_array_failed_in(c->s, mb);
+    }
     if (!c->nvram_mb) {
         c->nvram_mb = g_new0(SraidMailbox, 1);
     }
@@ -718,12 +722,20 @@ static void sraid_cluster_suspend(void *opaque, SraidSuspendReason why)
     c->s->cluster_suspended = true;
 }
 
+/*
+ * The host resumed the node (sraid-resume): it rejoins as a starting node,
+ * so it reads the drives' configuration again as at power-on, forgetting
+ * the members it failed itself (its cables were cut, say) that the master
+ * kept in use.
+ */
 static void sraid_cluster_resume_op(void *opaque)
 {
     SraidCluster *c = opaque;
 
     trace_sraid_cluster_resume(c->s->node_id);
     c->s->cluster_suspended = false;
+    c->s->local_failed = 0;
+    sraid_cluster_cod_work(c, NULL, true);
 }
 
 static char *sraid_cluster_ctrl_name(SraidCtrl *s)

@@ -189,6 +189,13 @@ struct SraidCtrl {
     uint32_t links_cut;             /* peers cut off by sraid-set-link */
     /* a configuration change this node may not write (not the master) */
     bool cod_dirty;
+    /*
+     * Members this node failed itself while it could not write the
+     * configuration (a slave), not yet recorded by the master: a restart
+     * keeps them failed; the master's configuration or sraid-resume
+     * clears them.
+     */
+    uint32_t local_failed;
 };
 
 #define SRAID_LD_SCSI_ID_AUTO   UINT32_MAX
@@ -237,6 +244,8 @@ bool coroutine_fn sraid_array_reload(SraidCtrl *s, Error **errp);
  * GUID); true if a member failed here because of it.  With cod_lock.
  */
 bool sraid_array_merge_failures(SraidCtrl *s, const SraidMailbox *mb);
+/* The members @mb records failed, as a bitmap of member indexes */
+uint32_t sraid_array_failed_in(SraidCtrl *s, const SraidMailbox *mb);
 /* Lease area of the metadata area (docs/on-disk-format.md) */
 #define SRAID_LEASE_AREA_OFFSET     (3 * 1024 * 1024)
 void sraid_array_drive_removed(SraidCtrl *s, SraidDrive *d);

@@ -240,9 +240,18 @@ static void sraid_iscsi_ctrl_lun(SraidIscsiPortal *p, SraidIscsiTask *task)
 
     if (nx.source == SRAID_VENDOR_FROM_PEER &&
         (s->links_cut & (1u << nx.node))) {
-        /* sraid-set-link: a partition between that peer and this node */
+        /*
+         * sraid-set-link: a partition between that peer and this node.
+         * Nothing of the command reaches the controller; the peer gets
+         * ABORTED COMMAND, LOGICAL UNIT COMMUNICATION FAILURE (0Bh/08h/
+         * 00h), so its heartbeat misses, its scan does not find this node
+         * and its vendor commands fail, without waiting for timeouts.
+         */
+        static const SraidSense lost = { SRAID_SENSE_ABORTED_COMMAND, 0x08,
+                                         0x00 };
+
         trace_sraid_iscsi_link_cut(s->node_id, nx.node, task->cdb[0]);
-        sraid_iscsi_task_done(task, NULL);
+        sraid_iscsi_done_sense(task, &lost);
         return;
     }
     sraid_ctrl_lun_execute_nexus(&s->lun, &nx, task->cdb, sizeof(task->cdb),
