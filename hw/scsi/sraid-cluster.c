@@ -958,8 +958,9 @@ void sraid_cluster_stop(SraidCtrl *s)
 
 static SraidCluster *sraid_cluster_running(SraidCtrl *s)
 {
-    return s->membership && s->membership->m && !s->membership->stopped ? s->membership
-                                                                : NULL;
+    SraidCluster *c = s->membership;
+
+    return c && c->m && !c->stopped ? c : NULL;
 }
 
 bool sraid_cluster_may_write_cod(SraidCtrl *s)

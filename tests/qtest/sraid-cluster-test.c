@@ -275,7 +275,8 @@ static void assert_settled(Cluster *c, unsigned master, const char *what)
                 g_autofree char *hmp = qtest_hmp(qts(c, c->node[i].id),
                                                  "info sraid");
 
-                g_test_message("node %u:\n%s", c->node[i].id, hmp);
+                g_test_message("info sraid of node %u:", c->node[i].id);
+                g_test_message("%s", hmp);
             }
         }
         g_error("%s: node %u is not master with every node in nexus after"
