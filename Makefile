@@ -8,6 +8,8 @@
 #                side by side (docs/compliance.md)
 #   make lint    checkpatch + hook patches still apply
 #   make fuzz    libFuzzer targets, FUZZ_SECONDS each (default 60)
+#   make sim-long  membership simulation: SIM_SEEDS random seeds (default
+#                100000) from SIM_FIRST, or SIM_SECONDS of them
 #   make bench, make bench-iscsi   benchmarks (bench/), not tests
 #   make clean   remove build/
 #
@@ -55,6 +57,17 @@ bench-iscsi:
 
 lint: deps
 	@scripts/lint.sh
+
+# make check runs the first 2000 seeds; this runs many more
+.PHONY: sim-long
+sim-long: core
+	@if [ -n "$(SIM_SECONDS)" ]; then \
+		$(CORE_BUILD)/tests/sim/sraid-sim --first $${SIM_FIRST:-1} \
+			--seconds $(SIM_SECONDS); \
+	else \
+		$(CORE_BUILD)/tests/sim/sraid-sim --first $${SIM_FIRST:-1} \
+			--seeds $${SIM_SEEDS:-100000}; \
+	fi
 
 fuzz:
 	@scripts/install-deps.sh fuzz

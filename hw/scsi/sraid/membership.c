@@ -757,6 +757,17 @@ static void lease_evaluate(SraidMembership *m)
         }
         if (!slot_live(m, master) || !(p->lease.flags & SRAID_LEASE_MASTER) ||
             (p->lease.flags & SRAID_LEASE_SUSPENDED)) {
+            if (connected(m) != m->channels_all) {
+                /*
+                 * The counter stands still on the drives this node reaches,
+                 * but the master may be writing it on a channel this node
+                 * lost.  Found by the simulator (/sim/partition/disjoint-
+                 * drives): two masters, each on its own drives, both wrote
+                 * COD.  Only a node reading every channel may take over.
+                 */
+                do_suspend(m, SRAID_SUSPEND_PARTITIONED);
+                return;
+            }
             election(m);
         }
     }
@@ -1136,11 +1147,14 @@ static void startup_decide(SraidMembership *m)
     if (!m->lease_first_done) {
         return;                         /* lease_read_done() calls again */
     }
-    if (live_claim_any(m)) {
+    if (live_claim_any(m) || connected(m) != m->channels_all) {
         /*
          * A master this node cannot reach over the bus still writes its
          * lease: starting another cluster would be a split brain.  Look
-         * again; a waiting node times out like a slave (step 535).
+         * again; a waiting node times out like a slave (step 535).  The
+         * same while a channel is cut: the master may write its lease on
+         * the drives of that channel only (found by the simulator,
+         * /sim/partition/disjoint-drives-start: two masters wrote COD).
          */
         if (now(m) - m->start_at >= m->cfg.negotiation_timeout_ms) {
             do_suspend(m, SRAID_SUSPEND_PARTITIONED);
@@ -1335,6 +1349,19 @@ static void monitor_scan_done(SraidMembership *m)
             /* step 8E0: resume negotiations after the interval */
             set_peer(m, id, SRAID_NODE_NEW_SLAVE,
                      SRAID_NODE_INFO_WAITING_FOR_NEGOTIATIONS);
+        } else if (p->state == SRAID_NODE_FAILED_SLAVE &&
+                   p->step == STEP_IDLE && p->scan_state_ok &&
+                   p->self_state == SRAID_NODE_ACTIVE_SLAVE &&
+                   p->self_info == SRAID_NODE_INFO_COMPLETED_STARTUP) {
+            /*
+             * Step 850 "may or may not succeed": a failed slave that still
+             * says it completed start-up never got the kill and runs on
+             * believing itself in nexus, forever (its heartbeats of this
+             * master succeed).  Kill it again.  Found by the simulator,
+             * seed 12 (the kill lost to message loss).  A slave the host
+             * just resumed says starting-up or waiting: not that one.
+             */
+            kill_peer(m, id);
         }
     }
     for (uint8_t id = 0; id < SRAID_NODE_MAX; id++) {
@@ -1509,6 +1536,18 @@ static void negotiate_done(SraidMembership *m, Op *op, int err,
             return;
         }
         if (!good(err, r)) {
+            if (!err && r && r->sense_len > 13 &&
+                r->sense[12] == SRAID_ASC_VENDOR &&
+                r->sense[13] == SRAID_ASCQ_CONFIG_MISMATCH) {
+                /*
+                 * Step 1315: the slave's drives hold a newer configuration
+                 * than this master runs (it became master while a cable
+                 * was cut and read the older copy).  Read the drives
+                 * again, or every negotiation fails the same way, forever.
+                 * Found by the simulator, seed 3374.
+                 */
+                m->ops->process_cod(m->opaque);
+            }
             negotiate_failed(m, op->node, err ?
                              SRAID_NODE_INFO_FAILED_COMMUNICATIONS_TEST :
                              SRAID_NODE_INFO_FAILED_DIAGNOSTICS);   /* 885 */
@@ -1555,6 +1594,20 @@ static void conn_check_done(SraidMembership *m, Op *op, int err,
         return;
     }
     if (err == 0 && r && r->status == SRAID_STATUS_BUSY) {
+        return;
+    }
+    if (!suspended_answer(err, r)) {
+        /*
+         * Steps 830-850, but the check went over this node's comm channel,
+         * where the slave may only have lost its cable: found by the
+         * simulator (tests/sim, /sim/cable/one-cut), the check timed out
+         * before four heartbeats had, and a slave with one good cable was
+         * killed.  Fig. 17's analysis (drive, then the other channels)
+         * decides instead; it fails the slave if no channel answers.
+         */
+        if (!p->analysing) {
+            analyse(m, op->node);
+        }
         return;
     }
     /* steps 830-850 */

@@ -1,0 +1,143 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Deterministic simulation of cluster membership: what the engine
+ * (sim.c) and the fault schedules (sim-faults.c) share.
+ */
+#ifndef SRAID_SIM_INT_H
+#define SRAID_SIM_INT_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "sim.h"
+
+#define SIM_DATA_IN_MAX     65536   /* a peer's data-in buffer */
+#define SIM_DRIVES_MAX      4       /* per channel */
+#define SIM_LOG_LEN         64
+
+typedef enum SimEventKind {
+    EV_FAULT,           /* arg: index into faults */
+    EV_TICK,            /* token: the deadline it was armed for */
+    EV_DELIVER,         /* ptr: SimCmd arriving at its target */
+    EV_REPLY,           /* ptr: SimCmd answer arriving at the sender */
+    EV_TIMEOUT,         /* ptr: SimCmd, the sender's timer */
+    EV_DRIVE_TUR,       /* arg: channel */
+    EV_LEASE_WRITE,     /* ptr: the slot (owned by the event) */
+    EV_LEASE_READ,
+    EV_POWER_ON,        /* the second half of a fast reboot */
+    EV_CALL,            /* arg: CALL_* | byte 1, bytes 2-3: arguments */
+    EV_OPERATOR,        /* quiet phase: the host resumes suspended nodes */
+} SimEventKind;
+
+enum {
+    CALL_CABLE = 1,     /* channel, connected */
+    CALL_CONFIG,
+    CALL_RESUME,
+    CALL_KILL_PEER,     /* node */
+};
+
+typedef struct SimEvent {
+    uint64_t at;
+    uint64_t seq;       /* tie-break: order of queueing */
+    SimEventKind kind;
+    uint8_t node;       /* index */
+    uint32_t inc;       /* incarnation of the node it is for */
+    uint64_t token;
+    void *ptr;
+    uint32_t arg;
+} SimEvent;
+
+/* One command on the bus, from send to its single completion */
+typedef struct SimCmd {
+    uint8_t from;       /* index */
+    uint32_t from_inc;
+    uint8_t to_id;
+    uint32_t to_inc;
+    uint8_t channel;
+    uint64_t token;
+    uint8_t cdb[16];
+    size_t cdb_len;
+    uint8_t *out;
+    size_t out_len;
+    size_t in_len;
+    uint64_t deadline;
+    bool done;
+    SraidScsiResult res;
+    uint8_t *data;
+    size_t data_len;
+} SimCmd;
+
+typedef struct SimDrive {
+    uint8_t lease[SRAID_LEASE_AREA_LEN];
+    uint64_t cod_gen;   /* configuration generation stored */
+} SimDrive;
+
+typedef struct SimNode {
+    Sim *sim;
+    unsigned idx;
+    uint8_t id;
+    bool alive;
+    uint32_t inc;
+    uint64_t paused_until;
+    bool cable[SRAID_CHANNEL_MAX];          /* what the bus does */
+    bool cable_nominal[SRAID_CHANNEL_MAX];  /* what the schedule says */
+    SraidCtrlLun lun;
+    SraidMembership *m;
+    uint8_t nvram[64];                      /* survives a crash */
+    uint64_t tick_at;
+    uint64_t last_tick_ms;
+    unsigned ticks_same_ms;
+    uint64_t started_at;
+    uint64_t cut_base;                      /* bound (c) counts from here */
+    bool in_term;                           /* master, not suspended */
+    uint64_t term_start;
+    uint64_t term_cod_at;                   /* COD written; UINT64_MAX */
+    unsigned seen[SRAID_NODE_MAX][SRAID_NODE_STATE_LAST + 1];
+} SimNode;
+
+typedef struct SimLogEntry {
+    uint64_t at;
+    uint8_t node;
+    const char *what;
+    uint64_t a, b, c;
+} SimLogEntry;
+
+struct Sim {
+    SimParams p;
+    uint64_t now;
+    uint64_t seq;
+    SimRng rng;
+    SimEvent *heap;
+    size_t nheap, heap_cap;
+    SimNode nodes[SRAID_NODE_MAX];
+    int idx_of[SRAID_NODE_MAX];
+    SimDrive drive[SRAID_CHANNEL_MAX][SIM_DRIVES_MAX];
+    uint32_t part[8];                       /* bitmaps of node ids */
+    unsigned npart;
+    uint32_t drop_permille;
+    uint32_t delay_ms;
+    bool quiet;
+    uint64_t quiet_at;
+    GPtrArray *cmds;
+    GArray *faults;
+    /* invariant (d): the last COD write */
+    unsigned cod_writes;
+    uint64_t cod_epoch;
+    uint8_t cod_writer;
+    bool stale_done;
+    char *violation;
+    SimLogEntry log[SIM_LOG_LEN];
+    uint64_t log_next;
+    uint64_t stats_events;
+    uint64_t stats_cmds;
+};
+
+SimNode *sim_node_by_id(const Sim *s, uint8_t id);
+void sim_log(Sim *s, uint8_t node, const char *what, uint64_t a,
+             uint64_t b, uint64_t c);
+void sim_fail(Sim *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+const char *sim_fault_name(SimFaultKind k);
+void sim_fault_print(const SimFault *f, FILE *out);
+
+#endif /* SRAID_SIM_INT_H */
