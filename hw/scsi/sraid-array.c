@@ -119,6 +119,16 @@ bool sraid_array_store(SraidCtrl *s, Error **errp)
     int disk_of_member[SRAID_MAX_MEMBERS];
     g_autoptr(GError) gerr = NULL;
 
+    /*
+     * Seed 003, "Configuration Changes": only the master writes the
+     * configuration to the drives; a slave keeps its change in memory and
+     * hands it to the master (Node_Config_Changed).
+     */
+    if (!sraid_cluster_may_write_cod(s)) {
+        trace_sraid_array_store_deferred(s->node_id, s->cod.generation);
+        sraid_cluster_cod_deferred(s);
+        return true;
+    }
     for (unsigned m = 0; m < SRAID_MAX_MEMBERS; m++) {
         disk_of_member[m] = -1;
     }
@@ -135,6 +145,8 @@ bool sraid_array_store(SraidCtrl *s, Error **errp)
         return false;
     }
     trace_sraid_array_store(s->node_id, s->cod.generation);
+    s->local_failed = 0;
+    sraid_cluster_cod_written(s);
     return true;
 }
 
@@ -703,6 +715,9 @@ void coroutine_fn sraid_array_member_failed(SraidCtrl *s, unsigned member,
             s->lds[i]->ld.rebuilding &= ~pos;
         }
         sraid_array_update_ld_states(s);
+        if (!sraid_cluster_may_write_cod(s)) {
+            s->local_failed |= 1u << member;
+        }
         if (!sraid_array_store(s, &local_err)) {
             error_report_err(local_err);
         }
@@ -711,6 +726,172 @@ void coroutine_fn sraid_array_member_failed(SraidCtrl *s, unsigned member,
         sraid_bg_kick(s);
     }
     qemu_co_mutex_unlock(&s->cod_lock);
+}
+
+/* Fail member @m here (not on disk: the caller stores, or the master) */
+static void sraid_array_fail_local(SraidCtrl *s, unsigned m)
+{
+    trace_sraid_member_failed(s->node_id, m, -EIO);
+    s->cod.members[m].state = SRAID_MEMBER_FAILED;
+    for (unsigned i = 0; i < s->cod.nlds && s->lds[i]; i++) {
+        uint32_t pos = sraid_cod_ld_positions(&s->cod.lds[i], m);
+
+        s->lds[i]->ld.failed |= pos;
+        s->lds[i]->ld.rebuilding &= ~pos;
+    }
+    sraid_array_update_ld_states(s);
+    sraid_array_notify_member(s, m);
+}
+
+static bool sraid_member_state_in_use(uint8_t st)
+{
+    return st == SRAID_MEMBER_ONLINE || st == SRAID_MEMBER_REBUILDING;
+}
+
+/*
+ * Member @m, failed here, is in use on the drives (the master kept it):
+ * use it again as the drives say.
+ */
+static void sraid_array_take_member(SraidCtrl *s, unsigned m,
+                                    const SraidCodMember *disk)
+{
+    s->cod.members[m].state = disk->state;
+    s->cod.members[m].rebuild_checkpoint = disk->rebuild_checkpoint;
+    for (unsigned i = 0; i < s->cod.nlds && s->lds[i]; i++) {
+        s->lds[i]->ld.failed = sraid_array_ld_failed(
+            s, &s->cod.lds[i], &s->lds[i]->ld.rebuilding);
+    }
+    sraid_array_update_ld_states(s);
+    sraid_array_notify_member(s, m);
+}
+
+uint32_t sraid_array_failed_in(SraidCtrl *s, const SraidMailbox *mb)
+{
+    uint32_t failed = 0;
+
+    for (unsigned c = 0; s->has_array && c < mb->channels; c++) {
+        for (unsigned t = 0; t < mb->targets; t++) {
+            const SraidMailboxPd *pd = &mb->pds[c][t];
+
+            for (unsigned m = 0; pd->present && m < s->cod.nmembers; m++) {
+                if (!memcmp(s->cod.members[m].guid, pd->guid,
+                            sizeof(pd->guid)) &&
+                    !sraid_member_state_in_use(pd->state)) {
+                    failed |= 1u << m;
+                }
+            }
+        }
+    }
+    return failed;
+}
+
+bool sraid_array_merge_failures(SraidCtrl *s, const SraidMailbox *mb)
+{
+    bool changed = false;
+
+    for (unsigned c = 0; s->has_array && c < mb->channels; c++) {
+        for (unsigned t = 0; t < mb->targets; t++) {
+            const SraidMailboxPd *pd = &mb->pds[c][t];
+
+            if (!pd->present || sraid_member_state_in_use(pd->state)) {
+                continue;
+            }
+            for (unsigned m = 0; m < s->cod.nmembers; m++) {
+                if (!memcmp(s->cod.members[m].guid, pd->guid,
+                            sizeof(pd->guid)) &&
+                    sraid_member_state_in_use(s->cod.members[m].state)) {
+                    sraid_array_fail_local(s, m);
+                    changed = true;
+                }
+            }
+        }
+    }
+    return changed;
+}
+
+/* Same array, same members, same logical drives in the same places */
+static bool sraid_array_same_layout(const SraidCod *a, const SraidCod *b)
+{
+    if (memcmp(a->array_guid, b->array_guid, sizeof(a->array_guid)) ||
+        a->nmembers != b->nmembers || a->nlds != b->nlds) {
+        return false;
+    }
+    for (unsigned m = 0; m < a->nmembers; m++) {
+        if (memcmp(a->members[m].guid, b->members[m].guid,
+                   sizeof(a->members[m].guid))) {
+            return false;
+        }
+    }
+    for (unsigned i = 0; i < a->nlds; i++) {
+        const SraidCodLd *x = &a->lds[i], *y = &b->lds[i];
+
+        if (x->id != y->id || x->level != y->level ||
+            x->nmembers != y->nmembers ||
+            x->strip_sectors != y->strip_sectors || x->start != y->start ||
+            x->member_sectors != y->member_sectors ||
+            memcmp(x->members, y->members, x->nmembers)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void sraid_array_collect(SraidCtrl *s, SraidDiskSet *ds);
+
+bool coroutine_fn sraid_array_reload(SraidCtrl *s, Error **errp)
+{
+    SraidDiskSet ds;
+    SraidMemberIo io = sraid_disk_io(&ds);
+    g_autofree SraidDiskStatus *st = NULL;
+    g_autofree SraidCod *cod = g_new0(SraidCod, 1);
+    g_autoptr(GError) gerr = NULL;
+
+    if (!s->has_array) {
+        return true;
+    }
+    sraid_array_collect(s, &ds);
+    if (ds.n == 0) {
+        return true;
+    }
+    st = g_new0(SraidDiskStatus, ds.n);
+    if (!sraid_cod_load(&io, ds.n, ds.bytes, cod, st, &gerr)) {
+        sraid_disk_status_clear(st, ds.n);
+        error_setg(errp, "sraid-ctrl node %u: cannot read the configuration"
+                   " again: %s", s->node_id, gerr->message);
+        return false;
+    }
+    sraid_disk_status_clear(st, ds.n);
+    if (!sraid_array_same_layout(cod, &s->cod)) {
+        error_setg(errp, "sraid-ctrl node %u: the logical drives on the"
+                   " drives changed (generation %" PRIu64 "); restart QEMU"
+                   " to serve them", s->node_id, cod->generation);
+        return false;
+    }
+    /*
+     * The drives' member states win, as at power-on, but for members this
+     * node cannot reach or failed itself since the master last wrote (a
+     * change still to be written: the master gets it).
+     */
+    s->cod_dirty = false;
+    for (unsigned m = 0; m < s->cod.nmembers; m++) {
+        uint8_t disk = cod->members[m].state, here = s->cod.members[m].state;
+        SraidDrive *d = s->member_drive[m];
+
+        if (!sraid_member_state_in_use(disk) &&
+            sraid_member_state_in_use(here)) {
+            sraid_array_fail_local(s, m);
+        } else if (!sraid_member_state_in_use(here) &&
+                   sraid_member_state_in_use(disk)) {
+            if (!d || d->cable_cut || (s->local_failed & (1u << m))) {
+                s->cod_dirty = true;
+            } else {
+                sraid_array_take_member(s, m, &cod->members[m]);
+            }
+        }
+    }
+    trace_sraid_array_reload(s->node_id, s->cod.generation, cod->generation);
+    s->cod.generation = MAX(s->cod.generation, cod->generation);
+    return true;
 }
 
 static void sraid_array_collect(SraidCtrl *s, SraidDiskSet *ds)

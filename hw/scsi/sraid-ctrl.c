@@ -136,6 +136,8 @@ static void sraid_ctrl_machine_done(Notifier *n, void *opaque)
         error_report_err(err);
         exit(1);
     }
+    /* on the bus: scan it, elect a master, start up (membership) */
+    sraid_cluster_start(s);
 }
 
 static void sraid_ctrl_realize(SCSIDevice *sd, Error **errp)
@@ -189,8 +191,20 @@ static void sraid_ctrl_realize(SCSIDevice *sd, Error **errp)
     }
 
     sraid_ctrl_lun_init(&s->lun, &id);
-    /* no cluster layer yet: commands that need one answer NOT READY */
-    sraid_ctrl_lun_attach_node(&s->lun, s->node_id, NULL, NULL);
+    if (!sraid_cluster_realize(s, errp)) {
+        migrate_del_blocker(&s->migration_blocker);
+        return;
+    }
+    /*
+     * On a bus, membership receives the node-to-node commands; alone,
+     * commands that need a cluster answer NOT READY.
+     */
+    if (s->membership) {
+        sraid_ctrl_lun_attach_node(&s->lun, s->node_id,
+                                   &sraid_cluster_vendor_ops, s);
+    } else {
+        sraid_ctrl_lun_attach_node(&s->lun, s->node_id, NULL, NULL);
+    }
     qbus_init(&s->drive_bus, sizeof(s->drive_bus), TYPE_SRAID_DRIVE_BUS,
               DEVICE(s), NULL);
     /* drives can be pulled and inserted while the VM runs */
@@ -208,6 +222,7 @@ static void sraid_ctrl_unrealize(SCSIDevice *sd)
 
     trace_sraid_ctrl_unrealize(s->node_id);
     qemu_remove_machine_init_done_notifier(&s->machine_done);
+    sraid_cluster_stop(s);
     sraid_iscsi_stop(s);
     sraid_array_stop(s);
     sraid_iscsi_bus_cleanup(s);
@@ -259,6 +274,16 @@ static const Property sraid_ctrl_properties[] = {
     DEFINE_PROP_STRING("chap-user", SraidCtrl, chap_user),
     DEFINE_PROP_STRING("chap-secret", SraidCtrl, chap_secret),
     DEFINE_PROP_UINT32("scan-interval", SraidCtrl, scan_interval, 2000),
+    /* cluster membership (docs/membership.md), on a bus only */
+    DEFINE_PROP_UINT32("heartbeat-interval", SraidCtrl, heartbeat_ms,
+                       SRAID_MEMBER_HEARTBEAT_MS_DEFAULT),
+    DEFINE_PROP_UINT32("heartbeat-misses", SraidCtrl, heartbeat_misses,
+                       SRAID_MEMBER_HEARTBEAT_MISSES_DEFAULT),
+    DEFINE_PROP_UINT32("monitor-period", SraidCtrl, monitor_ms,
+                       SRAID_MEMBER_MONITOR_MS_DEFAULT),
+    DEFINE_PROP_UINT32("negotiation-timeout", SraidCtrl, negotiation_ms,
+                       SRAID_MEMBER_NEGOTIATION_MS_DEFAULT),
+    DEFINE_PROP_STRING("nvram", SraidCtrl, nvram),
 };
 
 static void sraid_ctrl_instance_init(Object *obj)

@@ -21,6 +21,7 @@
 #include "sraid/degraded-journal.h"
 #include "sraid/ctrl-lun.h"
 #include "sraid/iscsi-target.h"
+#include "sraid/membership.h"
 #include "sraid/raid-io.h"
 #include "sraid/write-intent.h"
 
@@ -121,6 +122,9 @@ typedef struct SraidBackground {
     uint64_t mismatches, repaired;
 } SraidBackground;
 
+/* Cluster membership of a controller on a bus (sraid-cluster.c) */
+typedef struct SraidCluster SraidCluster;
+
 struct SraidCtrl {
     SCSIDevice parent_obj;
 
@@ -173,6 +177,25 @@ struct SraidCtrl {
     SraidPeers *peers;              /* links to the other nodes, or NULL */
     uint32_t cables_cut;            /* channels cut by sraid-set-cable */
     uint32_t scan_interval;         /* ms between bus scans */
+
+    /* cluster membership (sraid-cluster.c), on a bus only */
+    uint32_t heartbeat_ms;
+    uint32_t heartbeat_misses;
+    uint32_t monitor_ms;
+    uint32_t negotiation_ms;
+    char *nvram;                    /* NVRAM file path, or NULL */
+    SraidCluster *membership;       /* NULL: not on a bus */
+    bool cluster_suspended;         /* logical drives answer NOT READY */
+    uint32_t links_cut;             /* peers cut off by sraid-set-link */
+    /* a configuration change this node may not write (not the master) */
+    bool cod_dirty;
+    /*
+     * Members this node failed itself while it could not write the
+     * configuration (a slave), not yet recorded by the master: a restart
+     * keeps them failed; the master's configuration or sraid-resume
+     * clears them.
+     */
+    uint32_t local_failed;
 };
 
 #define SRAID_LD_SCSI_ID_AUTO   UINT32_MAX
@@ -210,6 +233,21 @@ void coroutine_fn sraid_array_journal_begin(SraidCtrl *s, unsigned index,
 void coroutine_fn sraid_array_journal_end(SraidCtrl *s,
                                           const SraidDjEntry *e);
 bool sraid_array_store(SraidCtrl *s, Error **errp);
+/*
+ * The configuration on the drives read again (membership's restart and
+ * process_cod), with cod_lock held: member failures recorded there are
+ * taken over; a different layout of logical drives is refused.
+ */
+bool coroutine_fn sraid_array_reload(SraidCtrl *s, Error **errp);
+/*
+ * Take the failures the master's configuration @mb records (by member
+ * GUID); true if a member failed here because of it.  With cod_lock.
+ */
+bool sraid_array_merge_failures(SraidCtrl *s, const SraidMailbox *mb);
+/* The members @mb records failed, as a bitmap of member indexes */
+uint32_t sraid_array_failed_in(SraidCtrl *s, const SraidMailbox *mb);
+/* Lease area of the metadata area (docs/on-disk-format.md) */
+#define SRAID_LEASE_AREA_OFFSET     (3 * 1024 * 1024)
 void sraid_array_drive_removed(SraidCtrl *s, SraidDrive *d);
 void sraid_array_drive_inserted(SraidCtrl *s, SraidDrive *d);
 bool sraid_array_update_ld_states(SraidCtrl *s);
@@ -238,6 +276,35 @@ bool sraid_array_delete_ld(SraidCtrl *s, unsigned id, Error **errp);
 /* sraid-qmp.c */
 bool coroutine_fn sraid_array_add_spare(SraidCtrl *s, SraidDrive *d,
                                         Error **errp);
+
+/*
+ * sraid-cluster.c: membership (sraid/membership.h) backed by the bus, the
+ * member drives and a QEMU timer.  Membership runs when the bus is on.
+ */
+extern const SraidVendorOps sraid_cluster_vendor_ops;
+/* At realize: the membership properties, and the NVRAM file */
+bool sraid_cluster_realize(SraidCtrl *s, Error **errp);
+/* At machine start, after the bus: scan, elect, start up */
+void sraid_cluster_start(SraidCtrl *s);
+void sraid_cluster_stop(SraidCtrl *s);
+/* No membership, or this node is a master allowed to write COD */
+bool sraid_cluster_may_write_cod(SraidCtrl *s);
+/*
+ * A configuration change this node may not write: remember it and hand
+ * it to the master (Node_Config_Changed), from the main loop.
+ */
+void sraid_cluster_cod_deferred(SraidCtrl *s);
+/* The master wrote the configuration: the slaves get it (negotiation) */
+void sraid_cluster_cod_written(SraidCtrl *s);
+/* This node's view; false when membership does not run */
+bool sraid_cluster_view(SraidCtrl *s, SraidMemberView *v);
+/* Host actions and fault injection (QMP) */
+void sraid_cluster_set_cable(SraidCtrl *s, unsigned channel, bool connected);
+void sraid_cluster_set_link(SraidCtrl *s, unsigned node, bool connected);
+void sraid_cluster_heartbeat_fault(SraidCtrl *s, bool drop,
+                                   uint32_t delay_ms);
+void sraid_cluster_kill_peer(SraidCtrl *s, unsigned node);
+void sraid_cluster_resume(SraidCtrl *s);
 
 /* sraid-iscsi.c */
 bool sraid_iscsi_start(SraidCtrl *s, Error **errp);

@@ -55,6 +55,54 @@ static void hmp_sraid_bus(Monitor *mon, SraidBusInfo *bus)
     }
 }
 
+static void hmp_sraid_channels(Monitor *mon, uint8List *l)
+{
+    if (!l) {
+        monitor_printf(mon, " none");
+    }
+    for (; l; l = l->next) {
+        monitor_printf(mon, " %u", l->value);
+    }
+}
+
+static void hmp_sraid_cluster(Monitor *mon, SraidClusterInfo *cl)
+{
+    SraidClusterNodeList *n;
+
+    monitor_printf(mon, "  cluster: node %u %s (%s)", cl->self,
+                   SraidClusterState_str(cl->state),
+                   SraidClusterStateInfo_str(cl->info));
+    if (cl->has_master) {
+        monitor_printf(mon, ", master node %u", cl->master);
+    } else {
+        monitor_printf(mon, ", no master");
+    }
+    monitor_printf(mon, ", epoch %" PRIu64 ", configuration generation %"
+                   PRIu64 "%s\n", cl->epoch, cl->config_generation,
+                   cl->booting ? ", booting" : "");
+    if (cl->suspended) {
+        monitor_printf(mon, "  SUSPENDED (%s): logical drives not ready;"
+                       " sraid-resume ends it\n",
+                       SraidClusterSuspendReason_str(cl->suspend_reason));
+    }
+    monitor_printf(mon, "  connected channels");
+    hmp_sraid_channels(mon, cl->connected_channels);
+    monitor_printf(mon, ", node-to-node on channel %u\n", cl->comm_channel);
+    for (n = cl->nodes; n; n = n->next) {
+        SraidClusterNode *cn = n->value;
+
+        monitor_printf(mon, "  node %-2u %-16s %-26s channels", cn->node,
+                       SraidClusterState_str(cn->state),
+                       SraidClusterStateInfo_str(cn->info));
+        hmp_sraid_channels(mon, cn->channels);
+        if (cn->heartbeat_misses) {
+            monitor_printf(mon, ", %u heartbeats missed",
+                           cn->heartbeat_misses);
+        }
+        monitor_printf(mon, "\n");
+    }
+}
+
 void hmp_info_sraid(Monitor *mon, const QDict *qdict)
 {
     Error *err = NULL;
@@ -118,6 +166,9 @@ void hmp_info_sraid(Monitor *mon, const QDict *qdict)
         hmp_sraid_background(mon, ci->background);
         if (ci->bus) {
             hmp_sraid_bus(mon, ci->bus);
+        }
+        if (ci->cluster) {
+            hmp_sraid_cluster(mon, ci->cluster);
         }
     }
     qapi_free_SraidControllerInfoList(list);

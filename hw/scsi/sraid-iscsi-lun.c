@@ -238,6 +238,22 @@ static void sraid_iscsi_ctrl_lun(SraidIscsiPortal *p, SraidIscsiTask *task)
     g_autofree uint8_t *buf = g_malloc0(len);
     SraidScsiResult r;
 
+    if (nx.source == SRAID_VENDOR_FROM_PEER &&
+        (s->links_cut & (1u << nx.node))) {
+        /*
+         * sraid-set-link: a partition between that peer and this node.
+         * Nothing of the command reaches the controller; the peer gets
+         * ABORTED COMMAND, LOGICAL UNIT COMMUNICATION FAILURE (0Bh/08h/
+         * 00h), so its heartbeat misses, its scan does not find this node
+         * and its vendor commands fail, without waiting for timeouts.
+         */
+        static const SraidSense lost = { SRAID_SENSE_ABORTED_COMMAND, 0x08,
+                                         0x00 };
+
+        trace_sraid_iscsi_link_cut(s->node_id, nx.node, task->cdb[0]);
+        sraid_iscsi_done_sense(task, &lost);
+        return;
+    }
     sraid_ctrl_lun_execute_nexus(&s->lun, &nx, task->cdb, sizeof(task->cdb),
                                  task->data_out, task->data_out_len, buf, len,
                                  &r);

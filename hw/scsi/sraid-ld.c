@@ -163,6 +163,18 @@ static SCSIRequest *sraid_ld_alloc_req(SCSIDevice *d, uint32_t tag,
                                   (SCSISense) { .key = NOT_READY,
                                                 .asc = 0x04, .ascq = 0x03 });
     }
+    if (u && u->ctrl->cluster_suspended &&
+        !sraid_ld_cmd_without_medium(buf[0])) {
+        /*
+         * The controller is suspended (seed 003: awaiting human
+         * intervention; docs/membership.md): the same answer until the
+         * host resumes it with sraid-resume.
+         */
+        trace_sraid_ld_suspended_cmd(u->ctrl->node_id, u->index, buf[0]);
+        return sraid_ld_sense_req(d, tag, lun, hba_private,
+                                  (SCSISense) { .key = NOT_READY,
+                                                .asc = 0x04, .ascq = 0x03 });
+    }
     if (u && (buf[0] == COMPARE_AND_WRITE || buf[0] == SRAID_OP_ORWRITE_16)) {
         return sraid_ld_caw_alloc(u, d, tag, lun, hba_private);
     }

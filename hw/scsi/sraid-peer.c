@@ -66,6 +66,7 @@ typedef QSIMPLEQ_HEAD(, SraidPeerMsg) SraidPeerMsgQueue;
 struct SraidPeers {
     SraidPeerConfig cfg;
     uint32_t cut;                   /* channels whose cable is cut */
+    uint32_t unreachable;           /* nodes behind a partition */
     char **hosts;                   /* [channel * SRAID_BUS_NODES + node] */
     uint16_t *ports;
     char *iqn_prefix, *cluster, *chap_user, *chap_password;
@@ -389,6 +390,10 @@ void sraid_peers_send(SraidPeers *p, unsigned node, unsigned channel,
         cb(opaque, -ENETDOWN, NULL, NULL);
         return;
     }
+    if (p->unreachable & (1u << node)) {
+        cb(opaque, -ENETUNREACH, NULL, NULL);
+        return;
+    }
     l = &p->links[channel * SRAID_BUS_NODES + node];
     c = g_new0(SraidPeerCmd, 1);
     c->link = l;
@@ -599,6 +604,25 @@ void sraid_peers_set_channel(SraidPeers *p, unsigned channel,
         SraidPeerLink *l = &p->links[channel * SRAID_BUS_NODES + n];
 
         sraid_peer_link_down(l, -ENETDOWN);
+        l->present = false;
+        l->booting = false;
+    }
+}
+
+void sraid_peers_set_node(SraidPeers *p, unsigned node, bool connected)
+{
+    if (!p || node >= SRAID_BUS_NODES) {
+        return;
+    }
+    if (connected) {
+        p->unreachable &= ~(1u << node);
+        return;
+    }
+    p->unreachable |= 1u << node;
+    for (unsigned ch = 0; ch < p->cfg.channels; ch++) {
+        SraidPeerLink *l = &p->links[ch * SRAID_BUS_NODES + node];
+
+        sraid_peer_link_down(l, -ENETUNREACH);
         l->present = false;
         l->booting = false;
     }

@@ -90,6 +90,14 @@ uint64_t sraid_peers_gather_commands(SraidPeers *p, unsigned node,
 void sraid_peers_set_channel(SraidPeers *p, unsigned channel,
                              bool connected);
 
+/*
+ * A bus partition between this node and @node (@connected false): every
+ * link to @node goes down, and commands and scans to it fail with
+ * -ENETUNREACH on every channel until it is reconnected.  The drives are
+ * not touched (sraid-set-link).
+ */
+void sraid_peers_set_node(SraidPeers *p, unsigned node, bool connected);
+
 /* Did @node answer the last scan on @channel?  *@booting: Table 20 */
 bool sraid_peers_present(SraidPeers *p, unsigned node, unsigned channel,
                          bool *booting);

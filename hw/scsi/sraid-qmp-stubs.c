@@ -85,3 +85,26 @@ SraidPeerTestResult *qmp_sraid_peer_test(const char *controller, uint8_t node,
     sraid_not_built(errp);
     return NULL;
 }
+
+void qmp_sraid_resume(const char *controller, Error **errp)
+{
+    sraid_not_built(errp);
+}
+
+void qmp_sraid_heartbeat_fault(const char *controller, bool drop,
+                               bool has_delay_ms, uint32_t delay_ms,
+                               Error **errp)
+{
+    sraid_not_built(errp);
+}
+
+void qmp_sraid_node_kill(const char *controller, uint8_t node, Error **errp)
+{
+    sraid_not_built(errp);
+}
+
+void qmp_sraid_set_link(const char *controller, uint8_t node, bool connected,
+                        Error **errp)
+{
+    sraid_not_built(errp);
+}

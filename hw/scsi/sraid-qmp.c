@@ -34,6 +34,13 @@ SRAID_SAME(SRAID_BACKGROUND_OP_REBUILD, SRAID_BG_REBUILD);
 SRAID_SAME(SRAID_BACKGROUND_OP_SCRUB, SRAID_BG_SCRUB);
 SRAID_SAME(SRAID_SCRUB_OUTCOME_RUNNING, SRAID_SCRUB_RUNNING);
 SRAID_SAME(SRAID_SCRUB_OUTCOME_DEGRADED, SRAID_SCRUB_DEGRADED);
+SRAID_SAME(SRAID_CLUSTER_STATE_MASTER, SRAID_NODE_MASTER);
+SRAID_SAME(SRAID_CLUSTER_STATE_KILLED_SLAVE, SRAID_NODE_KILLED_SLAVE);
+SRAID_SAME(SRAID_CLUSTER_STATE__MAX, SRAID_NODE_STATE_LAST + 1);
+SRAID_SAME(SRAID_CLUSTER_STATE_INFO_REBUILDING, SRAID_NODE_INFO_REBUILDING);
+SRAID_SAME(SRAID_CLUSTER_STATE_INFO__MAX, SRAID_NODE_INFO_LAST + 1);
+SRAID_SAME(SRAID_CLUSTER_SUSPEND_REASON_KILLED, SRAID_SUSPEND_KILLED);
+SRAID_SAME(SRAID_CLUSTER_SUSPEND_REASON_HOST, SRAID_SUSPEND_HOST);
 
 static SraidLevel sraid_level(uint8_t level)
 {
@@ -258,6 +265,59 @@ static SraidBusInfo *sraid_query_bus(SraidCtrl *s)
     return bus;
 }
 
+static uint8List *sraid_channel_list(uint32_t bitmap)
+{
+    uint8List *head = NULL;
+
+    for (unsigned ch = SRAID_MAX_CHANNELS; ch-- > 0;) {
+        if (bitmap & (1u << ch)) {
+            QAPI_LIST_PREPEND(head, ch);
+        }
+    }
+    return head;
+}
+
+static SraidClusterInfo *sraid_query_cluster(SraidCtrl *s)
+{
+    g_autofree SraidMemberView *v = g_new0(SraidMemberView, 1);
+    SraidClusterInfo *info;
+    SraidClusterNodeList **tail;
+
+    if (!sraid_cluster_view(s, v)) {
+        return NULL;
+    }
+    info = g_new0(SraidClusterInfo, 1);
+    tail = &info->nodes;
+    info->self = v->self;
+    info->state = v->state;
+    info->info = v->info;
+    info->has_master = v->master != SRAID_NODE_NONE;
+    info->master = info->has_master ? v->master : 0;
+    info->epoch = v->epoch;
+    info->booting = v->booting;
+    info->suspended = v->suspended;
+    info->suspend_reason = v->suspend_reason;
+    info->connected_channels = sraid_channel_list(v->connected_channels);
+    info->comm_channel = v->comm_channel;
+    info->config_generation = v->config_generation;
+    for (unsigned n = 0; n < SRAID_NODE_MAX; n++) {
+        const SraidMemberNodeView *nv = &v->nodes[n];
+        SraidClusterNode *cn;
+
+        if (!nv->known) {
+            continue;
+        }
+        cn = g_new0(SraidClusterNode, 1);
+        cn->node = n;
+        cn->state = nv->state;
+        cn->info = nv->info;
+        cn->channels = sraid_channel_list(nv->channels);
+        cn->heartbeat_misses = nv->heartbeat_misses;
+        QAPI_LIST_APPEND(tail, cn);
+    }
+    return info;
+}
+
 static int sraid_query_one(Object *obj, void *opaque)
 {
     SraidControllerInfoList ***tail = opaque;
@@ -292,6 +352,12 @@ static int sraid_query_one(Object *obj, void *opaque)
             QAPI_LIST_PREPEND(info->cables_cut, ch);
         }
     }
+    for (unsigned n = SRAID_MAX_NODES; n-- > 0;) {
+        if (s->links_cut & (1u << n)) {
+            QAPI_LIST_PREPEND(info->links_cut, n);
+        }
+    }
+    info->cluster = sraid_query_cluster(s);
     QAPI_LIST_APPEND(*tail, info);
     return 0;
 }
@@ -817,6 +883,8 @@ void coroutine_fn qmp_sraid_set_cable(const char *controller, uint8_t channel,
     if (!sraid_iscsi_set_cable(s, channel, connected, errp)) {
         return;
     }
+    /* membership: Connected_Channels, the node-communications channel */
+    sraid_cluster_set_cable(s, channel, connected);
     /* the drives behind a cut cable are gone: like a failed I/O */
     for (unsigned m = 0; !connected && s->has_array && m < s->cod.nmembers;
          m++) {
@@ -826,5 +894,69 @@ void coroutine_fn qmp_sraid_set_cable(const char *controller, uint8_t channel,
             st != SRAID_MEMBER_MISSING) {
             sraid_array_member_failed(s, m, -EIO);
         }
+    }
+}
+
+/* ---- cluster membership (sraid-cluster.c, docs/membership.md) ---- */
+
+static SraidCtrl *sraid_cluster_find(const char *name, Error **errp)
+{
+    SraidCtrl *s = sraid_ctrl_find(name, errp);
+
+    if (s && !s->membership) {
+        error_setg(errp, "sraid-ctrl '%s' is not on a bus, so not in a"
+                   " cluster: set its iscsi-port", name);
+        return NULL;
+    }
+    return s;
+}
+
+static bool sraid_peer_node_ok(SraidCtrl *s, uint8_t node, Error **errp)
+{
+    if (node >= SRAID_MAX_NODES || node == s->node_id) {
+        error_setg(errp, "node %u is not a peer: use a node id 0 to %u other"
+                   " than this controller's %u", node, SRAID_MAX_NODES - 1,
+                   s->node_id);
+        return false;
+    }
+    return true;
+}
+
+void qmp_sraid_resume(const char *controller, Error **errp)
+{
+    SraidCtrl *s = sraid_cluster_find(controller, errp);
+
+    if (s) {
+        sraid_cluster_resume(s);
+    }
+}
+
+void qmp_sraid_heartbeat_fault(const char *controller, bool drop,
+                               bool has_delay_ms, uint32_t delay_ms,
+                               Error **errp)
+{
+    SraidCtrl *s = sraid_cluster_find(controller, errp);
+
+    if (s) {
+        sraid_cluster_heartbeat_fault(s, drop, has_delay_ms ? delay_ms : 0);
+    }
+}
+
+void qmp_sraid_node_kill(const char *controller, uint8_t node, Error **errp)
+{
+    SraidCtrl *s = sraid_cluster_find(controller, errp);
+
+    if (s && sraid_peer_node_ok(s, node, errp)) {
+        sraid_cluster_kill_peer(s, node);
+    }
+}
+
+void qmp_sraid_set_link(const char *controller, uint8_t node, bool connected,
+                        Error **errp)
+{
+    SraidCtrl *s = sraid_cluster_find(controller, errp);
+
+    if (s && sraid_peer_node_ok(s, node, errp)) {
+        sraid_cluster_set_link(s, node, connected);
     }
 }

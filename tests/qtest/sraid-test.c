@@ -9,6 +9,7 @@
 #include "libqtest.h"
 #include "qobject/qdict.h"
 #include "scsi/constants.h"
+#include "sraid-cluster-test.h"
 #include "sraid-ld-test.h"
 #include "sraid-rebuild-test.h"
 #include "sraid-vscsi.h"
@@ -325,5 +326,6 @@ int main(int argc, char **argv)
     qtest_add_func("/sraid/drive/format-refused", test_member_format_refused);
     sraid_ld_test_register();
     sraid_rebuild_test_register();
+    sraid_cluster_test_register();
     return g_test_run();
 }

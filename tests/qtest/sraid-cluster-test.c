@@ -1,0 +1,505 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qtest of cluster membership (docs/membership.md): 2 to 4 QEMU processes,
+ * each an sraid-ctrl node on one virtual shared SCSI bus on loopback, on
+ * the same member files, with short timings.  Election, joiners, SIGKILL
+ * of the master, restart and fast restart, cable cuts, a bus partition.
+ * Every wait polls query-sraid against a deadline; times are reported as
+ * test messages (--tap shows them).
+ */
+
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "qobject/qdict.h"
+#include "qemu/cutils.h"
+#include "qobject/qlist.h"
+#include "scsi/constants.h"
+#include "sraid-cluster-test.h"
+#include "sraid-qtest-array.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+/* Timings: heartbeat 100 ms, 4 misses; what the properties set */
+#define HB_MS           100
+#define FAST_OPTS       "heartbeat-interval=100,heartbeat-misses=4," \
+                        "monitor-period=200,negotiation-timeout=3000," \
+                        "scan-interval=200"
+/*
+ * "Started together" is within the settle time of the election (two
+ * heartbeat intervals): starting a QEMU under qtest takes a few hundred
+ * milliseconds, so the election tests use a slower heartbeat.
+ */
+#define ELECT_OPTS      "heartbeat-interval=600,heartbeat-misses=4," \
+                        "monitor-period=600,negotiation-timeout=6000," \
+                        "scan-interval=300"
+/* A deadline for anything that should take a few heartbeats */
+#define SETTLE_MS       15000
+#define MAX_NODES       4
+
+typedef struct Node {
+    VScsi *v;
+    unsigned id;
+    char *args;
+} Node;
+
+typedef struct Cluster {
+    Array a;
+    unsigned base;
+    char *name;
+    const char *opts;
+    Node node[MAX_NODES];
+    unsigned n;
+} Cluster;
+
+static unsigned free_port_block(void)
+{
+    for (unsigned tries = 0; tries < 200; tries++) {
+        unsigned base = g_random_int_range(20000, 60000 - 32);
+        int fds[32];
+        unsigned n;
+
+        for (n = 0; n < 32; n++) {
+            struct sockaddr_in sa = {
+                .sin_family = AF_INET,
+                .sin_port = htons(base + n),
+                .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+            };
+
+            fds[n] = socket(AF_INET, SOCK_STREAM, 0);
+            if (bind(fds[n], (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                close(fds[n]);
+                break;
+            }
+        }
+        for (unsigned i = 0; i < n; i++) {
+            close(fds[i]);
+        }
+        if (n == 32) {
+            return base;
+        }
+    }
+    g_assert_not_reached();
+}
+
+static gint64 now_ms(void)
+{
+    return g_get_monotonic_time() / 1000;
+}
+
+/* Poll @cond every 20 ms for up to @ms; true if it came true */
+#define WAIT_UNTIL(ms, cond) ({                                     \
+    gint64 end_ = now_ms() + (ms);                                  \
+    bool ok_;                                                       \
+    while (!(ok_ = (cond)) && now_ms() < end_) {                    \
+        g_usleep(20 * 1000);                                        \
+    }                                                               \
+    ok_;                                                            \
+})
+
+/* RAID 1 on two members: channel 0 target 0 and channel 1 target 0 */
+static void cluster_init(Cluster *c, const char *opts)
+{
+    memset(c, 0, sizeof(*c));
+    array_create(&c->a, 1, 2);
+    c->base = free_port_block();
+    c->name = g_strdup_printf("q%u", c->base);
+    c->opts = opts;
+}
+
+static Node *node_of(Cluster *c, unsigned id)
+{
+    for (unsigned i = 0; i < c->n; i++) {
+        if (c->node[i].id == id) {
+            return &c->node[i];
+        }
+    }
+    g_assert(c->n < MAX_NODES);
+    c->node[c->n].id = id;
+    return &c->node[c->n++];
+}
+
+static void node_start(Cluster *c, unsigned id)
+{
+    Node *n = node_of(c, id);
+    GString *s = g_string_new(VSCSI_ARGS);
+
+    g_assert_null(n->v);
+    g_string_append_printf(s, " -device sraid-ctrl,id=c0,bus=vs0.0,"
+                           "scsi-id=%u,node-id=%u,iscsi-port=%u,cluster=%s,"
+                           "nvram=%s/nvram%u,%s", CTRL_ID, id, c->base,
+                           c->name, c->a.dir, id, c->opts);
+    for (unsigned i = 0; i < c->a.n; i++) {
+        g_string_append_printf(s, " -blockdev driver=file,node-name=m%u,"
+                               "filename=%s -device sraid-drive,bus=c0.0,"
+                               "drive=m%u,channel=%u,target=%u", i,
+                               c->a.file[i], i, i % 2, i / 2);
+    }
+    g_free(n->args);
+    n->args = g_string_free(s, false);
+    n->v = vscsi_start(n->args);
+}
+
+/* SIGKILL: the QEMU is abandoned (qtest_quit aborts on a killed one) */
+static void node_kill(Cluster *c, unsigned id)
+{
+    Node *n = node_of(c, id);
+    pid_t pid = qtest_pid(n->v->qs->qts);
+    int st;
+
+    g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
+    g_assert_cmpint(waitpid(pid, &st, 0), ==, pid);
+    n->v = NULL;
+}
+
+static void cluster_free(Cluster *c)
+{
+    for (unsigned i = 0; i < c->n; i++) {
+        g_autofree char *nv = g_strdup_printf("%s/nvram%u", c->a.dir,
+                                              c->node[i].id);
+
+        if (c->node[i].v) {
+            vscsi_stop(c->node[i].v);
+        }
+        unlink(nv);
+        g_free(c->node[i].args);
+    }
+    array_free(&c->a);
+    g_free(c->name);
+}
+
+static QTestState *qts(Cluster *c, unsigned id)
+{
+    Node *n = node_of(c, id);
+
+    g_assert_nonnull(n->v);
+    return n->v->qs->qts;
+}
+
+/* The "cluster" member of node @id's query-sraid (a new reference) */
+static QDict *cluster_view(Cluster *c, unsigned id)
+{
+    QDict *resp = qtest_qmp(qts(c, id), "{'execute': 'query-sraid'}");
+    QList *ret = qdict_get_qlist(resp, "return");
+    QDict *ctrl = qobject_to(QDict, qlist_peek(ret));
+    QDict *cl = qdict_get_qdict(ctrl, "cluster");
+
+    g_assert_nonnull(cl);
+    qobject_ref(cl);
+    qobject_unref(resp);
+    return cl;
+}
+
+typedef struct View {
+    char state[32];
+    int master;                         /* -1: none */
+    bool suspended;
+    bool booting;
+    char reason[32];
+    uint8_t comm;
+    char node_state[16][32];            /* "" when not in the Nodes list */
+} View;
+
+static void view(Cluster *c, unsigned id, View *v)
+{
+    QDict *cl = cluster_view(c, id);
+    QList *nodes = qdict_get_qlist(cl, "nodes");
+    QListEntry *e;
+
+    memset(v, 0, sizeof(*v));
+    pstrcpy(v->state, sizeof(v->state), qdict_get_str(cl, "state"));
+    v->master = qdict_haskey(cl, "master") ? qdict_get_int(cl, "master") : -1;
+    v->suspended = qdict_get_bool(cl, "suspended");
+    v->booting = qdict_get_bool(cl, "booting");
+    pstrcpy(v->reason, sizeof(v->reason), qdict_get_str(cl, "suspend-reason"));
+    v->comm = qdict_get_int(cl, "comm-channel");
+    QLIST_FOREACH_ENTRY(nodes, e) {
+        QDict *nd = qobject_to(QDict, qlist_entry_obj(e));
+
+        pstrcpy(v->node_state[qdict_get_int(nd, "node")], 32,
+                qdict_get_str(nd, "state"));
+    }
+    qobject_unref(cl);
+}
+
+static bool is_master(Cluster *c, unsigned id)
+{
+    View v;
+
+    view(c, id, &v);
+    return !strcmp(v.state, "master") && v.master == (int)id &&
+           !v.suspended;
+}
+
+static bool is_suspended(Cluster *c, unsigned id)
+{
+    View v;
+
+    view(c, id, &v);
+    return v.suspended;
+}
+
+/* @slave follows @master, and the master has it in nexus */
+static bool in_nexus(Cluster *c, unsigned master, unsigned slave)
+{
+    View m, s;
+
+    view(c, master, &m);
+    view(c, slave, &s);
+    return !strcmp(m.state, "master") && !m.suspended &&
+           !strcmp(s.state, "active-slave") && s.master == (int)master &&
+           !s.suspended && !s.booting &&
+           !strcmp(m.node_state[slave], "nexus-slave");
+}
+
+/* @master is master with every other running node in nexus */
+static bool settled(Cluster *c, unsigned master)
+{
+    for (unsigned i = 0; i < c->n; i++) {
+        if (c->node[i].v && c->node[i].id != master &&
+            !in_nexus(c, master, c->node[i].id)) {
+            return false;
+        }
+    }
+    return is_master(c, master);
+}
+
+static void assert_settled(Cluster *c, unsigned master, const char *what)
+{
+    gint64 t0 = now_ms();
+
+    if (!WAIT_UNTIL(SETTLE_MS, settled(c, master))) {
+        for (unsigned i = 0; i < c->n; i++) {
+            if (c->node[i].v) {
+                g_autofree char *hmp = qtest_hmp(qts(c, c->node[i].id),
+                                                 "info sraid");
+
+                g_test_message("info sraid of node %u:", c->node[i].id);
+                g_test_message("%s", hmp);
+            }
+        }
+        g_error("%s: node %u is not master with every node in nexus after"
+                " %d ms", what, master, SETTLE_MS);
+    }
+    g_test_message("%s: node %u master, all in nexus after %" PRId64 " ms",
+                   what, master, now_ms() - t0);
+}
+
+static void qmp_ok(QTestState *q, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+
+static void qmp_ok(QTestState *q, const char *fmt, ...)
+{
+    va_list ap;
+    QDict *resp;
+
+    va_start(ap, fmt);
+    resp = qtest_vqmp(q, fmt, ap);
+    va_end(ap);
+    if (!qdict_haskey(resp, "return")) {
+        g_error("QMP error: %s",
+                qdict_get_str(qdict_get_qdict(resp, "error"), "desc"));
+    }
+    qobject_unref(resp);
+}
+
+/* Started together: the highest node id is master (seed 003 step 425) */
+static void test_elect_together(void)
+{
+    Cluster c;
+
+    cluster_init(&c, ELECT_OPTS);
+    node_start(&c, 6);
+    node_start(&c, 7);
+    assert_settled(&c, 7, "2 nodes started together");
+    cluster_free(&c);
+
+    cluster_init(&c, ELECT_OPTS);
+    node_start(&c, 4);
+    node_start(&c, 7);
+    node_start(&c, 5);
+    node_start(&c, 6);
+    assert_settled(&c, 7, "4 nodes started together");
+    cluster_free(&c);
+}
+
+/*
+ * A node that joins a running cluster becomes a slave, whatever its id;
+ * SIGKILL of the master makes a slave master; the old master restarted
+ * rejoins as a slave.
+ */
+static void test_join_and_master_kill(void)
+{
+    Cluster c;
+    gint64 t0;
+
+    cluster_init(&c, FAST_OPTS);
+    node_start(&c, 5);
+    assert_settled(&c, 5, "node 5 alone");
+    node_start(&c, 6);
+    node_start(&c, 7);
+    assert_settled(&c, 5, "nodes 6 and 7 joined node 5");
+
+    /* the master dies: the survivors elect the highest, node 7 */
+    node_kill(&c, 5);
+    t0 = now_ms();
+    g_assert_true(WAIT_UNTIL(SETTLE_MS, is_master(&c, 7)));
+    g_test_message("SIGKILL of master 5: node 7 master after %" PRId64 " ms"
+                   " (heartbeat %u ms)", now_ms() - t0, HB_MS);
+    assert_settled(&c, 7, "after the master's SIGKILL");
+
+    /* back: a slave of the new master */
+    node_start(&c, 5);
+    assert_settled(&c, 7, "node 5 restarted");
+    cluster_free(&c);
+}
+
+/*
+ * SIGKILL and restart faster than the heartbeat notices (4 s here): the
+ * master learns from the booting flag of the INQUIRY data (Table 20)
+ * that the slave restarted, and takes it through start-up again.
+ */
+static void test_fast_restart(void)
+{
+    Cluster c;
+    gint64 t0;
+    QDict *ev;
+    bool saw_new = false, saw_failed = false;
+
+    cluster_init(&c, "heartbeat-interval=1000,heartbeat-misses=4,"
+                 "monitor-period=1000,negotiation-timeout=10000,"
+                 "scan-interval=200");
+    node_start(&c, 7);
+    node_start(&c, 6);
+    assert_settled(&c, 7, "2 nodes, slow heartbeat");
+    /* forget the events so far */
+    while ((ev = qtest_qmp_event_ref(qts(&c, 7), "SRAID_NODE_STATE"))) {
+        qobject_unref(ev);
+    }
+    t0 = now_ms();
+    node_kill(&c, 6);
+    node_start(&c, 6);
+    assert_settled(&c, 7, "node 6 SIGKILLed and restarted at once");
+    g_assert_cmpint(now_ms() - t0, <, 4000);
+    while ((ev = qtest_qmp_event_ref(qts(&c, 7), "SRAID_NODE_STATE"))) {
+        QDict *data = qdict_get_qdict(ev, "data");
+
+        if (qdict_get_int(data, "node") == 6) {
+            saw_new |= !strcmp(qdict_get_str(data, "state"), "new-slave");
+            saw_failed |= !strcmp(qdict_get_str(data, "state"),
+                                  "failed-slave");
+        }
+        qobject_unref(ev);
+    }
+    /* through start-up again, not through a heartbeat failure */
+    g_assert_true(saw_new);
+    g_assert_false(saw_failed);
+    cluster_free(&c);
+}
+
+static void set_cable(Cluster *c, unsigned id, unsigned ch, bool connected)
+{
+    qmp_ok(qts(c, id), "{'execute': 'sraid-set-cable', 'arguments':"
+           " {'controller': 'c0', 'channel': %u, 'connected': %i}}", ch,
+           connected);
+}
+
+/*
+ * One of the master's cables cut: node-to-node traffic moves to the
+ * other channel, nobody is failed or suspended.  Both of the slave's
+ * cables cut: it suspends itself (cable failure) and its logical drive
+ * answers NOT READY, MANUAL INTERVENTION REQUIRED to the guest; reconnected
+ * and resumed, it rejoins.
+ */
+static void test_cables(void)
+{
+    static const uint8_t tur[6] = { TEST_UNIT_READY };
+    Cluster c;
+    ScsiResult r;
+    View v;
+    gint64 t0;
+
+    cluster_init(&c, FAST_OPTS);
+    node_start(&c, 7);
+    node_start(&c, 6);
+    assert_settled(&c, 7, "2 nodes");
+    view(&c, 7, &v);
+    g_assert_cmpuint(v.comm, ==, 0);
+
+    set_cable(&c, 7, 0, false);
+    g_assert_true(WAIT_UNTIL(SETTLE_MS, (view(&c, 7, &v), v.comm == 1)));
+    /* ten heartbeats later still nobody failed */
+    g_usleep(10 * HB_MS * 1000);
+    assert_settled(&c, 7, "master's channel 0 cut");
+    g_assert_false(is_suspended(&c, 6));
+
+    ld_ready(node_of(&c, 6)->v);
+    set_cable(&c, 6, 0, false);
+    set_cable(&c, 6, 1, false);
+    t0 = now_ms();
+    g_assert_true(WAIT_UNTIL(SETTLE_MS, is_suspended(&c, 6)));
+    view(&c, 6, &v);
+    g_test_message("both cables of node 6 cut: suspended (%s) after %"
+                   PRId64 " ms", v.reason, now_ms() - t0);
+    g_assert_true(is_master(&c, 7));
+    vscsi_cmd(node_of(&c, 6)->v, LD_TARGET, 0, tur, sizeof(tur), 0, &r);
+    assert_sense(&r, NOT_READY, 0x04, 0x03);
+
+    set_cable(&c, 6, 0, true);
+    set_cable(&c, 6, 1, true);
+    qmp_ok(qts(&c, 6), "{'execute': 'sraid-resume', 'arguments':"
+           " {'controller': 'c0'}}");
+    assert_settled(&c, 7, "node 6 reconnected and resumed");
+    cluster_free(&c);
+}
+
+/*
+ * A bus partition between the two nodes, both still on the drives: each
+ * side's heartbeat fails and its drive answers, so each would take the
+ * other for dead.  The disk lease decides: exactly one master, the other
+ * suspended.
+ */
+static void test_partition(void)
+{
+    Cluster c;
+    gint64 t0;
+    bool one;
+
+    cluster_init(&c, FAST_OPTS);
+    node_start(&c, 7);
+    node_start(&c, 6);
+    assert_settled(&c, 7, "2 nodes");
+    qmp_ok(qts(&c, 7), "{'execute': 'sraid-set-link', 'arguments':"
+           " {'controller': 'c0', 'node': 6, 'connected': false}}");
+    t0 = now_ms();
+    one = WAIT_UNTIL(SETTLE_MS, is_suspended(&c, 6) || is_suspended(&c, 7));
+    g_assert_true(one);
+    g_test_message("partition: a node suspended after %" PRId64 " ms",
+                   now_ms() - t0);
+    /* a few lease periods later: still exactly one master */
+    g_usleep(20 * HB_MS * 1000);
+    g_assert_cmpint(is_master(&c, 7) + is_master(&c, 6), ==, 1);
+    g_assert_cmpint(is_suspended(&c, 7) + is_suspended(&c, 6), ==, 1);
+    g_assert_true(is_master(&c, 7));
+    {
+        View v;
+
+        view(&c, 6, &v);
+        g_test_message("node 6 suspended: %s", v.reason);
+    }
+    cluster_free(&c);
+}
+
+void sraid_cluster_test_register(void)
+{
+    if (!getenv("SRAID_IMG")) {
+        return;                     /* run by make check, which sets it */
+    }
+    qtest_add_func("/sraid/cluster/elect-together", test_elect_together);
+    qtest_add_func("/sraid/cluster/join-and-master-kill",
+                   test_join_and_master_kill);
+    qtest_add_func("/sraid/cluster/fast-restart", test_fast_restart);
+    qtest_add_func("/sraid/cluster/cables", test_cables);
+    qtest_add_func("/sraid/cluster/partition", test_partition);
+}
