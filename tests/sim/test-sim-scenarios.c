@@ -331,6 +331,28 @@ static void test_config_change(void)
 }
 
 /*
+ * A slave's change while the master lost its channel 0 cable: the slave's
+ * Node_Config_Changed on channel 0 finds no master and must go over
+ * channel 1 (found in QEMU: the change stayed on the slave).
+ */
+static void test_config_change_other_channel(void)
+{
+    static const uint8_t ids[] = { 6, 7 };
+    Sim *s = make(2, ids, NULL);
+    uint64_t g0;
+
+    sim_start_all(s, 0);
+    expect_nexus(s, 0, 7);
+    g0 = sim_cod_generation(s);
+    sim_add_fault(s, 30 * S_MS, SIM_F_CABLE_CUT, 7, 0, 0);
+    sim_add_fault(s, 30 * S_MS + 100, SIM_F_CONFIG_CHANGE, 6, 0, 0);
+    run_ok(s, 45 * S_MS);
+    g_assert_cmpuint(sim_cod_generation(s), ==, g0 + 1);
+    g_assert_cmphex(sim_masters(s), ==, 1u << 7);
+    sim_free(s);
+}
+
+/*
  * Split brain over disjoint drives: 7 keeps only channel 0, 6 only
  * channel 1, so they share no bus and no drive.  Each sees the other's
  * lease stand still on the drive it reaches.  At most one of them may
@@ -584,6 +606,8 @@ int main(int argc, char **argv)
                     test_partition_master_alone);
     g_test_add_func("/sim/negotiation/timeout", test_negotiation_timeout);
     g_test_add_func("/sim/config/change", test_config_change);
+    g_test_add_func("/sim/config/change-other-channel",
+                    test_config_change_other_channel);
     g_test_add_func("/sim/partition/disjoint-drives", test_disjoint_drives);
     g_test_add_func("/sim/partition/disjoint-drives-start",
                     test_disjoint_drives_start);

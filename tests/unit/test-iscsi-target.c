@@ -570,6 +570,8 @@ static void test_target_failure(void)
     p = ini_pop(ini);
     g_assert_cmphex(p->bhs[0], ==, SRAID_ISCSI_OP_SCSI_RSP);
     g_assert_cmphex(p->bhs[2], ==, SRAID_ISCSI_RESPONSE_TGT_FAILURE);
+    /* not GOOD to an initiator that reads Status regardless (libiscsi) */
+    g_assert_cmphex(p->bhs[3], ==, SRAID_STATUS_CHECK_CONDITION);
     g_assert_cmphex(pdu_u32(p, 16), ==, 0x42);
     g_assert_cmpuint(p->len, ==, 0);
     pdu_free(p);

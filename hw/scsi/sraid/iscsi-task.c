@@ -705,7 +705,17 @@ void sraid_iscsi_task_done(SraidIscsiTask *pub, const SraidScsiResult *r)
                           : SRAID_ISCSI_RESPONSE_TGT_FAILURE,
         };
 
-        if (r) {
+        if (!r) {
+            /*
+             * RFC 7143 11.4.2: Status is only valid with Command Completed
+             * at Target, so a compliant initiator ignores it here.
+             * libiscsi 1.19 ignores the Response instead and reports the
+             * status byte, so a Target Failure with status 00h reached
+             * our own peer links as GOOD (a heartbeat to a controller
+             * being removed succeeded).  CHECK CONDITION makes it fail.
+             */
+            k.status = SRAID_STATUS_CHECK_CONDITION;
+        } else {
             k.status = r->status;
             k.sense = r->sense;
             k.sense_len = MIN(r->sense_len, sizeof(r->sense));

@@ -180,6 +180,9 @@ struct SraidMembership {
     bool lease_first_done;
     uint64_t scan_started_at;
     bool election_decide;       /* an election waits for a fresh lease */
+    unsigned config_tries;      /* Node_Config_Changed sent for a change */
+    bool cod_pending;           /* master: a change waits to be written */
+    uint64_t config_retry_due;
     uint64_t config_generation;  /* of the running configuration */
     uint64_t starts;
     uint64_t rng;               /* xorshift64: diagnostics patterns */
@@ -462,6 +465,57 @@ static bool suspended_answer(int err, const SraidScsiResult *r)
     return err == 0 && r && r->status == SRAID_STATUS_CHECK_CONDITION &&
            r->sense_len >= 14 && (r->sense[2] & 0xf) == 0x2 &&
            r->sense[12] == 0x04 && r->sense[13] == 0x03;
+}
+
+/*
+ * "If the configuration changes on a slave node controller, the slave ...
+ * informs the master": Node_Config_Changed with the configuration now
+ * running, over @channel.  The completion tries the next channel when
+ * the master did not answer on this one (its cable there may be cut),
+ * and again a heartbeat interval later when it was busy.
+ */
+static void send_config_changed(SraidMembership *m, uint8_t channel)
+{
+    g_autofree SraidMailbox *mb = g_new0(SraidMailbox, 1);
+    g_autofree uint8_t *buf = g_malloc(SRAID_MAILBOX_MAX_LEN);
+    size_t len;
+
+    if (m->phase != PHASE_SLAVE || m->master >= SRAID_NODE_MAX ||
+        channel >= SRAID_CHANNEL_MAX ||
+        m->config_tries++ >= 2 * SRAID_CHANNEL_MAX + 8) {
+        return;
+    }
+    m->ops->get_config(m->opaque, mb);
+    mb->sender = m->cfg.node_id;
+    mb->sender_state = m->state;
+    mb->sender_info = m->info;
+    len = sraid_mailbox_encode(mb, buf, SRAID_MAILBOX_MAX_LEN);
+    if (len) {
+        send_vendor(m, OP_CONFIG_CHANGED, m->master, channel,
+                    SRAID_DCMD_NODE_CONFIG_CHANGED, 0, buf, len, 0);
+    }
+}
+
+static void config_changed_done(SraidMembership *m, Op *op, int err,
+                                const SraidScsiResult *r)
+{
+    uint8_t rest;
+
+    if (m->phase != PHASE_SLAVE || op->node != m->master || good(err, r)) {
+        return;
+    }
+    if (!err && r && r->status == SRAID_STATUS_BUSY) {
+        m->config_retry_due = now(m) + m->cfg.heartbeat_ms;
+        return;
+    }
+    /* the next connected channel after this one, round the bitmap */
+    rest = connected(m) & ~((2u << op->channel) - 1);
+    if (!rest) {
+        rest = connected(m) & ((1u << op->channel) - 1);
+    }
+    if (rest) {
+        send_config_changed(m, first_channel(rest));
+    }
 }
 
 /* ---- suspension ---- */
@@ -1217,6 +1271,7 @@ static void become_master(SraidMembership *m)
 
     m->phase = PHASE_MASTER;
     m->master_lost = false;
+    m->cod_pending = false;
     m->epoch = max_epoch(m) + 1;
     m->claim_at = t;
     set_master(m, m->cfg.node_id);
@@ -1291,6 +1346,7 @@ static void start(SraidMembership *m)
     m->negotiation_due = UINT64_MAX;
     m->monitor_due = UINT64_MAX;
     m->deferred_due = UINT64_MAX;
+    m->config_retry_due = UINT64_MAX;
     m->defer_restart = false;
     m->defer_suspend = false;
     m->epoch = 0;
@@ -1780,6 +1836,7 @@ SraidMembership *sraid_member_new(const SraidMemberConfig *cfg,
     m->negotiation_due = UINT64_MAX;
     m->monitor_due = UINT64_MAX;
     m->deferred_due = UINT64_MAX;
+    m->config_retry_due = UINT64_MAX;
     m->period_due = UINT64_MAX;
     return m;
 }
@@ -1854,8 +1911,15 @@ void sraid_member_tick(SraidMembership *m)
         do_suspend(m, SRAID_SUSPEND_NEGOTIATION_TIMEOUT);
         return;
     }
+    if (m->phase == PHASE_SLAVE && m->config_retry_due <= t) {
+        m->config_retry_due = UINT64_MAX;
+        send_config_changed(m, m->comm);
+    }
     if (is_master(m) && m->monitor_due <= t) {
         m->monitor_due = t + m->cfg.monitor_ms;                  /* 8A0 */
+        if (m->cod_pending) {
+            sraid_member_config_changed(m);
+        }
         scan_start(m, SCAN_MONITOR);                             /* 805 */
     }
     for (uint8_t id = 0; id < SRAID_NODE_MAX; id++) {
@@ -1900,6 +1964,9 @@ uint64_t sraid_member_next_deadline(const SraidMembership *m)
     }
     if (m->phase == PHASE_MASTER) {
         d = MIN(d, m->monitor_due);
+    }
+    if (m->phase == PHASE_SLAVE) {
+        d = MIN(d, m->config_retry_due);
     }
     for (uint8_t id = 0; id < SRAID_NODE_MAX; id++) {
         const Peer *p = &m->peers[id];
@@ -1946,11 +2013,7 @@ void sraid_member_cmd_done(SraidMembership *m, uint64_t token, int err,
         conn_check_done(m, op, err, r);
         break;
     case OP_CONFIG_CHANGED:
-        if (!good(err, r) && m->phase == PHASE_SLAVE &&
-            m->master < SRAID_NODE_MAX) {
-            /* the master did not take it; it learns at the next check */
-            m->peers[m->master].hb_misses++;
-        }
+        config_changed_done(m, op, err, r);
         break;
     case OP_BUS_RESET:
     case OP_KILL:
@@ -2157,14 +2220,15 @@ void sraid_member_set_cable(SraidMembership *m, uint8_t channel,
 void sraid_member_config_changed(SraidMembership *m)
 {
     g_autofree SraidMailbox *mb = g_new0(SraidMailbox, 1);
-    g_autofree uint8_t *buf = NULL;
-    size_t len;
 
     m->ops->get_config(m->opaque, mb);
     if (is_master(m)) {
         if (!sraid_member_may_write_cod(m)) {
+            /* not yet sure no newer master exists: at the next monitor */
+            m->cod_pending = true;
             return;
         }
+        m->cod_pending = false;
         /* the drives, then every slave (only the master writes COD) */
         m->ops->write_cod(m->opaque, mb);
         for (uint8_t id = 0; id < SRAID_NODE_MAX; id++) {
@@ -2178,19 +2242,8 @@ void sraid_member_config_changed(SraidMembership *m)
         m->monitor_due = now(m);
         return;
     }
-    if (m->phase != PHASE_SLAVE || m->master >= SRAID_NODE_MAX ||
-        m->comm >= SRAID_CHANNEL_MAX) {
-        return;
-    }
-    mb->sender = m->cfg.node_id;
-    mb->sender_state = m->state;
-    mb->sender_info = m->info;
-    buf = g_malloc(SRAID_MAILBOX_MAX_LEN);
-    len = sraid_mailbox_encode(mb, buf, SRAID_MAILBOX_MAX_LEN);
-    if (len) {
-        send_vendor(m, OP_CONFIG_CHANGED, m->master, m->comm,
-                    SRAID_DCMD_NODE_CONFIG_CHANGED, 0, buf, len, 0);
-    }
+    m->config_tries = 0;
+    send_config_changed(m, m->comm);
 }
 
 void sraid_member_set_heartbeat_fault(SraidMembership *m, bool drop,
