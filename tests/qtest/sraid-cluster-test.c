@@ -4,7 +4,8 @@
  * qtest of cluster membership (docs/membership.md): 2 to 4 QEMU processes,
  * each an sraid-ctrl node on one virtual shared SCSI bus on loopback, on
  * the same member files, with short timings.  Election, joiners, SIGKILL
- * of the master, restart and fast restart, cable cuts, a bus partition.
+ * of the master, restart and fast restart, cable cuts, a bus partition,
+ * Node_Kill, dropped and delayed heartbeats, SIGSTOP of the master.
  * Every wait polls query-sraid against a deadline; times are reported as
  * test messages (--tap shows them).
  */
@@ -491,6 +492,95 @@ static void test_partition(void)
     cluster_free(&c);
 }
 
+static void resume(Cluster *c, unsigned id)
+{
+    qmp_ok(qts(c, id), "{'execute': 'sraid-resume', 'arguments':"
+           " {'controller': 'c0'}}");
+}
+
+static void expect_suspended(Cluster *c, unsigned id, const char *reason,
+                             const char *what)
+{
+    gint64 t0 = now_ms();
+    View v;
+
+    g_assert_true(WAIT_UNTIL(SETTLE_MS, is_suspended(c, id)));
+    view(c, id, &v);
+    g_test_message("%s: node %u suspended (%s) after %" PRId64 " ms", what,
+                   id, v.reason, now_ms() - t0);
+    g_assert_cmpstr(v.reason, ==, reason);
+}
+
+/*
+ * The fault injection of docs/membership.md: Node_Kill of a peer,
+ * heartbeats dropped or delayed past their interval (a false failure, on
+ * purpose), and SIGSTOP of the master for longer than its lease.
+ */
+static void test_faults(void)
+{
+    Cluster c;
+    View v;
+    pid_t pid;
+    gint64 t0;
+
+    cluster_init(&c, FAST_OPTS);
+    node_start(&c, 7);
+    node_start(&c, 6);
+    assert_settled(&c, 7, "2 nodes");
+
+    /* sraid-node-kill: the peer suspends itself, the master fails it */
+    qmp_ok(qts(&c, 7), "{'execute': 'sraid-node-kill', 'arguments':"
+           " {'controller': 'c0', 'node': 6}}");
+    expect_suspended(&c, 6, "killed", "sraid-node-kill 6");
+    g_assert_true(WAIT_UNTIL(SETTLE_MS, (view(&c, 7, &v),
+                  !strcmp(v.node_state[6], "failed-slave"))));
+    resume(&c, 6);
+    assert_settled(&c, 7, "node 6 resumed");
+
+    /*
+     * The master's heartbeats are lost: it takes the slave for dead
+     * (fig. 17 step 1740) and kills it.
+     */
+    qmp_ok(qts(&c, 7), "{'execute': 'sraid-heartbeat-fault', 'arguments':"
+           " {'controller': 'c0', 'drop': true}}");
+    expect_suspended(&c, 6, "killed", "master's heartbeats dropped");
+    qmp_ok(qts(&c, 7), "{'execute': 'sraid-heartbeat-fault', 'arguments':"
+           " {'controller': 'c0', 'drop': false}}");
+    resume(&c, 6);
+    assert_settled(&c, 7, "heartbeats back, node 6 resumed");
+
+    /*
+     * The slave's heartbeats answered too late: it loses its master, but
+     * the master's lease still moves on the drives, so the slave is the
+     * one cut off and suspends instead of electing itself.
+     */
+    qmp_ok(qts(&c, 6), "{'execute': 'sraid-heartbeat-fault', 'arguments':"
+           " {'controller': 'c0', 'drop': false, 'delay-ms': %u}}", HB_MS);
+    expect_suspended(&c, 6, "partitioned", "slave's heartbeats delayed");
+    g_assert_true(is_master(&c, 7));
+    qmp_ok(qts(&c, 6), "{'execute': 'sraid-heartbeat-fault', 'arguments':"
+           " {'controller': 'c0', 'drop': false}}");
+    resume(&c, 6);
+    assert_settled(&c, 7, "node 6 resumed again");
+
+    /*
+     * SIGSTOP of the master for 20 heartbeats: its lease stands still,
+     * the slave takes over.  SIGCONT: the old master reads the newer
+     * claim on the drives and rejoins as a slave.
+     */
+    pid = qtest_pid(qts(&c, 7));
+    g_assert_cmpint(kill(pid, SIGSTOP), ==, 0);
+    t0 = now_ms();
+    g_assert_true(WAIT_UNTIL(SETTLE_MS, is_master(&c, 6)));
+    g_test_message("SIGSTOP of master 7: node 6 master after %" PRId64 " ms",
+                   now_ms() - t0);
+    g_usleep((20 * HB_MS - (now_ms() - t0) > 0 ?
+              20 * HB_MS - (now_ms() - t0) : 0) * 1000);
+    g_assert_cmpint(kill(pid, SIGCONT), ==, 0);
+    assert_settled(&c, 6, "node 7 continued (SIGCONT)");
+    cluster_free(&c);
+}
+
 void sraid_cluster_test_register(void)
 {
     if (!getenv("SRAID_IMG")) {
@@ -502,4 +592,5 @@ void sraid_cluster_test_register(void)
     qtest_add_func("/sraid/cluster/fast-restart", test_fast_restart);
     qtest_add_func("/sraid/cluster/cables", test_cables);
     qtest_add_func("/sraid/cluster/partition", test_partition);
+    qtest_add_func("/sraid/cluster/faults", test_faults);
 }

@@ -101,6 +101,8 @@ typedef struct Peer {
     /* heartbeat (fig. 17) */
     bool hb_active;
     bool hb_out;
+    uint64_t hb_sent_at;
+    uint64_t probe_sent_at;
     uint64_t hb_due;
     uint32_t hb_misses;
     bool analysing;
@@ -989,7 +991,7 @@ static void hb_send(SraidMembership *m, uint8_t id)
     static const uint8_t tur[6] = { 0 };    /* Table 17: TEST UNIT READY */
     Peer *p = &m->peers[id];
 
-    p->hb_due = now(m) + m->cfg.heartbeat_ms + m->hb_delay_ms;
+    p->hb_due = now(m) + m->cfg.heartbeat_ms;
     if (m->comm >= SRAID_CHANNEL_MAX) {
         return;
     }
@@ -999,12 +1001,26 @@ static void hb_send(SraidMembership *m, uint8_t id)
         return;
     }
     p->hb_out = true;
+    p->hb_sent_at = now(m);
     send_cmd(m, OP_HEARTBEAT, id, m->comm, tur, sizeof(tur), NULL, 0, 0,
              m->cfg.heartbeat_ms);
 }
 
 static void peer_failed(SraidMembership *m, uint8_t id);
 static void analyse(SraidMembership *m, uint8_t id);
+
+/*
+ * Fault injection (sraid_member_set_heartbeat_fault): an answer delayed by
+ * the injected delay past the heartbeat interval arrives too late to
+ * count, as if its timeout had expired.
+ */
+static bool hb_late(const SraidMembership *m, uint64_t sent_at)
+{
+    SraidMembership *mm = (SraidMembership *)m;
+
+    return m->hb_delay_ms &&
+           now(mm) - sent_at + m->hb_delay_ms >= m->cfg.heartbeat_ms;
+}
 
 static void hb_done(SraidMembership *m, Op *op, int err,
                     const SraidScsiResult *r)
@@ -1015,7 +1031,7 @@ static void hb_done(SraidMembership *m, Op *op, int err,
     if (!p->hb_active || p->analysing) {
         return;
     }
-    if (good(err, r)) {
+    if (good(err, r) && !hb_late(m, p->hb_sent_at)) {
         p->hb_misses = 0;               /* step 1715: in nexus */
         return;
     }
@@ -1077,7 +1093,11 @@ static void probe_peer(SraidMembership *m, uint8_t id)
 
     p->probe_left = 0;
     p->probe_answered = false;
+    p->probe_sent_at = now(m);
     for (uint8_t c = 0; c < SRAID_CHANNEL_MAX; c++) {
+        if (m->hb_drop) {
+            break;                      /* lost like the heartbeats */
+        }
         if (rest & (1u << c)) {
             p->probe_left++;
             send_cmd(m, OP_HB_PROBE, id, c, tur, sizeof(tur), NULL, 0, 0,
@@ -1122,7 +1142,8 @@ static void hb_probe_done(SraidMembership *m, Op *op, int err,
     if (!p->analysing) {
         return;
     }
-    if (good(err, r) && !p->probe_answered) {
+    if (good(err, r) && !p->probe_answered &&
+        !hb_late(m, p->probe_sent_at)) {
         p->probe_answered = true;
         p->probe_channel = op->channel;
     }

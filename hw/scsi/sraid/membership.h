@@ -185,7 +185,11 @@ SraidVendorOutcome sraid_member_on_config_changed(SraidMembership *m,
 void sraid_member_set_cable(SraidMembership *m, uint8_t channel,
                             bool connected);
 void sraid_member_config_changed(SraidMembership *m);
-/* Drop (@drop) or delay by @delay_ms the heartbeats this node sends */
+/*
+ * Lose (@drop) the heartbeats this node sends, with their retries on the
+ * other channels, or add @delay_ms to their answers (an answer later than
+ * the heartbeat interval counts as missed).
+ */
 void sraid_member_set_heartbeat_fault(SraidMembership *m, bool drop,
                                       uint32_t delay_ms);
 /* Node_Kill @node now (as fig. 17 step 1740 would) */
