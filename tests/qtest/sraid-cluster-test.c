@@ -305,6 +305,34 @@ static void qmp_ok(QTestState *q, const char *fmt, ...)
     qobject_unref(resp);
 }
 
+/* Forget the SRAID_NODE_STATE events node @id has sent so far */
+static void drain_events(Cluster *c, unsigned id)
+{
+    QDict *ev;
+
+    while ((ev = qtest_qmp_event_ref(qts(c, id), "SRAID_NODE_STATE"))) {
+        qobject_unref(ev);
+    }
+}
+
+/* SRAID_NODE_STATE events of node @id saying @node entered @state */
+static unsigned count_events(Cluster *c, unsigned id, unsigned node,
+                             const char *state)
+{
+    unsigned n = 0;
+    QDict *ev;
+
+    qtest_qmp_assert_success(qts(c, id), "{'execute': 'query-status'}");
+    while ((ev = qtest_qmp_event_ref(qts(c, id), "SRAID_NODE_STATE"))) {
+        QDict *data = qdict_get_qdict(ev, "data");
+
+        n += qdict_get_int(data, "node") == node &&
+             !strcmp(qdict_get_str(data, "state"), state);
+        qobject_unref(ev);
+    }
+    return n;
+}
+
 /* Started together: the highest node id is master (seed 003 step 425) */
 static void test_elect_together(void)
 {
@@ -351,8 +379,17 @@ static void test_join_and_master_kill(void)
     assert_settled(&c, 7, "after the master's SIGKILL");
 
     /* back: a slave of the new master */
+    drain_events(&c, 7);
     node_start(&c, 5);
     assert_settled(&c, 7, "node 5 restarted");
+    /*
+     * and it stays in nexus: the master learns its new boot id on the
+     * drives after taking it in, which is no reboot (once made it go
+     * through new-slave again, every time)
+     */
+    g_usleep(10 * HB_MS * 1000);
+    g_assert_cmpuint(count_events(&c, 7, 5, "new-slave"), ==, 1);
+    g_assert_true(in_nexus(&c, 7, 5));
     cluster_free(&c);
 }
 

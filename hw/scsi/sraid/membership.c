@@ -119,6 +119,8 @@ typedef struct Peer {
     bool renegotiate;           /* the configuration changed: negotiate */
 
     /* its disk lease slot */
+    bool boot_unsynced;         /* its boot id is learnt from the drives */
+    uint64_t boot_sync_at;      /* by a lease read begun after this */
     bool lease_seen;
     uint64_t lease_counter;
     uint64_t lease_boot_id;
@@ -371,6 +373,13 @@ static void forget_peer(SraidMembership *m, uint8_t id)
         m->ops->node_changed(m->opaque, id, p->state, SRAID_NODE_STATE_NONE,
                              SRAID_NODE_INFO_NONE);
     }
+}
+
+/* From now on a new boot id of @id on the drives means it restarted */
+static void learn_boot_id(SraidMembership *m, uint8_t id)
+{
+    m->peers[id].boot_unsynced = true;
+    m->peers[id].boot_sync_at = now(m);
 }
 
 static void set_self(SraidMembership *m, uint8_t state, uint8_t info)
@@ -865,10 +874,22 @@ static void lease_read_done(SraidMembership *m, bool ok, const uint8_t *area)
             p->lease.valid = false;
             continue;
         }
+        /*
+         * A node taken into nexus may have started, scanned and been
+         * negotiated within one heartbeat interval, before this node read
+         * its new boot id: the first read begun after the nexus is where
+         * its boot id is learnt, not a reboot (found in QEMU: every
+         * rejoin went NEXUS_SLAVE -> NEW_SLAVE once).
+         */
+        bool learning = p->boot_unsynced;
+
+        if (learning && m->lease_read_started >= p->boot_sync_at) {
+            p->boot_unsynced = false;
+        }
         if (!p->lease_seen || s.counter != p->lease_counter ||
             s.boot_id != p->lease_boot_id) {
             bool rebooted = p->lease_seen && p->lease.valid &&
-                            s.boot_id != p->lease_boot_id;
+                            s.boot_id != p->lease_boot_id && !learning;
 
             p->lease_changed_at = t;
             p->lease_counter = s.counter;
@@ -1668,6 +1689,7 @@ static void negotiate_done(SraidMembership *m, Op *op, int err,
             d.info == SRAID_NODE_INFO_COMPLETED_STARTUP) {
             set_peer(m, op->node, SRAID_NODE_NEXUS_SLAVE,      /* 8C0-8C5 */
                      SRAID_NODE_INFO_NONE);
+            learn_boot_id(m, op->node);
             hb_start(m, op->node);
             return;
         }
@@ -2159,6 +2181,7 @@ SraidVendorOutcome sraid_member_on_negotiate(SraidMembership *m,
     }
     m->peers[nx->node].channels |= 1u << nx->channel;
     set_peer(m, nx->node, SRAID_NODE_MASTER, SRAID_NODE_INFO_COMPLETED_STARTUP);
+    learn_boot_id(m, nx->node);
     m->master_lost = false;
     m->booting = false;
     m->negotiation_due = UINT64_MAX;
