@@ -178,13 +178,26 @@ def measure_kill(c, victim, watcher, want_state, about, timeout):
     return event_time(ev) - t0
 
 
-def count_false(c, secs):
-    """Failures reported while nothing failed, over @secs seconds."""
+def ld_ops(q):
+    """Reads and writes the node's logical drives served (their block
+    backends count what the guest and iSCSI initiators asked)."""
+    ops = 0
+    for st in q.cmd('query-blockstats'):
+        if st.get('node-name', '').startswith('sraid-'):
+            ops += st['stats']['rd_operations'] + st['stats']['wr_operations']
+    return ops
+
+
+def count_false(c, secs, res):
+    """Failures reported while nothing failed, over @secs seconds; the
+    logical drive I/O rate meanwhile goes to @res['iops'] (the load, shown)."""
     qs = []
     for n in c.nodes:
         q = c.qmp(n, timeout=5)
         q.events.clear()
         qs.append(q)
+    ops0 = sum(ld_ops(q) for q in qs)
+    t0 = time.monotonic()
     end = time.monotonic() + secs
     bad = []
     while time.monotonic() < end:
@@ -194,6 +207,8 @@ def count_false(c, secs):
             if ev and ev['data'].get('state') in ('failed-slave',
                                                   'killed-slave'):
                 bad.append(ev['data'])
+    res['iops'] = (sum(ld_ops(q) for q in qs) - ops0) / \
+        (time.monotonic() - t0)
     for q in qs:
         q.close()
     return bad
@@ -215,12 +230,12 @@ def run_setting(setting, extra, load):
         die('sraid-cluster up failed: ' + r.stderr)
     c = load_cluster()
     res = {'setting': setting, 'bound': hb * misses / 1000.0,
-           'master': [], 'slave': [], 'missed': 0, 'false': []}
+           'master': [], 'slave': [], 'missed': 0, 'false': [], 'iops': 0}
     try:
         master = wait_nexus(c, 60)
         if load == 'guest':
             time.sleep(10)          # the guests boot and start their I/O
-        res['false'] = count_false(c, QUIET)
+        res['false'] = count_false(c, QUIET, res)
         for rnd in range(ROUNDS):
             master = wait_nexus(c, 60)
             victim = c.node(str(master))
@@ -274,12 +289,14 @@ def main():
     print()
     print('| heartbeat:misses:monitor | bound k x h | master killed -> new '
           'master (min / median / max) | slave killed -> failed-slave | '
-          'not detected | false failures in %d s quiet |' % QUIET)
-    print('|---|---|---|---|---|---|')
+          'not detected | false failures in %d s quiet | logical drive I/O '
+          'in the quiet window, both nodes |' % QUIET)
+    print('|---|---|---|---|---|---|---|')
     for r in results:
-        print('| %s | %.2f s | %s | %s | %d | %d |' % (
+        print('| %s | %.2f s | %s | %s | %d | %d | %.0f requests/s |' % (
             r['setting'], r['bound'], fmt(r['master'], r['bound']),
-            fmt(r['slave'], r['bound']), r['missed'], len(r['false'])))
+            fmt(r['slave'], r['bound']), r['missed'], len(r['false']),
+            r['iops']))
         for f in r['false']:
             print('  false failure: %s' % json.dumps(f))
     return 0
