@@ -974,6 +974,33 @@ bool sraid_cluster_may_write_cod(SraidCtrl *s)
     return c->m && !c->stopped && sraid_member_may_write_cod(c->m);
 }
 
+bool sraid_cluster_check_master(SraidCtrl *s, const char *what,
+                                Error **errp)
+{
+    SraidCluster *c = s->membership;
+    SraidMemberView v;
+
+    if (sraid_cluster_may_write_cod(s)) {
+        return true;
+    }
+    /*
+     * "Configuration Changes" (seed 003): only the master writes the
+     * configuration; a host asks it for a new one.
+     */
+    if (c && c->m && !c->stopped) {
+        sraid_member_view(c->m, &v);
+        if (v.master < SRAID_NODE_MAX && v.master != s->node_id) {
+            error_setg(errp, "node %u is a slave of node %u: %s on the "
+                       "master", s->node_id, v.master, what);
+            return false;
+        }
+    }
+    error_setg(errp, "node %u is not the cluster's master now (it may not "
+               "write the configuration): %s on the master", s->node_id,
+               what);
+    return false;
+}
+
 static void sraid_cluster_config_changed_bh(void *opaque)
 {
     SraidCluster *c = opaque;

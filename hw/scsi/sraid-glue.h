@@ -289,6 +289,9 @@ void sraid_cluster_start(SraidCtrl *s);
 void sraid_cluster_stop(SraidCtrl *s);
 /* No membership, or this node is a master allowed to write COD */
 bool sraid_cluster_may_write_cod(SraidCtrl *s);
+/* The same for a host's request to @what; else an error naming the master */
+bool sraid_cluster_check_master(SraidCtrl *s, const char *what,
+                                Error **errp);
 /*
  * A configuration change this node may not write: remember it and hand
  * it to the master (Node_Config_Changed), from the main loop.

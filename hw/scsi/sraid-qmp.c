@@ -496,7 +496,7 @@ void coroutine_fn qmp_sraid_add_spare(const char *controller,
     SraidCtrl *s = sraid_array_find(controller, errp);
     SraidDrive *d = s ? sraid_drive_find(s, drive, errp) : NULL;
 
-    if (d) {
+    if (d && sraid_cluster_check_master(s, "add the spare", errp)) {
         sraid_array_add_spare(s, d, errp);
     }
 }
@@ -507,7 +507,7 @@ void coroutine_fn qmp_sraid_remove_spare(const char *controller,
     SraidCtrl *s = sraid_array_find(controller, errp);
     SraidCod old;
 
-    if (!s) {
+    if (!s || !sraid_cluster_check_master(s, "remove the spare", errp)) {
         return;
     }
     qemu_co_mutex_lock(&s->cod_lock);
@@ -549,7 +549,8 @@ SraidLdInfo *qmp_sraid_create_ld(const char *controller, SraidLevel level,
     unsigned n = 0;
     int index;
 
-    if (!s) {
+    if (!s || !sraid_cluster_check_master(s, "create the logical drive",
+                                          errp)) {
         return NULL;
     }
     if (!has_strip_size) {
@@ -586,7 +587,8 @@ void qmp_sraid_delete_ld(const char *controller, uint8_t ld, Error **errp)
 {
     SraidCtrl *s = sraid_array_find(controller, errp);
 
-    if (s) {
+    if (s && sraid_cluster_check_master(s, "delete the logical drive",
+                                        errp)) {
         sraid_array_delete_ld(s, ld, errp);
     }
 }

@@ -556,6 +556,7 @@ static void expect_suspended(Cluster *c, unsigned id, const char *reason,
 static void test_faults(void)
 {
     Cluster c;
+    QDict *resp;
     View v;
     pid_t pid;
     gint64 t0;
@@ -564,6 +565,14 @@ static void test_faults(void)
     node_start(&c, 7);
     node_start(&c, 6);
     assert_settled(&c, 7, "2 nodes");
+
+    /* only the master changes the configuration for the host */
+    resp = qtest_qmp(qts(&c, 6), "{'execute': 'sraid-delete-ld',"
+                     " 'arguments': {'controller': 'c0', 'ld': 0}}");
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(resp, "error"), "desc"),
+                    ==, "node 6 is a slave of node 7: delete the logical "
+                    "drive on the master");
+    qobject_unref(resp);
 
     /* sraid-node-kill: the peer suspends itself, the master fails it */
     qmp_ok(qts(&c, 7), "{'execute': 'sraid-node-kill', 'arguments':"
