@@ -19,9 +19,6 @@
 #include "sraid-cluster-test.h"
 #include "sraid-qtest-array.h"
 
-#include <sys/socket.h>
-#include <netinet/in.h>
-
 /* Timings: heartbeat 100 ms, 4 misses; what the properties set */
 #define HB_MS           100
 #define FAST_OPTS       "heartbeat-interval=100,heartbeat-misses=4," \
@@ -53,36 +50,6 @@ typedef struct Cluster {
     Node node[MAX_NODES];
     unsigned n;
 } Cluster;
-
-static unsigned free_port_block(void)
-{
-    for (unsigned tries = 0; tries < 200; tries++) {
-        unsigned base = g_random_int_range(20000, 60000 - 32);
-        int fds[32];
-        unsigned n;
-
-        for (n = 0; n < 32; n++) {
-            struct sockaddr_in sa = {
-                .sin_family = AF_INET,
-                .sin_port = htons(base + n),
-                .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-            };
-
-            fds[n] = socket(AF_INET, SOCK_STREAM, 0);
-            if (bind(fds[n], (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                close(fds[n]);
-                break;
-            }
-        }
-        for (unsigned i = 0; i < n; i++) {
-            close(fds[i]);
-        }
-        if (n == 32) {
-            return base;
-        }
-    }
-    g_assert_not_reached();
-}
 
 static gint64 now_ms(void)
 {

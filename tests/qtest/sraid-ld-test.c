@@ -480,37 +480,6 @@ static bool is_invalid_opcode(const ScsiResult *r)
  * the 256 opcodes is executed (any outcome but INVALID COMMAND OPERATION
  * CODE) exactly when it is listed; the one-command form agrees.
  */
-/* A block of 32 free loopback ports (2 channels x 16 node ids) */
-static unsigned free_port_block(void)
-{
-    for (unsigned tries = 0; tries < 200; tries++) {
-        unsigned base = g_random_int_range(20000, 60000 - 32);
-        int fds[32];
-        unsigned n;
-
-        for (n = 0; n < 32; n++) {
-            struct sockaddr_in sa = {
-                .sin_family = AF_INET,
-                .sin_port = htons(base + n),
-                .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-            };
-
-            fds[n] = socket(AF_INET, SOCK_STREAM, 0);
-            if (bind(fds[n], (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                close(fds[n]);
-                break;
-            }
-        }
-        for (unsigned i = 0; i < n; i++) {
-            close(fds[i]);
-        }
-        if (n == 32) {
-            return base;
-        }
-    }
-    g_assert_not_reached();
-}
-
 static int portal_connect(unsigned port)
 {
     struct sockaddr_in sa = {

@@ -13,6 +13,9 @@
 #include "scsi/constants.h"
 #include "sraid-qtest-array.h"
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+
 const char *sraid_img(void)
 {
     const char *img = getenv("SRAID_IMG");
@@ -249,3 +252,33 @@ void assert_members_hold(Array *a)
     unlink(out);
 }
 
+
+unsigned free_port_block(void)
+{
+    for (unsigned tries = 0; tries < 200; tries++) {
+        unsigned base = g_random_int_range(20000, 60000 - 32);
+        int fds[32];
+        unsigned n;
+
+        for (n = 0; n < 32; n++) {
+            struct sockaddr_in sa = {
+                .sin_family = AF_INET,
+                .sin_port = htons(base + n),
+                .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+            };
+
+            fds[n] = socket(AF_INET, SOCK_STREAM, 0);
+            if (bind(fds[n], (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                close(fds[n]);
+                break;
+            }
+        }
+        for (unsigned i = 0; i < n; i++) {
+            close(fds[i]);
+        }
+        if (n == 32) {
+            return base;
+        }
+    }
+    g_assert_not_reached();
+}

@@ -26,6 +26,11 @@ typedef struct Array {
 } Array;
 
 const char *sraid_img(void);
+/*
+ * A block of 32 free loopback ports (2 channels x 16 node ids), for a
+ * controller's iscsi-port: free when probed, not reserved.
+ */
+unsigned free_port_block(void);
 /* sraid-img @args on the member files (and blanks); exit status */
 int run_img(Array *a, const char *args, char **out);
 /* @n member files of MEMBER_BYTES and an array of @level on them */
