@@ -34,6 +34,7 @@ for target in "$REPO"/tests/fuzz/fuzz-*.c; do
     fuzz-iscsi-conn) max_len=16384 ;;
     fuzz-vendor-cmd) max_len=4096 ;;    # 15 bytes of setup + CDB, data-out
     fuzz-mailbox) max_len=8192 ;;       # the largest mailbox is 5796 bytes
+    fuzz-nvram) max_len=8192 ;;         # header + the largest mailbox
     *) max_len=4096 ;;
     esac
     echo "fuzz: $name for ${SECONDS_EACH}s"

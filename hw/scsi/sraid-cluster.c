@@ -31,13 +31,7 @@
 
 #include "sraid/cod-store.h"
 #include "sraid/disk-lease.h"
-#include "sraid/le-bytes.h"
-
-/* NVRAM file (docs/on-disk-format.md, "NVRAM file") */
-#define SRAID_NVRAM_MAGIC       "SRNVRAM1"
-#define SRAID_NVRAM_VERSION     1
-#define SRAID_NVRAM_HEADER_LEN  32
-#define SRAID_NVRAM_CRC_LEN     4
+#include "sraid/nvram.h"
 
 struct SraidCluster {
     SraidCtrl *s;
@@ -561,36 +555,32 @@ static void sraid_cluster_write_cod(void *opaque, const SraidMailbox *mb)
     sraid_cluster_cod_work(c, mb, false);
 }
 
-/* NVRAM file: header, the mailbox as sraid_mailbox_encode() makes it, CRC */
+/* The NVRAM file (sraid/nvram.h), rewritten whole and atomically */
 static bool sraid_cluster_nvram_save(SraidCluster *c, Error **errp)
 {
     SraidCtrl *s = c->s;
-    size_t mlen = 0, len;
+    g_autofree SraidNvram *nv = NULL;
     g_autofree uint8_t *buf = NULL;
     g_autoptr(GError) gerr = NULL;
+    size_t len;
 
     if (!s->nvram) {
         return true;
     }
-    buf = g_malloc0(SRAID_NVRAM_HEADER_LEN + SRAID_MAILBOX_MAX_LEN +
-                    SRAID_NVRAM_CRC_LEN);
+    nv = g_new0(SraidNvram, 1);
+    nv->node = s->node_id;
+    nv->boots = c->boots;
     if (c->nvram_mb) {
-        mlen = sraid_mailbox_encode(c->nvram_mb, buf + SRAID_NVRAM_HEADER_LEN,
-                                    SRAID_MAILBOX_MAX_LEN);
-        if (!mlen) {
-            error_setg(errp, "nvram '%s': the configuration cannot be"
-                       " encoded", s->nvram);
-            return false;
-        }
+        nv->has_config = true;
+        nv->config = *c->nvram_mb;
     }
-    memcpy(buf, SRAID_NVRAM_MAGIC, 8);
-    sraid_put_le32(buf + 8, SRAID_NVRAM_VERSION);
-    sraid_put_le32(buf + 12, mlen);
-    sraid_put_le64(buf + 16, c->boots);
-    buf[24] = s->node_id;
-    len = SRAID_NVRAM_HEADER_LEN + mlen;
-    sraid_put_le32(buf + len, sraid_crc32c(buf, len));
-    len += SRAID_NVRAM_CRC_LEN;
+    buf = g_malloc(SRAID_NVRAM_MAX_LEN);
+    len = sraid_nvram_encode(nv, buf);
+    if (!len) {
+        error_setg(errp, "nvram '%s': the configuration cannot be"
+                   " encoded", s->nvram);
+        return false;
+    }
     if (!g_file_set_contents_full(s->nvram, (const char *)buf, len,
                                   G_FILE_SET_CONTENTS_CONSISTENT |
                                   G_FILE_SET_CONTENTS_DURABLE, 0600, &gerr)) {
@@ -604,11 +594,11 @@ static bool sraid_cluster_nvram_save(SraidCluster *c, Error **errp)
 static bool sraid_cluster_nvram_load(SraidCluster *c, Error **errp)
 {
     SraidCtrl *s = c->s;
+    g_autofree SraidNvram *nv = NULL;
     g_autofree char *data = NULL;
     g_autoptr(GError) gerr = NULL;
-    const uint8_t *p;
+    SraidNvramError e;
     size_t len;
-    uint32_t mlen;
 
     if (!s->nvram) {
         return true;
@@ -620,33 +610,15 @@ static bool sraid_cluster_nvram_load(SraidCluster *c, Error **errp)
         error_setg(errp, "nvram '%s': %s", s->nvram, gerr->message);
         return false;
     }
-    p = (const uint8_t *)data;
-    if (len < SRAID_NVRAM_HEADER_LEN + SRAID_NVRAM_CRC_LEN ||
-        memcmp(p, SRAID_NVRAM_MAGIC, 8) ||
-        sraid_get_le32(p + 8) != SRAID_NVRAM_VERSION) {
-        error_setg(errp, "nvram '%s' is not an sraid NVRAM file: give"
-                   " another path, or remove it to start afresh", s->nvram);
+    nv = g_new0(SraidNvram, 1);
+    e = sraid_nvram_decode((const uint8_t *)data, len, nv);
+    if (e != SRAID_NVRAM_OK) {
+        error_setg(errp, "nvram '%s' %s", s->nvram, sraid_nvram_error_text(e));
         return false;
     }
-    mlen = sraid_get_le32(p + 12);
-    if (len != SRAID_NVRAM_HEADER_LEN + mlen + SRAID_NVRAM_CRC_LEN ||
-        sraid_get_le32(p + len - SRAID_NVRAM_CRC_LEN) !=
-        sraid_crc32c(p, len - SRAID_NVRAM_CRC_LEN)) {
-        error_setg(errp, "nvram '%s' is damaged (length or checksum): remove"
-                   " it to start afresh", s->nvram);
-        return false;
-    }
-    c->boots = sraid_get_le64(p + 16);
-    if (mlen) {
-        SraidParamError perr;
-
-        c->nvram_mb = g_new0(SraidMailbox, 1);
-        if (!sraid_mailbox_decode(p + SRAID_NVRAM_HEADER_LEN, mlen,
-                                  c->nvram_mb, &perr)) {
-            error_setg(errp, "nvram '%s': its configuration does not decode:"
-                       " remove it to start afresh", s->nvram);
-            return false;
-        }
+    c->boots = nv->boots;
+    if (nv->has_config) {
+        c->nvram_mb = g_memdup2(&nv->config, sizeof(nv->config));
     }
     return true;
 }

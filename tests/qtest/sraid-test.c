@@ -222,6 +222,34 @@ static void test_bad_properties(void)
                          "is not an NAA 2h, 3h or 5h identifier");
 }
 
+/* Membership settings that do not fit, and an NVRAM file not ours */
+static void test_bad_membership(void)
+{
+    g_autoptr(GError) gerr = NULL;
+    g_autofree char *nvram = NULL;
+    g_autofree char *args = NULL;
+    g_autofree char *msg = NULL;
+    int fd = g_file_open_tmp("sraid-test-XXXXXX.nvram", &nvram, &gerr);
+
+    /* the port is never listened on: realize stops before the portals */
+    expect_startup_error("-device virtio-scsi-pci -device sraid-ctrl,"
+                         "iscsi-port=1024,heartbeat-interval=1000,"
+                         "monitor-period=5000,negotiation-timeout=6000",
+                         "negotiation-timeout must be at least "
+                         "monitor-period + 8 x heartbeat-interval");
+    expect_startup_error("-device virtio-scsi-pci -device sraid-ctrl,"
+                         "iscsi-port=1024,heartbeat-interval=5",
+                         "heartbeat-interval must be 10 to 60000 ms");
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(write(fd, "not an NVRAM image", 18), ==, 18);
+    close(fd);
+    args = g_strdup_printf("-device virtio-scsi-pci -device sraid-ctrl,"
+                           "iscsi-port=1024,nvram=%s", nvram);
+    msg = g_strdup_printf("nvram '%s' is not an sraid NVRAM file", nvram);
+    expect_startup_error(args, msg);
+    unlink(nvram);
+}
+
 static char *make_image(void)
 {
     g_autoptr(GError) gerr = NULL;
@@ -322,6 +350,7 @@ int main(int argc, char **argv)
     qtest_add_func("/sraid/ctrl/listed-and-blocks-migration",
                    test_listed_and_blocks_migration);
     qtest_add_func("/sraid/ctrl/bad-properties", test_bad_properties);
+    qtest_add_func("/sraid/ctrl/bad-membership", test_bad_membership);
     qtest_add_func("/sraid/drive/members", test_member_drives);
     qtest_add_func("/sraid/drive/format-refused", test_member_format_refused);
     sraid_ld_test_register();
