@@ -35,6 +35,9 @@ for target in "$REPO"/tests/fuzz/fuzz-*.c; do
     fuzz-vendor-cmd) max_len=4096 ;;    # 15 bytes of setup + CDB, data-out
     fuzz-mailbox) max_len=8192 ;;       # the largest mailbox is 5796 bytes
     fuzz-nvram) max_len=8192 ;;         # header + the largest mailbox
+    # a PR state with 128 registrations is up to 33 KiB; PR OUT lists
+    # with SPEC_I_PT TransportIDs a few hundred bytes
+    fuzz-pr) max_len=40960 ;;
     *) max_len=4096 ;;
     esac
     echo "fuzz: $name for ${SECONDS_EACH}s"

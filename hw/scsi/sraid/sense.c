@@ -38,6 +38,14 @@ const SraidSense sraid_sense_write_protected = {
 const SraidSense sraid_sense_invalid_field_iu = {
     SRAID_SENSE_ILLEGAL_REQUEST, 0x0e, 0x03
 };
+/* SPC-4 5.7.11.2: RELEASE with a scope or type other than the holder's */
+const SraidSense sraid_sense_invalid_pr_release = {
+    SRAID_SENSE_ILLEGAL_REQUEST, 0x26, 0x04
+};
+/* SPC-4 5.7.7: no room for another registration */
+const SraidSense sraid_sense_insufficient_reg = {
+    SRAID_SENSE_ILLEGAL_REQUEST, 0x55, 0x04
+};
 const SraidSense sraid_sense_manual_intervention = {
     SRAID_SENSE_NOT_READY, 0x04, 0x03
 };

@@ -41,6 +41,9 @@ extern const SraidSense sraid_sense_invalid_param;      /* 26h/00h */
 extern const SraidSense sraid_sense_write_protected;    /* 27h/00h */
 extern const SraidSense sraid_sense_manual_intervention; /* 04h/03h */
 extern const SraidSense sraid_sense_invalid_field_iu;   /* 0Eh/03h */
+/* Persistent reservations (SPC-4 5.7, 6.16) */
+extern const SraidSense sraid_sense_invalid_pr_release; /* 26h/04h */
+extern const SraidSense sraid_sense_insufficient_reg;   /* 55h/04h */
 
 /*
  * @base with a field pointer to byte @field of the CDB (@cd) or parameter
