@@ -499,6 +499,29 @@ static void test_stopped_claim(void)
     run_schedule(131090, 5, ids, 2, f, G_N_ELEMENTS(f));
 }
 
+/*
+ * Regression, random seed 444138: both nodes restart (node 5 twice,
+ * fast), and with every node's record of the old terms gone the next
+ * master took epoch 1 again, below a term already written to the drives.
+ * Epochs must only grow: every slot carries the newest epoch its writer
+ * knows, a node's own old slot included.
+ */
+static void test_epochs_grow(void)
+{
+    static const uint8_t ids[] = { 5, 4 };
+    static const SimFault f[] = {
+        { 2616, SIM_F_START, 5 }, { 6395, SIM_F_START, 4 },
+        { 10520, SIM_F_DELAY, 0, 0, 2328 },
+        { 14349, SIM_F_FAST_REBOOT, 5, 0, 1 },
+        { 21811, SIM_F_CONFIG_CHANGE, 5 },
+        { 23253, SIM_F_FAST_REBOOT, 5, 0, 12 },
+        { 30881, SIM_F_DELAY, 0, 0, 0 },
+        { 33377, SIM_F_CONFIG_CHANGE, 5 }, { 39399, SIM_F_QUIET },
+    };
+
+    run_schedule(444138, 2, ids, 2, f, G_N_ELEMENTS(f));
+}
+
 /* The same seed twice: the same events, the same outcome */
 static void test_replay(void)
 {
@@ -613,6 +636,7 @@ int main(int argc, char **argv)
                     test_disjoint_drives_start);
     g_test_add_func("/sim/regress/lost-kill", test_lost_kill);
     g_test_add_func("/sim/regress/stopped-claim", test_stopped_claim);
+    g_test_add_func("/sim/regress/epochs-grow", test_epochs_grow);
     g_test_add_func("/sim/regress/stale-master-config",
                     test_stale_master_config);
     g_test_add_func("/sim/replay/deterministic", test_replay);

@@ -188,6 +188,7 @@ struct SraidMembership {
     bool cod_pending;           /* master: a change waits to be written */
     uint64_t config_retry_due;
     uint64_t config_generation;  /* of the running configuration */
+    uint64_t max_epoch_seen;    /* in any slot read, own included */
     uint64_t starts;
     uint64_t rng;               /* xorshift64: diagnostics patterns */
 
@@ -738,9 +739,16 @@ static bool live_claim_any(SraidMembership *m)
     return false;
 }
 
+/*
+ * The highest master epoch known: this node's, any slot's now, and any
+ * seen before (its own slot included, written by an earlier start of this
+ * node).  Epochs only grow, across restarts of every node: a new master
+ * never takes an epoch a former master had (found by the simulator, seed
+ * 444138: after fast reboots of both nodes, epochs started again at 1).
+ */
 static uint64_t max_epoch(SraidMembership *m)
 {
-    uint64_t e = m->epoch;
+    uint64_t e = MAX(m->epoch, m->max_epoch_seen);
 
     for (uint8_t id = 0; id < SRAID_NODE_MAX; id++) {
         if (m->peers[id].lease_seen && m->peers[id].lease.valid) {
@@ -756,7 +764,8 @@ static void lease_cycle(SraidMembership *m)
         .node = m->cfg.node_id,
         .state = m->state,
         .master = m->master,
-        .epoch = m->epoch,
+        /* a master its term; anyone else the newest term it knows */
+        .epoch = is_master(m) ? m->epoch : max_epoch(m),
         .counter = ++m->lease_counter,
         .boot_id = m->boot_id,
     };
@@ -866,10 +875,13 @@ static void lease_read_done(SraidMembership *m, bool ok, const uint8_t *area)
         Peer *p = &m->peers[id];
         SraidLeaseSlot s;
 
+        sraid_lease_slot_decode(area + id * SRAID_LEASE_SLOT_LEN, id, &s);
+        if (s.valid) {
+            m->max_epoch_seen = MAX(m->max_epoch_seen, s.epoch);
+        }
         if (id == m->cfg.node_id) {
             continue;
         }
-        sraid_lease_slot_decode(area + id * SRAID_LEASE_SLOT_LEN, id, &s);
         if (!s.valid) {
             p->lease.valid = false;
             continue;
