@@ -22,6 +22,7 @@
 #include "sraid/ctrl-lun.h"
 #include "sraid/iscsi-target.h"
 #include "sraid/membership.h"
+#include "sraid/pr.h"
 #include "sraid/raid-io.h"
 #include "sraid/write-intent.h"
 
@@ -47,6 +48,12 @@ typedef struct SraidLdUnit {
     /* reads and writes running, and those waiting for a stripe lock */
     unsigned requests_in_flight;
     unsigned requests_waiting;
+    /*
+     * SPC-4 persistent reservations of the logical drive, one state for
+     * both devices (guest path and iSCSI portals): sraid-ld-pr.c
+     */
+    SraidPrState pr;
+    SraidPrConfig pr_cfg;
 } SraidLdUnit;
 
 /* The controller's iSCSI portals (sraid-iscsi.c) */
@@ -327,6 +334,14 @@ uint16_t sraid_iscsi_port(SraidCtrl *s, unsigned channel, unsigned node);
 
 /* sraid-iscsi-lun.c */
 extern const SraidIscsiLunOps sraid_iscsi_lun_ops;
+/*
+ * The I_T nexus of the iSCSI task @hba_private (a request's on the
+ * private bus): initiator port name,i,ISID through TPGT.  False when its
+ * connection is gone.
+ */
+bool sraid_iscsi_pr_nexus(void *hba_private, SraidPrNexus *nx);
+/* A unit attention for the sessions of @u's LUN that @e names */
+void sraid_iscsi_pr_ua(SraidLdUnit *u, const SraidPrEffect *e);
 void sraid_iscsi_bus_init(SraidCtrl *s);
 void sraid_iscsi_bus_cleanup(SraidCtrl *s);
 /* The logical drive's twin on the iSCSI bus, at LUN id + 1 */
@@ -400,6 +415,21 @@ bool sraid_req_co_end(SCSIRequest *req);
 SCSIRequest *sraid_ld_verify_alloc(SraidLdUnit *u, SCSIDevice *d,
                                    uint32_t tag, uint32_t lun,
                                    void *hba_private);
+
+/*
+ * sraid-ld-pr.c: persistent reservations (SPC-4 5.7) of a logical drive.
+ * Relative target port identifiers: an iSCSI portal group's is its TPGT
+ * (channel + 1), node @node's guest path has its own, above them.
+ */
+#define SRAID_LD_RTPI_GUEST(node)   (0x100 + (node))
+void sraid_ld_pr_init(SraidLdUnit *u);
+/* The I_T nexus a request for device @d with @hba_private comes from */
+bool sraid_ld_pr_nexus(SraidLdUnit *u, SCSIDevice *d, void *hba_private,
+                       SraidPrNexus *nx);
+/* PERSISTENT RESERVE IN or OUT from @nx */
+SCSIRequest *sraid_ld_pr_alloc(SraidLdUnit *u, SCSIDevice *d, uint32_t tag,
+                               uint32_t lun, void *hba_private,
+                               const SraidPrNexus *nx);
 
 /* sraid-ld-capabilities.c */
 SCSIRequest *sraid_ld_report_opcodes_alloc(SCSIDevice *d, uint32_t tag,

@@ -131,6 +131,76 @@ static void sraid_iscsi_ua_set(SraidCtrl *s, uint64_t lun,
     }
 }
 
+/* The I_T nexus of @conn: its initiator port through its portal group */
+static bool sraid_iscsi_conn_pr_nexus(SraidIscsiConn *conn, SraidPrNexus *nx)
+{
+    const uint8_t *isid = sraid_iscsi_conn_isid(conn);
+    uint64_t id = 0;
+
+    for (unsigned i = 0; i < 6; i++) {
+        id = id << 8 | isid[i];
+    }
+    memset(nx, 0, sizeof(*nx));
+    nx->rtpi = sraid_iscsi_conn_tpgt(conn);
+    return sraid_pr_tid_iscsi(&nx->initiator,
+                              sraid_iscsi_conn_initiator(conn), id);
+}
+
+bool sraid_iscsi_pr_nexus(void *hba_private, SraidPrNexus *nx)
+{
+    SraidIscsiTask *task = hba_private;
+
+    return task && task->conn && sraid_iscsi_conn_pr_nexus(task->conn, nx);
+}
+
+typedef struct SraidIscsiPrUa {
+    SraidIscsiUaSet set;
+    const SraidPrEffect *e;
+} SraidIscsiPrUa;
+
+static void sraid_iscsi_pr_ua_nexus(SraidIscsiConn *conn, void *opaque)
+{
+    SraidIscsiPrUa *ua = opaque;
+    SraidPrNexus nx;
+
+    if (sraid_iscsi_conn_pr_nexus(conn, &nx) &&
+        nx.initiator.len == ua->e->nexus.initiator.len &&
+        !memcmp(nx.initiator.b, ua->e->nexus.initiator.b, nx.initiator.len) &&
+        (ua->e->all_tg_pt || nx.rtpi == ua->e->nexus.rtpi)) {
+        sraid_iscsi_ua_set_nexus(conn, &ua->set);
+    }
+}
+
+/*
+ * SPC-4 5.7.11: a persistent reservation's unit attention for the
+ * sessions (I_T nexuses) @e names, on @u's LUN: those logged in now.
+ */
+void sraid_iscsi_pr_ua(SraidLdUnit *u, const SraidPrEffect *e)
+{
+    SraidCtrl *s = u->ctrl;
+    SraidIscsiPortals *set = s->iscsi.portals;
+    SraidIscsiPrUa ua = {
+        .set = {
+            .ctrl = s,
+            .lun = SRAID_ISCSI_LD_LUN(s->cod.lds[u->index].id),
+            .sense = { SRAID_SENSE_UNIT_ATTENTION, e->asc, e->ascq },
+        },
+        .e = e,
+    };
+
+    if (!u->iscsi_dev) {
+        return;
+    }
+    if (g_hash_table_size(s->iscsi.ua) > SRAID_ISCSI_UA_MAX) {
+        g_hash_table_remove_all(s->iscsi.ua);
+    }
+    for (unsigned ch = 0; set && ch < set->n; ch++) {
+        ua.set.channel = set->p[ch].channel;
+        sraid_iscsi_target_foreach_nexus(set->p[ch].target,
+                                         sraid_iscsi_pr_ua_nexus, &ua);
+    }
+}
+
 /*
  * The nexus's unit attention on the task's LUN, if any: CHECK CONDITION
  * instead of the command, or the sense data of a REQUEST SENSE; either

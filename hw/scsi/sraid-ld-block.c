@@ -381,6 +381,7 @@ SraidLdUnit *sraid_ld_unit_new(SraidCtrl *s, unsigned index, Error **errp)
     QLIST_INIT(&u->locks);
     qemu_co_queue_init(&u->lock_queue);
     sraid_ld_init(&u->ld, &g, l->start, 0, &io);
+    sraid_ld_pr_init(u);
 
     /*
      * A deleted logical drive's node lives on until its device is

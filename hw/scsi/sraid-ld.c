@@ -11,10 +11,11 @@
  * its block node is the RAID engine (sraid-ld-block.c), its identity comes
  * from the configuration on disk (the same on every node), and an offline
  * logical drive answers NOT READY instead of failing I/O.  Every command
- * goes through sraid_ld_alloc_req first, the hook where cluster-wide
- * reservations will be checked, and where COMPARE AND WRITE and REPORT
- * SUPPORTED OPERATION CODES, which scsi-disk lacks, are served
- * (sraid-ld-caw.c, sraid-ld-capabilities.c).
+ * goes through sraid_ld_alloc_req first, where persistent reservations
+ * are checked (sraid-ld-pr.c; local to this controller, cluster-wide
+ * later), and where COMPARE AND WRITE, PERSISTENT RESERVE IN/OUT and
+ * REPORT SUPPORTED OPERATION CODES, which scsi-disk lacks, are served
+ * (sraid-ld-caw.c, sraid-ld-pr.c, sraid-ld-capabilities.c).
  *
  * Created by the controller, one per logical drive, at its own target id
  * (LUN 0) so that HBAs that serve only LUN 0 (megasas, lsi53c895a) work.
@@ -45,6 +46,7 @@ static SCSIRequest *(*sraid_ld_parent_alloc_req)(SCSIDevice *d, uint32_t tag,
 typedef struct SraidLdSenseReq {
     SCSIRequest req;
     SCSISense sense;
+    int status;                     /* for NO SENSE: GOOD, or this */
 } SraidLdSenseReq;
 
 static int32_t sraid_ld_sense_send_command(SCSIRequest *req, uint8_t *buf)
@@ -52,7 +54,7 @@ static int32_t sraid_ld_sense_send_command(SCSIRequest *req, uint8_t *buf)
     SraidLdSenseReq *r = DO_UPCAST(SraidLdSenseReq, req, req);
 
     if (r->sense.key == NO_SENSE) {
-        scsi_req_complete(req, GOOD);
+        scsi_req_complete(req, r->status);
         return 0;
     }
     scsi_req_build_sense(req, r->sense);
@@ -75,6 +77,54 @@ static SCSIRequest *sraid_ld_sense_req(SCSIDevice *d, uint32_t tag,
 
     DO_UPCAST(SraidLdSenseReq, req, req)->sense = sense;
     return req;
+}
+
+/* A request that ends in @status without sense data, and does nothing */
+static SCSIRequest *sraid_ld_status_req(SCSIDevice *d, uint32_t tag,
+                                        uint32_t lun, void *hba_private,
+                                        int status)
+{
+    SCSIRequest *req = sraid_ld_sense_req(d, tag, lun, hba_private,
+                                          SENSE_CODE(NO_SENSE));
+
+    DO_UPCAST(SraidLdSenseReq, req, req)->status = status;
+    return req;
+}
+
+/*
+ * Persistent reservations (SPC-4 5.7, sraid-ld-pr.c): may the command
+ * @buf from the request's I_T nexus run?  NULL if so and it is no
+ * PERSISTENT RESERVE IN/OUT; else the request that answers it.
+ */
+static SCSIRequest *sraid_ld_pr_req(SraidLdUnit *u, SCSIDevice *d,
+                                    uint32_t tag, uint32_t lun,
+                                    uint8_t *buf, void *hba_private)
+{
+    SraidPrNexus nx;
+    int len = scsi_cdb_length(buf);
+
+    if (!sraid_ld_pr_nexus(u, d, hba_private, &nx)) {
+        /* an iSCSI task whose connection is gone: nobody to answer */
+        return sraid_ld_sense_req(d, tag, lun, hba_private,
+                                  SENSE_CODE(I_T_NEXUS_LOSS));
+    }
+    switch (sraid_pr_check(&u->pr, &nx, buf, len < 0 ? 1 : len)) {
+    case SRAID_PR_CONFLICT:
+        /* SPC-4 5.13.1: RESERVATION CONFLICT, the command not executed */
+        trace_sraid_ld_pr_conflict(u->ctrl->node_id, u->index, buf[0],
+                                   nx.rtpi);
+        return sraid_ld_status_req(d, tag, lun, hba_private,
+                                   RESERVATION_CONFLICT);
+    case SRAID_PR_GOOD_NO_EFFECT:
+        /* SPC-2 RESERVE/RELEASE under a persistent reservation (5.7.3) */
+        return sraid_ld_status_req(d, tag, lun, hba_private, GOOD);
+    case SRAID_PR_ALLOWED:
+        break;
+    }
+    if (buf[0] == PERSISTENT_RESERVE_IN || buf[0] == PERSISTENT_RESERVE_OUT) {
+        return sraid_ld_pr_alloc(u, d, tag, lun, hba_private, &nx);
+    }
+    return NULL;
 }
 
 /*
@@ -145,7 +195,7 @@ static SCSIRequest *sraid_ld_alloc_req(SCSIDevice *d, uint32_t tag,
      * (sraid/opcode-report.c): scsi-disk's CD-ROM commands have no place on
      * a RAID volume, and SPC-2 RESERVE/RELEASE, which scsi-disk accepts and
      * ignores, would tell cluster software it holds a reservation it does
-     * not have.
+     * not have (they come with the cluster's reservations).
      */
     if (!sraid_opcode_listed(&sraid_ld_opcodes, buf[0])) {
         return sraid_ld_sense_req(d, tag, lun, hba_private,
@@ -174,6 +224,12 @@ static SCSIRequest *sraid_ld_alloc_req(SCSIDevice *d, uint32_t tag,
         return sraid_ld_sense_req(d, tag, lun, hba_private,
                                   (SCSISense) { .key = NOT_READY,
                                                 .asc = 0x04, .ascq = 0x03 });
+    }
+    if (u) {
+        req = sraid_ld_pr_req(u, d, tag, lun, buf, hba_private);
+        if (req) {
+            return req;
+        }
     }
     if (u && (buf[0] == COMPARE_AND_WRITE || buf[0] == SRAID_OP_ORWRITE_16)) {
         return sraid_ld_caw_alloc(u, d, tag, lun, hba_private);

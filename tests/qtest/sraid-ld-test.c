@@ -652,6 +652,111 @@ static void test_report_opcodes(void)
     array_free(&a);
 }
 
+/* PERSISTENT RESERVE OUT @sa, type @type, with the basic parameter list */
+static void prout(VScsi *v, uint8_t sa, uint8_t type, uint64_t key,
+                  uint64_t sa_key, uint8_t flags, ScsiResult *r)
+{
+    uint8_t cdb[10] = { PERSISTENT_RESERVE_OUT, sa, type };
+    uint8_t param[24] = { 0 };
+
+    put_be32(cdb + 5, sizeof(param));
+    put_be64(param, key);
+    put_be64(param + 8, sa_key);
+    param[20] = flags;
+    vscsi_io(v, LD_TARGET, 0, cdb, sizeof(cdb), param, sizeof(param), NULL,
+             0, r);
+}
+
+static void prin(VScsi *v, uint8_t sa, ScsiResult *r)
+{
+    uint8_t cdb[10] = { PERSISTENT_RESERVE_IN, sa, 0, 0, 0, 0, 0, 0, 64 };
+
+    vscsi_cmd(v, LD_TARGET, 0, cdb, sizeof(cdb), 64, r);
+}
+
+/*
+ * Persistent reservations through the guest's HBA (SPC-4 5.7; the
+ * iSCSI side and two initiators: tests/compliance): REPORT CAPABILITIES
+ * without PTPL_C (nothing is stored yet), APTPL refused, REGISTER,
+ * RESERVE, READ KEYS / READ RESERVATION, the holder's I/O, a wrong key's
+ * conflict, RELEASE, CLEAR, PRgeneration.
+ */
+static void test_persistent_reservations(void)
+{
+    const uint64_t key = 0x1122334455667788ULL;
+    g_autofree char *args = NULL;
+    g_autofree uint8_t *buf = g_malloc0(8 * 512);
+    ScsiResult r;
+    Array a;
+    VScsi *v;
+
+    array_create(&a, 5, 3);
+    args = array_args(&a, -1, -1);
+    v = vscsi_start(args);
+    ld_ready(v);
+
+    prin(v, 0x00, &r);                  /* READ KEYS: none */
+    assert_good(&r);
+    g_assert_cmpuint(get_be32(r.data), ==, 0);
+    g_assert_cmpuint(get_be32(r.data + 4), ==, 0);
+    prin(v, 0x02, &r);                  /* REPORT CAPABILITIES */
+    assert_good(&r);
+    g_assert_cmphex(r.data[0] << 8 | r.data[1], ==, 8);
+    g_assert_cmphex(r.data[2], ==, 0x1c);   /* CRH SIP_C ATP_C, no PTPL_C */
+    g_assert_cmphex(r.data[3], ==, 0xb0);   /* TMV, ALLOW COMMANDS 011b */
+    g_assert_cmphex(r.data[4], ==, 0xea);
+    g_assert_cmphex(r.data[5], ==, 0x01);
+
+    /* APTPL without PTPL_C: INVALID FIELD IN PARAMETER LIST */
+    prout(v, 0x00, 0, 0, key, 0x01, &r);
+    assert_sense(&r, ILLEGAL_REQUEST, 0x26, 0x00);
+    prout(v, 0x00, 0, 0, key, 0, &r);   /* REGISTER */
+    assert_good(&r);
+    prin(v, 0x00, &r);
+    assert_good(&r);
+    g_assert_cmpuint(get_be32(r.data), ==, 1);
+    g_assert_cmpuint(get_be32(r.data + 4), ==, 8);
+    g_assert_cmphex(get_be64(r.data + 8), ==, key);
+
+    prout(v, 0x01, 0x03, key, 0, 0, &r);    /* RESERVE Exclusive Access */
+    assert_good(&r);
+    prin(v, 0x01, &r);                  /* READ RESERVATION */
+    assert_good(&r);
+    g_assert_cmpuint(get_be32(r.data + 4), ==, 16);
+    g_assert_cmphex(get_be64(r.data + 8), ==, key);
+    g_assert_cmphex(r.data[21], ==, 0x03);
+
+    /* the holder reads and writes */
+    memcpy(buf, a.ref, 8 * 512);
+    ld_rw(v, true, 0, 8, buf, &r);
+    assert_good(&r);
+    ld_rw(v, false, 0, 8, buf, &r);
+    assert_good(&r);
+
+    /* a wrong key: RESERVATION CONFLICT, nothing changed */
+    prout(v, 0x01, 0x03, key + 1, 0, 0, &r);
+    g_assert_cmpuint(r.response, ==, VIRTIO_SCSI_S_OK);
+    g_assert_cmpuint(r.status, ==, RESERVATION_CONFLICT);
+    /* RELEASE with another type: INVALID RELEASE OF PERSISTENT RESERVATION */
+    prout(v, 0x02, 0x01, key, 0, 0, &r);
+    assert_sense(&r, ILLEGAL_REQUEST, 0x26, 0x04);
+    prout(v, 0x02, 0x03, key, 0, 0, &r);
+    assert_good(&r);
+    prin(v, 0x01, &r);
+    assert_good(&r);
+    g_assert_cmpuint(get_be32(r.data + 4), ==, 0);
+    prout(v, 0x03, 0, key, 0, 0, &r);   /* CLEAR */
+    assert_good(&r);
+    prin(v, 0x00, &r);
+    assert_good(&r);
+    g_assert_cmpuint(get_be32(r.data), ==, 2);  /* REGISTER, CLEAR */
+    g_assert_cmpuint(get_be32(r.data + 4), ==, 0);
+
+    assert_reads_back(v, &a);
+    vscsi_stop(v);
+    array_free(&a);
+}
+
 void sraid_ld_test_register(void)
 {
     if (!getenv("SRAID_IMG")) {
@@ -662,6 +767,8 @@ void sraid_ld_test_register(void)
     qtest_add_func("/sraid/ld/offline", test_offline);
     qtest_add_func("/sraid/ld/compare-and-write", test_compare_and_write);
     qtest_add_func("/sraid/ld/report-opcodes", test_report_opcodes);
+    qtest_add_func("/sraid/ld/persistent-reservations",
+                   test_persistent_reservations);
     qtest_add_func("/sraid/ld/hostile-iscsi", test_hostile_iscsi);
     qtest_add_func("/sraid/ld/data-phase-mismatch",
                    test_data_phase_mismatch);

@@ -185,6 +185,8 @@ static void test_data_in_len(void)
     static const uint8_t lba_status[16] = { 0x9e, 0x12 };
     static const uint8_t read_cap16[16] = { 0x9e, 0x10 };
     static const uint8_t mi_other[12] = { 0xa3, 0x0a };
+    static const uint8_t prin_keys[10] = { 0x5e, 0x00 };
+    static const uint8_t prin_caps[10] = { 0x5e, 0x02 };
     uint8_t d[512];
 
     memset(d, 0, sizeof(d));
@@ -227,6 +229,13 @@ static void test_data_in_len(void)
     d[3] = 20;                                  /* GET LBA STATUS: 24 */
     g_assert_cmpuint(sraid_cdb_data_in_len(lba_status, d, 500), ==, 24);
     g_assert_cmpuint(sraid_cdb_data_in_len(read_cap16, d, 32), ==, 32);
+    memset(d, 0, sizeof(d));
+    d[7] = 16;                                  /* READ KEYS: two keys */
+    g_assert_cmpuint(sraid_cdb_data_in_len(prin_keys, d, 500), ==, 24);
+    g_assert_cmpuint(sraid_cdb_data_in_len(prin_keys, d, 7), ==, 7);
+    memset(d, 0, sizeof(d));
+    d[1] = 8;                                   /* REPORT CAPABILITIES */
+    g_assert_cmpuint(sraid_cdb_data_in_len(prin_caps, d, 500), ==, 8);
     /* anything else keeps what it returned */
     memset(d, 0xff, sizeof(d));
     g_assert_cmpuint(sraid_cdb_data_in_len(read10, d, 512), ==, 512);

@@ -148,6 +148,19 @@ size_t sraid_cdb_data_in_len(const uint8_t *cdb, const uint8_t *data,
         }
         n = 8 + (uint64_t)data[7];
         break;
+    case 0x5e:                          /* PERSISTENT RESERVE IN */
+        if ((cdb[1] & 0x1f) == 0x02) {  /* REPORT CAPABILITIES: LENGTH */
+            if (len < 2) {
+                return len;
+            }
+            n = sraid_get_be16(data);
+        } else {                        /* ADDITIONAL LENGTH, bytes 4-7 */
+            if (len < 8) {
+                return len;
+            }
+            n = 8 + (uint64_t)sraid_get_be32(data + 4);
+        }
+        break;
     case 0x9e:                          /* SERVICE ACTION IN (16) */
         if ((cdb[1] & 0x1f) != 0x12 || len < 4) {
             return len;                 /* GET LBA STATUS only */

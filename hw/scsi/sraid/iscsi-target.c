@@ -223,6 +223,11 @@ const uint8_t *sraid_iscsi_conn_isid(const SraidIscsiConn *c)
     return c->isid;
 }
 
+uint16_t sraid_iscsi_conn_tpgt(const SraidIscsiConn *c)
+{
+    return c->target->cfg.tpgt;
+}
+
 uint16_t sraid_iscsi_conn_tsih(const SraidIscsiConn *c)
 {
     return c->state == ISCSI_CONN_FFP ? c->tsih : 0;

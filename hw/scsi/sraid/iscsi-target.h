@@ -198,6 +198,11 @@ void sraid_iscsi_task_done(SraidIscsiTask *task, const SraidScsiResult *r);
  */
 const char *sraid_iscsi_conn_initiator(const SraidIscsiConn *c);
 const uint8_t *sraid_iscsi_conn_isid(const SraidIscsiConn *c);
+/*
+ * TargetPortalGroupTag of the portal group the connection came through:
+ * the relative target port identifier of its I_T nexus (SPC-4 7.8.6.6)
+ */
+uint16_t sraid_iscsi_conn_tpgt(const SraidIscsiConn *c);
 /* TSIH of the connection's session, 0 before full feature phase */
 uint16_t sraid_iscsi_conn_tsih(const SraidIscsiConn *c);
 

@@ -33,15 +33,20 @@ enum {
 /*
  * What a logical drive executes: scsi-disk's SBC emulation plus what
  * sraid-ld.c adds (COMPARE AND WRITE, ORWRITE, VERIFY with BYTCHK,
- * PRE-FETCH, GET LBA STATUS, this command).  Usage bits are set only for
- * fields the unit acts on: protection fields (RD/WR/VR/ORPROTECT) and the
- * UNMAP bit of WRITE SAME are refused when non-zero, group numbers and the
- * range of SYNCHRONIZE CACHE are ignored (the whole cache is flushed), and
- * the CONTROL byte is not interpreted.  DPO and FUA are honoured (MODE SENSE
- * says DPOFUA): a FUA write is flushed, and there is no cache of the
- * logical drive's own for DPO to spare.  UNMAP is absent: a logical drive
+ * PRE-FETCH, GET LBA STATUS, PERSISTENT RESERVE IN/OUT, this command).
+ * Usage bits are set only for fields the unit acts on: protection fields
+ * (RD/WR/VR/ORPROTECT) and the UNMAP bit of WRITE SAME are refused when
+ * non-zero, group numbers and the range of SYNCHRONIZE CACHE are ignored
+ * (the whole cache is flushed), and the CONTROL byte is not interpreted.
+ * DPO and FUA are honoured (MODE SENSE says DPOFUA): a FUA write is
+ * flushed, and there is no cache of the logical drive's own for DPO to
+ * spare.  UNMAP is absent: a logical drive
  * is fully provisioned (a discard would break parity).
  */
+#define PROUT(sa)                                                       \
+    { 0x5f, sa, 10,                                                     \
+      { 0x5f, 0x1f, 0xff, 0, 0, 0xff, 0xff, 0xff, 0xff, 0 } }
+
 static const SraidOpcodeDesc ld_cmds[] = {
     /* TEST UNIT READY */
     { 0x00, NO_SA, 6,
@@ -106,6 +111,24 @@ static const SraidOpcodeDesc ld_cmds[] = {
     /* MODE SENSE(10) */
     { 0x5a, NO_SA, 10,
       { 0x5a, 0x18, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, 0 } },
+    /*
+     * PERSISTENT RESERVE IN (SPC-4 6.15): READ KEYS, READ RESERVATION,
+     * REPORT CAPABILITIES, READ FULL STATUS; ALLOCATION LENGTH (pr.c)
+     */
+    { 0x5e, 0x00, 10,
+      { 0x5e, 0x1f, 0, 0, 0, 0, 0, 0xff, 0xff, 0 } },
+    { 0x5e, 0x01, 10,
+      { 0x5e, 0x1f, 0, 0, 0, 0, 0, 0xff, 0xff, 0 } },
+    { 0x5e, 0x02, 10,
+      { 0x5e, 0x1f, 0, 0, 0, 0, 0, 0xff, 0xff, 0 } },
+    { 0x5e, 0x03, 10,
+      { 0x5e, 0x1f, 0, 0, 0, 0, 0, 0xff, 0xff, 0 } },
+    /*
+     * PERSISTENT RESERVE OUT (SPC-4 6.16): REGISTER through REGISTER AND
+     * MOVE; SCOPE and TYPE, PARAMETER LIST LENGTH (pr.c)
+     */
+    PROUT(0x00), PROUT(0x01), PROUT(0x02), PROUT(0x03),
+    PROUT(0x04), PROUT(0x05), PROUT(0x06), PROUT(0x07),
     /* READ(16) */
     { 0x88, NO_SA, 16,
       { 0x88, 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,

@@ -1,0 +1,296 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * sraid-ld: SPC-4 persistent reservations (5.7; PERSISTENT RESERVE IN
+ * 6.15, OUT 6.16) of a logical drive on this controller.
+ *
+ * The state machine is the firmware core's (sraid/pr.c); this file gives
+ * it the logical drive's one SraidPrState, shared by the guest's device
+ * and its iSCSI twin (both point to the same SraidLdUnit), names the I_T
+ * nexus of every request, and carries out what a PERSISTENT RESERVE OUT
+ * asks of the owner: unit attentions (SPC-4 5.7.11) and, for PREEMPT AND
+ * ABORT, the abort of the preempted nexuses' tasks before GOOD (5.7.11.5).
+ *
+ * Local to this controller: the state is not shared with the other nodes
+ * yet, and is not stored (no APTPL: REPORT CAPABILITIES says PTPL_C 0).
+ */
+
+#include "qemu/osdep.h"
+#include "hw/scsi/scsi.h"
+#include "scsi/constants.h"
+#include "sraid-glue.h"
+#include "trace/trace-hw_scsi_sraid.h"
+
+void sraid_ld_pr_init(SraidLdUnit *u)
+{
+    SraidPrConfig *cfg = &u->pr_cfg;
+
+    sraid_pr_init(&u->pr);
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->ptpl_capable = false;
+    /* the target ports REGISTER AND MOVE may name (SPC-4 6.16.4) */
+    cfg->ports[cfg->nports++] = (SraidPrPort) {
+        .rtpi = SRAID_LD_RTPI_GUEST(u->ctrl->node_id),
+        .proto = SRAID_PR_PROTO_SAS,
+    };
+    for (unsigned ch = 0; ch < u->ctrl->channels; ch++) {
+        cfg->ports[cfg->nports++] = (SraidPrPort) {
+            .rtpi = ch + 1,                     /* TPGT */
+            .proto = SRAID_PR_PROTO_ISCSI,
+        };
+    }
+}
+
+bool sraid_ld_pr_nexus(SraidLdUnit *u, SCSIDevice *d, void *hba_private,
+                       SraidPrNexus *nx)
+{
+    if (d != SCSI_DEVICE(u->dev) && u->iscsi_dev &&
+        d == SCSI_DEVICE(u->iscsi_dev)) {
+        return sraid_iscsi_pr_nexus(hba_private, nx);
+    }
+    /* the guest's HBA: one initiator port, this node's guest path */
+    memset(nx, 0, sizeof(*nx));
+    sraid_pr_tid_guest(&nx->initiator, u->ctrl->node_id);
+    nx->rtpi = SRAID_LD_RTPI_GUEST(u->ctrl->node_id);
+    return true;
+}
+
+/* Does effect @e name the I_T nexus @nx? */
+static bool sraid_ld_pr_names(const SraidPrEffect *e, const SraidPrNexus *nx)
+{
+    return e->nexus.initiator.len == nx->initiator.len &&
+           !memcmp(e->nexus.initiator.b, nx->initiator.b, nx->initiator.len) &&
+           (e->all_tg_pt || e->nexus.rtpi == nx->rtpi);
+}
+
+typedef struct SraidPrReq SraidPrReq;
+
+/* The abort of one preempted task (PREEMPT AND ABORT) */
+typedef struct SraidPrAbort {
+    Notifier n;
+    SraidPrReq *r;
+} SraidPrAbort;
+
+struct SraidPrReq {
+    SCSIRequest req;
+    SraidLdUnit *unit;
+    SraidPrNexus nexus;
+    SraidScsiResult res;
+    size_t data_left;
+    uint8_t *buf;                   /* PR IN data, PR OUT parameter list */
+    size_t buf_len;
+    bool have_data;
+    SraidPrAbort *aborts;
+    unsigned aborts_pending;
+};
+
+static void sraid_pr_req_result(SCSIRequest *req, const SraidScsiResult *res)
+{
+    if (res->status == CHECK_CONDITION) {
+        memcpy(req->sense, res->sense, res->sense_len);
+        req->sense_len = res->sense_len;
+    }
+    scsi_req_complete(req, res->status);
+}
+
+/* PREEMPT AND ABORT: GOOD once the last aborted task has ended */
+static void sraid_pr_abort_done(Notifier *n, void *data)
+{
+    SraidPrAbort *a = container_of(n, SraidPrAbort, n);
+    SraidPrReq *r = a->r;
+
+    if (--r->aborts_pending) {
+        return;
+    }
+    trace_sraid_ld_pr_aborts_done(r->unit->ctrl->node_id, r->unit->index);
+    if (!r->req.io_canceled) {
+        sraid_pr_req_result(&r->req, &r->res);
+    }
+    scsi_req_unref(&r->req);
+}
+
+/*
+ * Abort the tasks of device @d that @e names, but not the PR OUT itself.
+ * The requests are collected first: a cancel may end one at once.
+ */
+static void sraid_pr_abort_tasks(SraidPrReq *r, SCSIDevice *d,
+                                 const SraidPrEffect *e, GPtrArray *victims)
+{
+    SCSIRequest *req;
+
+    WITH_QEMU_LOCK_GUARD(&d->requests_lock) {
+        QTAILQ_FOREACH(req, &d->requests, next) {
+            SraidPrNexus nx;
+
+            if (req != &r->req && !req->io_canceled &&
+                sraid_ld_pr_nexus(r->unit, d, req->hba_private, &nx) &&
+                sraid_ld_pr_names(e, &nx)) {
+                scsi_req_ref(req);
+                g_ptr_array_add(victims, req);
+            }
+        }
+    }
+}
+
+/* Carry out the effects of a PR OUT that ended in GOOD */
+static void sraid_pr_effects(SraidPrReq *r, const SraidPrEffects *fx)
+{
+    SraidLdUnit *u = r->unit;
+    SraidPrNexus guest;
+    g_autoptr(GPtrArray) victims = g_ptr_array_new();
+
+    sraid_ld_pr_nexus(u, SCSI_DEVICE(u->dev), NULL, &guest);
+    for (unsigned i = 0; i < fx->n; i++) {
+        const SraidPrEffect *e = &fx->e[i];
+
+        trace_sraid_ld_pr_effect(u->ctrl->node_id, u->index, e->kind,
+                                 e->ascq, e->nexus.rtpi, e->all_tg_pt);
+        if (e->kind == SRAID_PR_EFFECT_UA) {
+            /* SPC-4 5.7.11: UNIT ATTENTION, 2Ah/03h, 04h or 05h */
+            if (sraid_ld_pr_names(e, &guest)) {
+                scsi_device_set_ua(SCSI_DEVICE(u->dev),
+                                   (SCSISense) { .key = UNIT_ATTENTION,
+                                                 .asc = e->asc,
+                                                 .ascq = e->ascq });
+            }
+            sraid_iscsi_pr_ua(u, e);
+            continue;
+        }
+        /* SPC-4 5.7.11.5: the preempted nexuses' tasks, on both paths */
+        sraid_pr_abort_tasks(r, SCSI_DEVICE(u->dev), e, victims);
+        if (u->iscsi_dev) {
+            sraid_pr_abort_tasks(r, SCSI_DEVICE(u->iscsi_dev), e, victims);
+        }
+    }
+    if (!victims->len) {
+        sraid_pr_req_result(&r->req, &r->res);
+        return;
+    }
+    /*
+     * The PR OUT ends in GOOD when every aborted task has: each cancel
+     * completes at once (no I/O) or when its I/O has ended.  One pending
+     * count more while the cancels are started, so none completes it
+     * early.
+     */
+    r->aborts = g_new0(SraidPrAbort, victims->len);
+    r->aborts_pending = victims->len + 1;
+    scsi_req_ref(&r->req);
+    for (unsigned i = 0; i < victims->len; i++) {
+        SCSIRequest *req = g_ptr_array_index(victims, i);
+
+        r->aborts[i].r = r;
+        r->aborts[i].n.notify = sraid_pr_abort_done;
+        if (req->enqueued || req->io_canceled) {
+            scsi_req_cancel_async(req, &r->aborts[i].n);
+        } else {
+            r->aborts_pending--;    /* ended meanwhile */
+        }
+        scsi_req_unref(req);
+    }
+    sraid_pr_abort_done(&r->aborts[0].n, NULL);
+}
+
+static void sraid_pr_out_execute(SraidPrReq *r, const uint8_t *cdb,
+                                 size_t param_len)
+{
+    SraidLdUnit *u = r->unit;
+    g_autofree SraidPrEffects *fx = g_new(SraidPrEffects, 1);
+
+    fx->n = 0;
+    sraid_pr_out(&u->pr, &u->pr_cfg, &r->nexus, cdb, r->buf, param_len, fx,
+                 &r->res);
+    trace_sraid_ld_pr_out(u->ctrl->node_id, u->index, cdb[1] & 0x1f,
+                          r->nexus.rtpi, r->res.status, u->pr.generation,
+                          fx->n);
+    if (r->res.status != GOOD) {
+        sraid_pr_req_result(&r->req, &r->res);
+        return;
+    }
+    sraid_pr_effects(r, fx);
+}
+
+static int32_t sraid_pr_send_command(SCSIRequest *req, uint8_t *cdb)
+{
+    SraidPrReq *r = DO_UPCAST(SraidPrReq, req, req);
+    SraidLdUnit *u = r->unit;
+
+    if (cdb[0] == PERSISTENT_RESERVE_IN) {
+        /* ALLOCATION LENGTH, bytes 7-8 */
+        r->buf_len = MAX(lduw_be_p(cdb + 7), 8);
+        r->buf = g_malloc0(r->buf_len);
+        sraid_pr_in(&u->pr, &u->pr_cfg, &r->nexus, cdb, r->buf, r->buf_len,
+                    &r->res);
+        trace_sraid_ld_pr_in(u->ctrl->node_id, u->index, cdb[1] & 0x1f,
+                             r->nexus.rtpi, r->res.status, r->res.data_len);
+        if (r->res.status != GOOD) {
+            sraid_pr_req_result(req, &r->res);
+            return 0;
+        }
+        return sraid_req_data_in(req, r->buf, r->buf_len, r->res.data_len,
+                                 &r->data_left);
+    }
+    /* PERSISTENT RESERVE OUT: PARAMETER LIST LENGTH, bytes 5-8 */
+    r->buf_len = ldl_be_p(cdb + 5);
+    if (r->buf_len == 0 || r->buf_len > SRAID_PR_OUT_MAX_PARAM ||
+        req->cmd.xfer != r->buf_len) {
+        /* nothing to fetch: pr.c refuses a list it was not given */
+        r->buf_len = 0;
+        sraid_pr_out_execute(r, cdb, 0);
+        return 0;
+    }
+    r->buf = g_malloc0(r->buf_len);
+    return -(int32_t)r->buf_len;
+}
+
+static void sraid_pr_read_data(SCSIRequest *req)
+{
+    sraid_req_read_data(req, &DO_UPCAST(SraidPrReq, req, req)->data_left);
+}
+
+static void sraid_pr_write_data(SCSIRequest *req)
+{
+    SraidPrReq *r = DO_UPCAST(SraidPrReq, req, req);
+
+    if (!r->have_data) {
+        /* the whole parameter list at once */
+        r->have_data = true;
+        scsi_req_data(req, r->buf_len);
+        return;
+    }
+    sraid_pr_out_execute(r, req->cmd.buf, r->buf_len);
+}
+
+static uint8_t *sraid_pr_get_buf(SCSIRequest *req)
+{
+    return DO_UPCAST(SraidPrReq, req, req)->buf;
+}
+
+static void sraid_pr_free(SCSIRequest *req)
+{
+    SraidPrReq *r = DO_UPCAST(SraidPrReq, req, req);
+
+    g_free(r->buf);
+    g_free(r->aborts);
+}
+
+static const SCSIReqOps sraid_pr_req_ops = {
+    .size         = sizeof(SraidPrReq),
+    .send_command = sraid_pr_send_command,
+    .read_data    = sraid_pr_read_data,
+    .write_data   = sraid_pr_write_data,
+    .get_buf      = sraid_pr_get_buf,
+    .free_req     = sraid_pr_free,
+};
+
+SCSIRequest *sraid_ld_pr_alloc(SraidLdUnit *u, SCSIDevice *d, uint32_t tag,
+                               uint32_t lun, void *hba_private,
+                               const SraidPrNexus *nx)
+{
+    SCSIRequest *req = scsi_req_alloc(&sraid_pr_req_ops, d, tag, lun,
+                                      hba_private);
+    SraidPrReq *r = DO_UPCAST(SraidPrReq, req, req);
+
+    r->unit = u;
+    r->nexus = *nx;
+    return req;
+}
