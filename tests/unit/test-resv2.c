@@ -122,7 +122,7 @@ static void test_nexus_identity(void)
     g_assert_cmpint(check(&r, &g3, 0x2a), ==, SRAID_RESV2_CONFLICT);
 }
 
-/* SPC-2 5.5.1, 7.11, 7.12: what another nexus may still do */
+/* SPC-2 5.5.1, 7.11, 7.12: what another nexus, and the holder, may do */
 static void test_check(void)
 {
     SraidPrNexus a = nx_iscsi("iqn.2026-01.test:a", 1, 1);
@@ -139,8 +139,10 @@ static void test_check(void)
     for (unsigned op = 0; op < 256; op++) {
         bool ok = op == 0x12 || op == 0x03 || op == 0xa0 ||
                   op == SRAID_OP_RELEASE_6 || op == SRAID_OP_RELEASE_10;
+        bool pr = op == 0x5e || op == 0x5f;
 
-        g_assert_cmpint(check(&r, &a, op), ==, SRAID_RESV2_ALLOWED);
+        g_assert_cmpint(check(&r, &a, op), ==,
+                        pr ? SRAID_RESV2_CONFLICT : SRAID_RESV2_ALLOWED);
         g_assert_cmpint(check(&r, &b, op), ==,
                         ok ? SRAID_RESV2_ALLOWED : SRAID_RESV2_CONFLICT);
     }

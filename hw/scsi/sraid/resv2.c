@@ -32,7 +32,20 @@ SraidResv2Access sraid_resv2_check(const SraidResv2 *r,
                                    const SraidPrNexus *nx,
                                    const uint8_t *cdb, size_t cdb_len)
 {
-    if (!r->held || !cdb_len || nexus_equal(&r->holder, nx)) {
+    if (!r->held || !cdb_len) {
+        return SRAID_RESV2_ALLOWED;
+    }
+    /*
+     * SPC-2 7.11, 7.12: PERSISTENT RESERVE IN/OUT while a RESERVE(6/10)
+     * reservation is active: RESERVATION CONFLICT, from the holder too
+     * (a registration now would leave a reservation that the holder could
+     * no longer RELEASE: SPC-4 5.7.3 refuses it while one exists).
+     */
+    if (cdb[0] == SRAID_OP_PERSISTENT_RESERVE_IN ||
+        cdb[0] == SRAID_OP_PERSISTENT_RESERVE_OUT) {
+        return SRAID_RESV2_CONFLICT;
+    }
+    if (nexus_equal(&r->holder, nx)) {
         return SRAID_RESV2_ALLOWED;
     }
     switch (cdb[0]) {
@@ -45,10 +58,7 @@ SraidResv2Access sraid_resv2_check(const SraidResv2 *r,
     case SRAID_OP_RELEASE_10:
         return SRAID_RESV2_ALLOWED;
     default:
-        /*
-         * Everything else, RESERVE (SPC-2 7.21.2) and PERSISTENT RESERVE
-         * IN/OUT included (SPC-2 7.11, 7.12): RESERVATION CONFLICT.
-         */
+        /* everything else, RESERVE included (SPC-2 7.21.2): conflict */
         return SRAID_RESV2_CONFLICT;
     }
 }

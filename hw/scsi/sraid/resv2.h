@@ -55,8 +55,9 @@ bool sraid_resv2_is_holder(const SraidResv2 *r, const SraidPrNexus *nx);
  * May the command @cdb (@cdb_len bytes, at least 1) from @nx run?  While
  * another I_T nexus holds the reservation, only INQUIRY, REQUEST SENSE,
  * REPORT LUNS and RELEASE(6/10) (which then has no effect) are allowed
- * (SPC-2 5.5.1, 7.19); PERSISTENT RESERVE IN/OUT conflict (SPC-2 7.11,
- * 7.12).  RESERVE and RELEASE themselves go to sraid_resv2_execute().
+ * (SPC-2 5.5.1, 7.19).  PERSISTENT RESERVE IN/OUT conflict from every
+ * I_T nexus, the holder's included (SPC-2 7.11, 7.12).  RESERVE and
+ * RELEASE themselves go to sraid_resv2_execute().
  */
 SraidResv2Access sraid_resv2_check(const SraidResv2 *r,
                                    const SraidPrNexus *nx,
