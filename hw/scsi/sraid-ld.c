@@ -418,17 +418,27 @@ static DeviceUnrealize sraid_ld_parent_unrealize;
 static void (*sraid_ld_parent_reset)(DeviceState *dev);
 
 /*
- * The device's reset: the guest HBA's bus or device reset (virtio-scsi's
- * LOGICAL UNIT RESET, a bus reset, system reset) and, for the iSCSI twin,
- * LUN RESET and target resets (sraid-iscsi-lun.c).  SPC-2 5.5.1: the
- * logical unit's SPC-2 reservation is released.
+ * The device's reset releases the SPC-2 reservation (SPC-2 5.5.1).  The
+ * iSCSI twin is reset only by LUN RESET and target resets through the
+ * portals (sraid-iscsi-lun.c): released whoever holds it.  The guest's
+ * device by the guest HBA's resets (virtio-scsi's LOGICAL UNIT RESET, a
+ * bus reset, SeaBIOS at boot, a system reset), which do not reach the
+ * iSCSI twins either (sraid-ctrl.c): released only when the guest path
+ * holds it, so a guest's reboot does not take an external initiator's
+ * reservation away.
  */
 static void sraid_ld_reset(DeviceState *dev)
 {
     SraidLdUnit *u = g_hash_table_lookup(sraid_ld_units, dev);
+    SraidPrNexus guest;
 
-    if (u) {
+    if (u && dev != u->dev) {
         sraid_ld_resv2_reset(u);
+    } else if (u) {
+        sraid_ld_pr_nexus(u, SCSI_DEVICE(dev), NULL, &guest);
+        if (sraid_resv2_is_holder(&u->resv2, &guest)) {
+            sraid_ld_resv2_reset(u);
+        }
     }
     sraid_ld_parent_reset(dev);
 }
