@@ -23,6 +23,7 @@
 #include "sraid/iscsi-target.h"
 #include "sraid/membership.h"
 #include "sraid/pr.h"
+#include "sraid/resv2.h"
 #include "sraid/raid-io.h"
 #include "sraid/write-intent.h"
 
@@ -54,6 +55,8 @@ typedef struct SraidLdUnit {
      */
     SraidPrState pr;
     SraidPrConfig pr_cfg;
+    /* SPC-2 RESERVE/RELEASE (SPC-2 5.5.1), the same for both devices */
+    SraidResv2 resv2;
 } SraidLdUnit;
 
 /* The controller's iSCSI portals (sraid-iscsi.c) */
@@ -430,6 +433,14 @@ bool sraid_ld_pr_nexus(SraidLdUnit *u, SCSIDevice *d, void *hba_private,
 SCSIRequest *sraid_ld_pr_alloc(SraidLdUnit *u, SCSIDevice *d, uint32_t tag,
                                uint32_t lun, void *hba_private,
                                const SraidPrNexus *nx);
+/* SPC-2 RESERVE(6/10) or RELEASE(6/10) from @nx */
+SCSIRequest *sraid_ld_resv2_alloc(SraidLdUnit *u, SCSIDevice *d, uint32_t tag,
+                                  uint32_t lun, void *hba_private,
+                                  const SraidPrNexus *nx);
+/* A reset of @u's logical unit releases its SPC-2 reservation */
+void sraid_ld_resv2_reset(SraidLdUnit *u);
+/* I_T nexus loss of @nx: the SPC-2 reservations it holds are released */
+void sraid_ld_resv2_nexus_lost(SraidCtrl *s, const SraidPrNexus *nx);
 
 /* sraid-ld-capabilities.c */
 SCSIRequest *sraid_ld_report_opcodes_alloc(SCSIDevice *d, uint32_t tag,

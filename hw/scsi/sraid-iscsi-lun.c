@@ -474,11 +474,26 @@ static void sraid_iscsi_lun_reset(void *opaque, SraidIscsiConn *conn,
                                                            : &lu_reset);
 }
 
+/*
+ * A session ended (logout, connection loss, reinstatement): I_T nexus
+ * loss, which releases the SPC-2 reservations it holds (SPC-2 5.5.1).
+ */
+static void sraid_iscsi_lun_nexus_lost(void *opaque, SraidIscsiConn *conn)
+{
+    SraidIscsiPortal *p = opaque;
+    SraidPrNexus nx;
+
+    if (p->ctrl && sraid_iscsi_conn_pr_nexus(conn, &nx)) {
+        sraid_ld_resv2_nexus_lost(p->ctrl, &nx);
+    }
+}
+
 const SraidIscsiLunOps sraid_iscsi_lun_ops = {
     .lun_present = sraid_iscsi_lun_present,
     .submit = sraid_iscsi_lun_submit,
     .abort = sraid_iscsi_lun_abort,
     .reset = sraid_iscsi_lun_reset,
+    .nexus_lost = sraid_iscsi_lun_nexus_lost,
 };
 
 /* SCSIBusInfo.transfer_data: the device has (read) or wants (write) @len */

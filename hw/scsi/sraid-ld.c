@@ -92,9 +92,10 @@ static SCSIRequest *sraid_ld_status_req(SCSIDevice *d, uint32_t tag,
 }
 
 /*
- * Persistent reservations (SPC-4 5.7, sraid-ld-pr.c): may the command
- * @buf from the request's I_T nexus run?  NULL if so and it is no
- * PERSISTENT RESERVE IN/OUT; else the request that answers it.
+ * Persistent reservations (SPC-4 5.7) and SPC-2 reservations (SPC-2
+ * 5.5.1), sraid-ld-pr.c: may the command @buf from the request's I_T
+ * nexus run?  NULL if so and it is no PERSISTENT RESERVE IN/OUT or SPC-2
+ * RESERVE/RELEASE; else the request that answers it.
  */
 static SCSIRequest *sraid_ld_pr_req(SraidLdUnit *u, SCSIDevice *d,
                                     uint32_t tag, uint32_t lun,
@@ -120,6 +121,22 @@ static SCSIRequest *sraid_ld_pr_req(SraidLdUnit *u, SCSIDevice *d,
         return sraid_ld_status_req(d, tag, lun, hba_private, GOOD);
     case SRAID_PR_ALLOWED:
         break;
+    }
+    /*
+     * SPC-2 reservations (sraid/resv2.c): another nexus's reservation
+     * lets only INQUIRY, REQUEST SENSE, REPORT LUNS and RELEASE through
+     * (SPC-2 5.5.1); PERSISTENT RESERVE IN/OUT conflict (SPC-2 7.11,
+     * 7.12), a PR OUT RESERVE included.
+     */
+    if (sraid_resv2_check(&u->resv2, &nx, buf, len < 0 ? 1 : len) ==
+        SRAID_RESV2_CONFLICT) {
+        trace_sraid_ld_pr_conflict(u->ctrl->node_id, u->index, buf[0],
+                                   nx.rtpi);
+        return sraid_ld_status_req(d, tag, lun, hba_private,
+                                   RESERVATION_CONFLICT);
+    }
+    if (sraid_resv2_is_cmd(buf[0])) {
+        return sraid_ld_resv2_alloc(u, d, tag, lun, hba_private, &nx);
     }
     if (buf[0] == PERSISTENT_RESERVE_IN || buf[0] == PERSISTENT_RESERVE_OUT) {
         return sraid_ld_pr_alloc(u, d, tag, lun, hba_private, &nx);
@@ -193,9 +210,8 @@ static SCSIRequest *sraid_ld_alloc_req(SCSIDevice *d, uint32_t tag,
     /*
      * The logical drive executes exactly the commands it reports
      * (sraid/opcode-report.c): scsi-disk's CD-ROM commands have no place on
-     * a RAID volume, and SPC-2 RESERVE/RELEASE, which scsi-disk accepts and
-     * ignores, would tell cluster software it holds a reservation it does
-     * not have (they come with the cluster's reservations).
+     * a RAID volume.  SPC-2 RESERVE/RELEASE, which scsi-disk accepts and
+     * ignores, are ours (sraid_ld_pr_req): local to this controller.
      */
     if (!sraid_opcode_listed(&sraid_ld_opcodes, buf[0])) {
         return sraid_ld_sense_req(d, tag, lun, hba_private,
@@ -399,6 +415,33 @@ bool sraid_ld_device_create(SraidLdUnit *u, Error **errp)
 }
 
 static DeviceUnrealize sraid_ld_parent_unrealize;
+static void (*sraid_ld_parent_reset)(DeviceState *dev);
+
+/*
+ * The device's reset releases the SPC-2 reservation (SPC-2 5.5.1).  The
+ * iSCSI twin is reset only by LUN RESET and target resets through the
+ * portals (sraid-iscsi-lun.c): released whoever holds it.  The guest's
+ * device by the guest HBA's resets (virtio-scsi's LOGICAL UNIT RESET, a
+ * bus reset, SeaBIOS at boot, a system reset), which do not reach the
+ * iSCSI twins either (sraid-ctrl.c): released only when the guest path
+ * holds it, so a guest's reboot does not take an external initiator's
+ * reservation away.
+ */
+static void sraid_ld_reset(DeviceState *dev)
+{
+    SraidLdUnit *u = g_hash_table_lookup(sraid_ld_units, dev);
+    SraidPrNexus guest;
+
+    if (u && dev != u->dev) {
+        sraid_ld_resv2_reset(u);
+    } else if (u) {
+        sraid_ld_pr_nexus(u, SCSI_DEVICE(dev), NULL, &guest);
+        if (sraid_resv2_is_holder(&u->resv2, &guest)) {
+            sraid_ld_resv2_reset(u);
+        }
+    }
+    sraid_ld_parent_reset(dev);
+}
 
 static void sraid_ld_unrealize(DeviceState *dev)
 {
@@ -420,6 +463,8 @@ static void sraid_ld_class_init(ObjectClass *klass, void *data)
     dc->user_creatable = false;
     device_class_set_parent_unrealize(dc, sraid_ld_unrealize,
                                       &sraid_ld_parent_unrealize);
+    sraid_ld_parent_reset = dc->legacy_reset;
+    device_class_set_legacy_reset(dc, sraid_ld_reset);
 }
 
 static const TypeInfo sraid_ld_info = {

@@ -757,6 +757,73 @@ static void test_persistent_reservations(void)
     array_free(&a);
 }
 
+static void cdb_status(VScsi *v, uint8_t op, uint8_t b1, uint8_t status,
+                       ScsiResult *r)
+{
+    uint8_t cdb[10] = { op, b1 };
+
+    vscsi_cmd(v, LD_TARGET, 0, cdb, op & 0x40 ? 10 : 6, 0, r);
+    g_assert_cmpuint(r->response, ==, VIRTIO_SCSI_S_OK);
+    g_assert_cmphex(r->status, ==, status);
+}
+
+/*
+ * SPC-2 RESERVE/RELEASE (6/10) through the guest's HBA (SPC-2 5.5.1; two
+ * initiators, resets and nexus loss: tests/compliance Reserve6): the
+ * holder's commands run, PERSISTENT RESERVE IN conflicts while reserved
+ * (SPC-2 7.11), third-party reservations are refused with a field
+ * pointer, RELEASE releases.
+ */
+static void test_spc2_reservations(void)
+{
+    g_autofree char *args = NULL;
+    g_autofree uint8_t *buf = g_malloc0(8 * 512);
+    ScsiResult r;
+    Array a;
+    VScsi *v;
+
+    array_create(&a, 5, 3);
+    args = array_args(&a, -1, -1);
+    v = vscsi_start(args);
+    ld_ready(v);
+
+    cdb_status(v, RESERVE, 0, GOOD, &r);
+    cdb_status(v, RESERVE, 0, GOOD, &r);        /* the holder again */
+    cdb_status(v, RESERVE_10, 0, GOOD, &r);
+    /* the holder's other commands run */
+    cdb_status(v, TEST_UNIT_READY, 0, GOOD, &r);
+    memcpy(buf, a.ref, 8 * 512);
+    ld_rw(v, true, 0, 8, buf, &r);
+    assert_good(&r);
+    ld_rw(v, false, 0, 8, buf, &r);
+    assert_good(&r);
+    g_assert_cmpmem(buf, 8 * 512, a.ref, 8 * 512);
+    /* SPC-2 7.11: PERSISTENT RESERVE IN while reserved */
+    prin(v, 0x00, &r);
+    g_assert_cmpuint(r.response, ==, VIRTIO_SCSI_S_OK);
+    g_assert_cmphex(r.status, ==, RESERVATION_CONFLICT);
+    /* third party: INVALID FIELD IN CDB, byte 1 bit 4 */
+    cdb_status(v, RESERVE, 0x10, CHECK_CONDITION, &r);
+    assert_sense(&r, ILLEGAL_REQUEST, 0x24, 0x00);
+    g_assert_cmphex(r.sense[15], ==, 0xcc);
+    g_assert_cmphex(r.sense[16] << 8 | r.sense[17], ==, 1);
+    cdb_status(v, RELEASE_10, 0x10, CHECK_CONDITION, &r);
+    assert_sense(&r, ILLEGAL_REQUEST, 0x24, 0x00);
+
+    cdb_status(v, RELEASE, 0, GOOD, &r);
+    prin(v, 0x00, &r);
+    assert_good(&r);
+    cdb_status(v, RELEASE, 0, GOOD, &r);        /* nothing held: GOOD */
+    cdb_status(v, RESERVE_10, 0, GOOD, &r);
+    cdb_status(v, RELEASE_10, 0, GOOD, &r);
+    prin(v, 0x00, &r);
+    assert_good(&r);
+
+    assert_reads_back(v, &a);
+    vscsi_stop(v);
+    array_free(&a);
+}
+
 void sraid_ld_test_register(void)
 {
     if (!getenv("SRAID_IMG")) {
@@ -769,6 +836,7 @@ void sraid_ld_test_register(void)
     qtest_add_func("/sraid/ld/report-opcodes", test_report_opcodes);
     qtest_add_func("/sraid/ld/persistent-reservations",
                    test_persistent_reservations);
+    qtest_add_func("/sraid/ld/spc2-reservations", test_spc2_reservations);
     qtest_add_func("/sraid/ld/hostile-iscsi", test_hostile_iscsi);
     qtest_add_func("/sraid/ld/data-phase-mismatch",
                    test_data_phase_mismatch);

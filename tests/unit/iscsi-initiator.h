@@ -35,6 +35,9 @@ typedef struct Backend {
     unsigned submits, aborts, resets;
     uint64_t reset_lun;
     SraidIscsiConn *reset_conn;
+    unsigned nexus_losses;
+    uint8_t lost_isid[6];           /* of the last nexus lost */
+    char lost_name[SRAID_ISCSI_NAME_MAX + 1];
     uint8_t last_cdb[16];
     uint64_t last_lun;
     GByteArray *last_out;           /* data-out of the last command */
@@ -108,11 +111,20 @@ static void be_reset(void *opaque, SraidIscsiConn *conn, uint64_t lun)
     }
 }
 
+static void be_nexus_lost(void *opaque, SraidIscsiConn *conn)
+{
+    be.nexus_losses++;
+    g_strlcpy(be.lost_name, sraid_iscsi_conn_initiator(conn),
+              sizeof(be.lost_name));
+    memcpy(be.lost_isid, sraid_iscsi_conn_isid(conn), 6);
+}
+
 static const SraidIscsiLunOps be_ops = {
     .lun_present = be_lun_present,
     .submit = be_submit,
     .abort = be_abort,
     .reset = be_reset,
+    .nexus_lost = be_nexus_lost,
 };
 
 /* Complete a held task */

@@ -1094,6 +1094,50 @@ static void test_foreach_nexus(void)
     done(ini);
 }
 
+/*
+ * I_T nexus loss (SAM-5 6.4), what releases SPC-2 reservations: once per
+ * Normal session, on logout, a dropped connection or a reinstatement;
+ * never for a Discovery session or a connection still logging in.
+ */
+static void test_nexus_lost(void)
+{
+    Ini *ini = setup_login(), *other = ini_new(), *disc = ini_new();
+    Ini *login = ini_new(), *again;
+    uint8_t bhs[48];
+    Pdu *p;
+
+    disc->isid[5] = 10;
+    p = ini_login_keys(disc, kv("InitiatorName=" INI_NAME,
+                                "SessionType=Discovery", NULL));
+    pdu_free(p);
+    ini_free(disc);
+    ini_free(login);
+    g_assert_cmpuint(be.nexus_losses, ==, 0);
+    /* the connection dropped */
+    other->isid[5] = 9;
+    ini_login(other);
+    ini_free(other);
+    g_assert_cmpuint(be.nexus_losses, ==, 1);
+    g_assert_cmphex(be.lost_isid[5], ==, 9);
+    g_assert_cmpstr(be.lost_name, ==, INI_NAME);
+    /* reinstatement: the old session's nexus is lost */
+    again = ini_new();
+    ini_login(again);
+    g_assert_cmpuint(be.nexus_losses, ==, 2);
+    g_assert_cmphex(be.lost_isid[5], ==, 1);
+    ini_free(ini);
+    g_assert_cmpuint(be.nexus_losses, ==, 2);
+    /* logout: at the Logout Response, once */
+    bhs_logout(bhs, again, SRAID_ISCSI_LOGOUT_CLOSE_SESSION, 0x10, 0);
+    ini_send_pdu(again, bhs, NULL, 0);
+    p = ini_pop(again);
+    g_assert_cmphex(p->bhs[0], ==, SRAID_ISCSI_OP_LOGOUT_RSP);
+    pdu_free(p);
+    g_assert_cmpuint(be.nexus_losses, ==, 3);
+    done(again);
+    g_assert_cmpuint(be.nexus_losses, ==, 3);
+}
+
 static void test_logout(void)
 {
     Ini *ini = setup_login();
@@ -1434,5 +1478,6 @@ int main(int argc, char **argv)
     g_test_add_func("/iscsi-target/malformed", test_malformed);
     g_test_add_func("/iscsi-target/digests", test_digests);
     g_test_add_func("/iscsi-target/chunking", test_chunking);
+    g_test_add_func("/iscsi-target/nexus-lost", test_nexus_lost);
     return g_test_run();
 }

@@ -244,6 +244,10 @@ static void conn_unregister(SraidIscsiConn *c)
 /* Everything but telling the glue: the connection is dead to the core */
 static void conn_shutdown(SraidIscsiConn *c)
 {
+    if (c->registered && !c->discovery && c->state == ISCSI_CONN_FFP &&
+        c->target->ops.nexus_lost) {
+        c->target->ops.nexus_lost(c->target->opaque, c);
+    }
     c->state = ISCSI_CONN_CLOSED;
     conn_unregister(c);
     iscsi_task_drop_pending(c);

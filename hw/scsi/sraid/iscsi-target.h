@@ -100,6 +100,14 @@ typedef struct SraidIscsiLunOps {
      * later unit attention is the glue's business).
      */
     void (*reset)(void *opaque, SraidIscsiConn *conn, uint64_t lun);
+    /*
+     * Optional: the I_T nexus of @conn's Normal session is lost (SAM-5
+     * 6.4: a logout, the connection closed or dropped, a session
+     * reinstatement, a TARGET COLD RESET).  Called once per session, as
+     * it ends, while @conn still answers sraid_iscsi_conn_initiator(),
+     * _isid() and _tpgt(); its tasks are aborted right after.
+     */
+    void (*nexus_lost)(void *opaque, SraidIscsiConn *conn);
 } SraidIscsiLunOps;
 
 typedef struct SraidIscsiConnOps {

@@ -33,7 +33,8 @@ enum {
 /*
  * What a logical drive executes: scsi-disk's SBC emulation plus what
  * sraid-ld.c adds (COMPARE AND WRITE, ORWRITE, VERIFY with BYTCHK,
- * PRE-FETCH, GET LBA STATUS, PERSISTENT RESERVE IN/OUT, this command).
+ * PRE-FETCH, GET LBA STATUS, PERSISTENT RESERVE IN/OUT, SPC-2 RESERVE and
+ * RELEASE (6/10), this command).
  * Usage bits are set only for fields the unit acts on: protection fields
  * (RD/WR/VR/ORPROTECT) and the UNMAP bit of WRITE SAME are refused when
  * non-zero, group numbers and the range of SYNCHRONIZE CACHE are ignored
@@ -69,6 +70,14 @@ static const SraidOpcodeDesc ld_cmds[] = {
     /* MODE SELECT(6) */
     { 0x15, NO_SA, 6,
       { 0x15, 0x11, 0, 0, 0xff, 0 } },
+    /*
+     * RESERVE(6), RELEASE(6) (SPC-2 7.21, 7.19): 3RDPTY and EXTENT are
+     * refused when set (resv2.c); the obsolete fields are ignored.
+     */
+    { 0x16, NO_SA, 6,
+      { 0x16, 0x11, 0, 0, 0, 0 } },
+    { 0x17, NO_SA, 6,
+      { 0x17, 0x11, 0, 0, 0, 0 } },
     /* MODE SENSE(6) */
     { 0x1a, NO_SA, 6,
       { 0x1a, 0x08, 0xff, 0xff, 0xff, 0 } },
@@ -108,6 +117,14 @@ static const SraidOpcodeDesc ld_cmds[] = {
     /* MODE SELECT(10) */
     { 0x55, NO_SA, 10,
       { 0x55, 0x11, 0, 0, 0, 0, 0, 0xff, 0xff, 0 } },
+    /*
+     * RESERVE(10), RELEASE(10) (SPC-2 7.22, 7.20): 3RDPTY, LONGID, bit 0
+     * and a PARAMETER LIST LENGTH are refused when set (resv2.c).
+     */
+    { 0x56, NO_SA, 10,
+      { 0x56, 0x13, 0, 0, 0, 0, 0, 0xff, 0xff, 0 } },
+    { 0x57, NO_SA, 10,
+      { 0x57, 0x13, 0, 0, 0, 0, 0, 0xff, 0xff, 0 } },
     /* MODE SENSE(10) */
     { 0x5a, NO_SA, 10,
       { 0x5a, 0x18, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, 0 } },
