@@ -422,9 +422,8 @@ SCSIRequest *sraid_ld_verify_alloc(SraidLdUnit *u, SCSIDevice *d,
 /*
  * sraid-ld-pr.c: persistent reservations (SPC-4 5.7) of a logical drive.
  * Relative target port identifiers: an iSCSI portal group's is its TPGT
- * (channel + 1), node @node's guest path has its own, above them.
+ * (channel + 1), node @node's guest path SRAID_PR_RTPI_GUEST(@node).
  */
-#define SRAID_LD_RTPI_GUEST(node)   (0x100 + (node))
 void sraid_ld_pr_init(SraidLdUnit *u);
 /* The I_T nexus a request for device @d with @hba_private comes from */
 bool sraid_ld_pr_nexus(SraidLdUnit *u, SCSIDevice *d, void *hba_private,

@@ -140,10 +140,8 @@ static bool sraid_iscsi_conn_pr_nexus(SraidIscsiConn *conn, SraidPrNexus *nx)
     for (unsigned i = 0; i < 6; i++) {
         id = id << 8 | isid[i];
     }
-    memset(nx, 0, sizeof(*nx));
-    nx->rtpi = sraid_iscsi_conn_tpgt(conn);
-    return sraid_pr_tid_iscsi(&nx->initiator,
-                              sraid_iscsi_conn_initiator(conn), id);
+    return sraid_pr_nexus_iscsi(nx, sraid_iscsi_conn_initiator(conn), id,
+                                sraid_iscsi_conn_tpgt(conn));
 }
 
 bool sraid_iscsi_pr_nexus(void *hba_private, SraidPrNexus *nx)
@@ -164,9 +162,7 @@ static void sraid_iscsi_pr_ua_nexus(SraidIscsiConn *conn, void *opaque)
     SraidPrNexus nx;
 
     if (sraid_iscsi_conn_pr_nexus(conn, &nx) &&
-        nx.initiator.len == ua->e->nexus.initiator.len &&
-        !memcmp(nx.initiator.b, ua->e->nexus.initiator.b, nx.initiator.len) &&
-        (ua->e->all_tg_pt || nx.rtpi == ua->e->nexus.rtpi)) {
+        sraid_pr_effect_names(ua->e, &nx)) {
         sraid_iscsi_ua_set_nexus(conn, &ua->set);
     }
 }

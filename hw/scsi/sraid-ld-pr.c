@@ -33,7 +33,7 @@ void sraid_ld_pr_init(SraidLdUnit *u)
     cfg->ptpl_capable = false;
     /* the target ports REGISTER AND MOVE may name (SPC-4 6.16.4) */
     cfg->ports[cfg->nports++] = (SraidPrPort) {
-        .rtpi = SRAID_LD_RTPI_GUEST(u->ctrl->node_id),
+        .rtpi = SRAID_PR_RTPI_GUEST(u->ctrl->node_id),
         .proto = SRAID_PR_PROTO_SAS,
     };
     for (unsigned ch = 0; ch < u->ctrl->channels; ch++) {
@@ -52,18 +52,8 @@ bool sraid_ld_pr_nexus(SraidLdUnit *u, SCSIDevice *d, void *hba_private,
         return sraid_iscsi_pr_nexus(hba_private, nx);
     }
     /* the guest's HBA: one initiator port, this node's guest path */
-    memset(nx, 0, sizeof(*nx));
-    sraid_pr_tid_guest(&nx->initiator, u->ctrl->node_id);
-    nx->rtpi = SRAID_LD_RTPI_GUEST(u->ctrl->node_id);
+    sraid_pr_nexus_guest(nx, u->ctrl->node_id);
     return true;
-}
-
-/* Does effect @e name the I_T nexus @nx? */
-static bool sraid_ld_pr_names(const SraidPrEffect *e, const SraidPrNexus *nx)
-{
-    return e->nexus.initiator.len == nx->initiator.len &&
-           !memcmp(e->nexus.initiator.b, nx->initiator.b, nx->initiator.len) &&
-           (e->all_tg_pt || e->nexus.rtpi == nx->rtpi);
 }
 
 typedef struct SraidPrReq SraidPrReq;
@@ -127,7 +117,7 @@ static void sraid_pr_abort_tasks(SraidPrReq *r, SCSIDevice *d,
 
             if (req != &r->req && !req->io_canceled &&
                 sraid_ld_pr_nexus(r->unit, d, req->hba_private, &nx) &&
-                sraid_ld_pr_names(e, &nx)) {
+                sraid_pr_effect_names(e, &nx)) {
                 scsi_req_ref(req);
                 g_ptr_array_add(victims, req);
             }
@@ -150,7 +140,7 @@ static void sraid_pr_effects(SraidPrReq *r, const SraidPrEffects *fx)
                                  e->ascq, e->nexus.rtpi, e->all_tg_pt);
         if (e->kind == SRAID_PR_EFFECT_UA) {
             /* SPC-4 5.7.11: UNIT ATTENTION, 2Ah/03h, 04h or 05h */
-            if (sraid_ld_pr_names(e, &guest)) {
+            if (sraid_pr_effect_names(e, &guest)) {
                 scsi_device_set_ua(SCSI_DEVICE(u->dev),
                                    (SCSISense) { .key = UNIT_ATTENTION,
                                                  .asc = e->asc,

@@ -30,9 +30,7 @@ static SraidPrNexus nx_iscsi(const char *name, uint64_t isid, uint16_t rtpi)
 {
     SraidPrNexus n;
 
-    memset(&n, 0, sizeof(n));
-    g_assert_true(sraid_pr_tid_iscsi(&n.initiator, name, isid));
-    n.rtpi = rtpi;
+    g_assert_true(sraid_pr_nexus_iscsi(&n, name, isid, rtpi));
     return n;
 }
 
@@ -40,9 +38,7 @@ static SraidPrNexus nx_guest(uint8_t node)
 {
     SraidPrNexus n;
 
-    memset(&n, 0, sizeof(n));
-    sraid_pr_tid_guest(&n.initiator, node);
-    n.rtpi = 0x100 + node;
+    sraid_pr_nexus_guest(&n, node);
     return n;
 }
 
@@ -217,6 +213,21 @@ static void test_tid(void)
 
         g_assert_cmpuint(t.len, ==, 24);
         g_assert_cmpmem(t.b, 24, g, 24);
+    }
+    /* the nexuses built from them, and which an effect names */
+    {
+        SraidPrEffect e = { .nexus = nx_guest(7) };
+        SraidPrNexus other = nx_iscsi("iqn.a", 1, 1);
+        SraidPrNexus same_port = nx_iscsi("iqn.a", 1, 2);
+
+        g_assert_cmpuint(e.nexus.rtpi, ==, 0x107);
+        g_assert_cmpmem(e.nexus.initiator.b, 24, t.b, 24);
+        g_assert_true(sraid_pr_effect_names(&e, &e.nexus));
+        g_assert_false(sraid_pr_effect_names(&e, &other));
+        e.nexus = other;
+        g_assert_false(sraid_pr_effect_names(&e, &same_port));
+        e.all_tg_pt = true;
+        g_assert_true(sraid_pr_effect_names(&e, &same_port));
     }
 }
 

@@ -15,9 +15,7 @@ static SraidPrNexus nx_iscsi(const char *name, uint64_t isid, uint16_t rtpi)
 {
     SraidPrNexus n;
 
-    memset(&n, 0, sizeof(n));
-    g_assert_true(sraid_pr_tid_iscsi(&n.initiator, name, isid));
-    n.rtpi = rtpi;
+    g_assert_true(sraid_pr_nexus_iscsi(&n, name, isid, rtpi));
     return n;
 }
 
@@ -25,9 +23,7 @@ static SraidPrNexus nx_guest(uint8_t node)
 {
     SraidPrNexus n;
 
-    memset(&n, 0, sizeof(n));
-    sraid_pr_tid_guest(&n.initiator, node);
-    n.rtpi = 0x100 + node;
+    sraid_pr_nexus_guest(&n, node);
     return n;
 }
 

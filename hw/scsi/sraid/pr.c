@@ -121,6 +121,28 @@ void sraid_pr_tid_guest(SraidPrTid *tid, uint8_t node)
     tid->len = 24;
 }
 
+bool sraid_pr_nexus_iscsi(SraidPrNexus *nx, const char *name, uint64_t isid,
+                          uint16_t tpgt)
+{
+    memset(nx, 0, sizeof(*nx));
+    nx->rtpi = tpgt;
+    return sraid_pr_tid_iscsi(&nx->initiator, name, isid);
+}
+
+void sraid_pr_nexus_guest(SraidPrNexus *nx, uint8_t node)
+{
+    memset(nx, 0, sizeof(*nx));
+    sraid_pr_tid_guest(&nx->initiator, node);
+    nx->rtpi = SRAID_PR_RTPI_GUEST(node);
+}
+
+bool sraid_pr_effect_names(const SraidPrEffect *e, const SraidPrNexus *nx)
+{
+    return e->nexus.initiator.len == nx->initiator.len &&
+           !memcmp(e->nexus.initiator.b, nx->initiator.b, nx->initiator.len) &&
+           (e->all_tg_pt || e->nexus.rtpi == nx->rtpi);
+}
+
 typedef enum TidError {
     TID_OK,
     TID_SHORT,          /* runs past the bytes given */

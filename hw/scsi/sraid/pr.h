@@ -160,6 +160,20 @@ bool sraid_pr_tid_iscsi(SraidPrTid *tid, const char *name, uint64_t isid);
  */
 void sraid_pr_tid_guest(SraidPrTid *tid, uint8_t node);
 
+/*
+ * The relative target port of node @node's guest path: above the iSCSI
+ * portal groups (TPGT = channel + 1), so the two never collide.
+ */
+#define SRAID_PR_RTPI_GUEST(node)       (0x100 + (node))
+
+/* The I_T nexus of an iSCSI session: initiator port and portal group */
+bool sraid_pr_nexus_iscsi(SraidPrNexus *nx, const char *name, uint64_t isid,
+                          uint16_t tpgt);
+/* The I_T nexus of node @node's guest path */
+void sraid_pr_nexus_guest(SraidPrNexus *nx, uint8_t node);
+/* Is @nx the nexus @e is for (any target port with ALL_TG_PT)? */
+bool sraid_pr_effect_names(const SraidPrEffect *e, const SraidPrNexus *nx);
+
 /* The protocol identifier of @tid */
 static inline uint8_t sraid_pr_tid_proto(const SraidPrTid *tid)
 {
