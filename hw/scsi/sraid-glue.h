@@ -403,6 +403,15 @@ void sraid_ld_req_check(SCSIRequest *req, SCSISense sense);
 void sraid_ld_req_miscompare(SCSIRequest *req, uint32_t offset);
 
 /*
+ * The write_data of a command that acts on its whole data-out at once
+ * (COMPARE AND WRITE, ORWRITE, VERIFY with BYTCHK, PERSISTENT RESERVE
+ * OUT): the first call asks the HBA for all @len bytes into the request's
+ * buffer (get_buf) and returns false; the next, when they are there, true.
+ */
+bool sraid_req_data_out_all(SCSIRequest *req, bool *have_data,
+                            uint32_t len);
+
+/*
  * A request of sraid-ld served by a coroutine (COMPARE AND WRITE, VERIFY).
  * sraid_req_co_begin takes a reference and enters @fn; while it runs,
  * req->aiocb stands for it, so that an abort (scsi_req_cancel{,_async})

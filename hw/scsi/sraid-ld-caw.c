@@ -142,13 +142,10 @@ static void sraid_caw_write_data(SCSIRequest *req)
 {
     SraidCawReq *r = DO_UPCAST(SraidCawReq, req, req);
 
-    if (!r->have_data) {
-        /* first call: ask the HBA for all of it (both halves) at once */
-        r->have_data = true;
-        scsi_req_data(req, sraid_caw_data_len(r));
-        return;
+    /* CAW: both halves, verify and write data */
+    if (sraid_req_data_out_all(req, &r->have_data, sraid_caw_data_len(r))) {
+        sraid_req_co_begin(req, sraid_caw_co, r);
     }
-    sraid_req_co_begin(req, sraid_caw_co, r);
 }
 
 static uint8_t *sraid_caw_get_buf(SCSIRequest *req)

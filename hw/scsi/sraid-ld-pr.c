@@ -244,13 +244,9 @@ static void sraid_pr_write_data(SCSIRequest *req)
 {
     SraidPrReq *r = DO_UPCAST(SraidPrReq, req, req);
 
-    if (!r->have_data) {
-        /* the whole parameter list at once */
-        r->have_data = true;
-        scsi_req_data(req, r->buf_len);
-        return;
+    if (sraid_req_data_out_all(req, &r->have_data, r->buf_len)) {
+        sraid_pr_out_execute(r, req->cmd.buf, r->buf_len);
     }
-    sraid_pr_out_execute(r, req->cmd.buf, r->buf_len);
 }
 
 static uint8_t *sraid_pr_get_buf(SCSIRequest *req)

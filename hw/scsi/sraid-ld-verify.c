@@ -140,13 +140,9 @@ static void sraid_verify_write_data(SCSIRequest *req)
 {
     SraidVerifyReq *r = DO_UPCAST(SraidVerifyReq, req, req);
 
-    if (!r->have_data) {
-        /* first call: ask the HBA for all of it at once */
-        r->have_data = true;
-        scsi_req_data(req, req->cmd.xfer);
-        return;
+    if (sraid_req_data_out_all(req, &r->have_data, req->cmd.xfer)) {
+        sraid_req_co_begin(req, sraid_verify_co, r);
     }
-    sraid_req_co_begin(req, sraid_verify_co, r);
 }
 
 static uint8_t *sraid_verify_get_buf(SCSIRequest *req)

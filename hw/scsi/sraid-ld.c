@@ -154,6 +154,17 @@ static const AIOCBInfo sraid_req_aiocb_info = {
     .aiocb_size = sizeof(BlockAIOCB),
 };
 
+bool sraid_req_data_out_all(SCSIRequest *req, bool *have_data,
+                            uint32_t len)
+{
+    if (*have_data) {
+        return true;
+    }
+    *have_data = true;
+    scsi_req_data(req, len);
+    return false;
+}
+
 void sraid_req_co_begin(SCSIRequest *req, CoroutineEntry *fn, void *opaque)
 {
     assert(!req->aiocb);
