@@ -13,6 +13,7 @@
 static const uint8_t all_dcmds[] = {
     0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
     0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11,
+    0x20, 0x21, 0x22, 0x23, 0x24,
 };
 
 /* The names are the seed's, in the order of its tables. */
@@ -26,6 +27,7 @@ static void test_dcmd_table(void)
         "Node_Inform_Rebuild_Started", "Node_Inform_Status",
         "Node_Inform_Rebuild_Completed", "Node_Inform_Rebuilt_All",
         "Node_Gather", "Node_Bus_Reset", "Node_Config_Changed",
+        "PR_Request", "PR_Apply", "PR_State", "PR_Poll", "PR_Sync",
     };
     unsigned known = 0;
 

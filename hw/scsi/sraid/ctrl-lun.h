@@ -31,7 +31,7 @@
  * A peer's Node_Read may ask for up to SRAID_VENDOR_MAX_XFER bytes; its
  * transport passes a buffer that size.
  */
-#define SRAID_CTRL_LUN_MAX_DATA_IN 512
+#define SRAID_CTRL_LUN_MAX_DATA_IN 1024
 
 typedef struct SraidCtrlLun {
     SraidLunIdentity id;

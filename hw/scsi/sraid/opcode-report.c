@@ -254,6 +254,11 @@ static const SraidOpcodeDesc ctrl_lun_cmds[] = {
     VENDOR_20(0x0f, 0, 0xff),       /* Node_Gather */
     VENDOR_20(0x10, 0, 0),          /* Node_Bus_Reset (membership) */
     VENDOR_20(0x11, 0, 0xff),       /* Node_Config_Changed */
+    VENDOR_20(0x20, 0, 0xff),       /* PR_Request (reservations) */
+    VENDOR_20(0x21, 0, 0xff),       /* PR_Apply */
+    VENDOR_20(0x22, 0, 0xff),       /* PR_State */
+    VENDOR_20(0x23, 0, 0xff),       /* PR_Poll */
+    VENDOR_20(0x24, 0, 0xff),       /* PR_Sync */
     /* REPORT LUNS */
     { 0xa0, NO_SA, 12,
       { 0xa0, 0, 0xff, 0, 0, 0, 0xff, 0xff,

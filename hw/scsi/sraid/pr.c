@@ -122,10 +122,10 @@ void sraid_pr_tid_guest(SraidPrTid *tid, uint8_t node)
 }
 
 bool sraid_pr_nexus_iscsi(SraidPrNexus *nx, const char *name, uint64_t isid,
-                          uint16_t tpgt)
+                          uint16_t rtpi)
 {
     memset(nx, 0, sizeof(*nx));
-    nx->rtpi = tpgt;
+    nx->rtpi = rtpi;
     return sraid_pr_tid_iscsi(&nx->initiator, name, isid);
 }
 
@@ -257,6 +257,26 @@ static TidError tid_parse(const uint8_t *p, size_t avail, SraidPrTid *tid,
 void sraid_pr_init(SraidPrState *st)
 {
     memset(st, 0, sizeof(*st));
+}
+
+void sraid_pr_config_cluster(SraidPrConfig *cfg, unsigned channels,
+                             bool ptpl_capable)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->ptpl_capable = ptpl_capable;
+    channels = MIN(channels, SRAID_PR_CHANNELS_MAX);
+    for (unsigned node = 0; node < 16; node++) {
+        cfg->ports[cfg->nports++] = (SraidPrPort) {
+            .rtpi = SRAID_PR_RTPI_GUEST(node),
+            .proto = SRAID_PR_PROTO_SAS,
+        };
+        for (unsigned ch = 0; ch < channels; ch++) {
+            cfg->ports[cfg->nports++] = (SraidPrPort) {
+                .rtpi = SRAID_PR_RTPI_ISCSI(node, ch),
+                .proto = SRAID_PR_PROTO_ISCSI,
+            };
+        }
+    }
 }
 
 static bool reg_matches(const SraidPrReg *r, const SraidPrTid *initiator,
@@ -1203,8 +1223,7 @@ size_t sraid_pr_encode(const SraidPrState *st, uint8_t *buf)
     return off + 4;
 }
 
-/* A TransportID of @len bytes at @p that is exactly a canonical one */
-static bool tid_decode(const uint8_t *p, size_t len, SraidPrTid *tid)
+bool sraid_pr_tid_decode(const uint8_t *p, size_t len, SraidPrTid *tid)
 {
     size_t used = 0;
     unsigned off;
@@ -1244,7 +1263,7 @@ static bool decode(const uint8_t *buf, size_t len, SraidPrState *st)
     }
     if (st->type && !type_all_reg(st->type)) {
         if (!st->holder.rtpi || hlen > len - off ||
-            !tid_decode(buf + off, hlen, &st->holder.initiator)) {
+            !sraid_pr_tid_decode(buf + off, hlen, &st->holder.initiator)) {
             return false;
         }
         off += hlen;
@@ -1265,7 +1284,8 @@ static bool decode(const uint8_t *buf, size_t len, SraidPrState *st)
         tlen = sraid_get_le16(x + 12);
         if (!r->key || !r->rtpi || (x[10] & ~0x01) || x[11] || x[14] ||
             x[15] || tlen > len - off - SRAID_PR_REG_HEADER_LEN ||
-            !tid_decode(x + SRAID_PR_REG_HEADER_LEN, tlen, &r->initiator)) {
+            !sraid_pr_tid_decode(x + SRAID_PR_REG_HEADER_LEN, tlen,
+                                 &r->initiator)) {
             return false;
         }
         /* no two registrations for one I_T nexus */

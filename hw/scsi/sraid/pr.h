@@ -63,7 +63,8 @@
 #define SRAID_PR_MAX_REGS               128
 #define SRAID_PR_TID_MAX                248
 #define SRAID_PR_ISCSI_NAME_MAX         223
-#define SRAID_PR_MAX_PORTS              64
+/* every node's guest path and iSCSI portal groups (16 x (1 + 4)) */
+#define SRAID_PR_MAX_PORTS              80
 /* A PR OUT parameter list longer than this is refused (1Ah/00h) */
 #define SRAID_PR_OUT_MAX_PARAM          (28 + SRAID_PR_MAX_REGS * 248)
 /* Unit attentions and aborts one PR OUT can cause, at most */
@@ -166,13 +167,28 @@ void sraid_pr_tid_guest(SraidPrTid *tid, uint8_t node);
  */
 #define SRAID_PR_RTPI_GUEST(node)       (0x100 + (node))
 
-/* The I_T nexus of an iSCSI session: initiator port and portal group */
+/*
+ * The relative target port of node @node's iSCSI portal group on
+ * @channel (TPGT @channel + 1 on that node's target): unique in the
+ * cluster, which is one SCSI target device whose ports are on every node.
+ */
+#define SRAID_PR_RTPI_ISCSI(node, channel) \
+    (1 + (node) * SRAID_PR_CHANNELS_MAX + (channel))
+#define SRAID_PR_CHANNELS_MAX           4
+
+/* The I_T nexus of an iSCSI session: initiator port and target port */
 bool sraid_pr_nexus_iscsi(SraidPrNexus *nx, const char *name, uint64_t isid,
-                          uint16_t tpgt);
+                          uint16_t rtpi);
 /* The I_T nexus of node @node's guest path */
 void sraid_pr_nexus_guest(SraidPrNexus *nx, uint8_t node);
 /* Is @nx the nexus @e is for (any target port with ALL_TG_PT)? */
 bool sraid_pr_effect_names(const SraidPrEffect *e, const SraidPrNexus *nx);
+
+/*
+ * Is the @len bytes at @p exactly a canonical TransportID (what
+ * sraid_pr_tid_iscsi() or sraid_pr_tid_guest() produce)?  Into @tid if so.
+ */
+bool sraid_pr_tid_decode(const uint8_t *p, size_t len, SraidPrTid *tid);
 
 /* The protocol identifier of @tid */
 static inline uint8_t sraid_pr_tid_proto(const SraidPrTid *tid)
@@ -181,6 +197,14 @@ static inline uint8_t sraid_pr_tid_proto(const SraidPrTid *tid)
 }
 
 void sraid_pr_init(SraidPrState *st);
+
+/*
+ * The configuration of a logical drive of a cluster of up to 16 nodes
+ * with @channels channels: every node's guest port and portal groups are
+ * target ports (REGISTER AND MOVE may name any of them).
+ */
+void sraid_pr_config_cluster(SraidPrConfig *cfg, unsigned channels,
+                             bool ptpl_capable);
 
 /* Is @nx registered?  Its registration's key in @key if so. */
 bool sraid_pr_registered(const SraidPrState *st, const SraidPrNexus *nx,

@@ -70,6 +70,12 @@ static const DcmdDesc dcmds[] = {
       "Node_Bus_Reset" },
     { SRAID_DCMD_NODE_CONFIG_CHANGED, SRAID_VENDOR_DIR_OUT, F_PEER,
       "Node_Config_Changed" },
+    /* sraid extensions, persistent reservations (pr-cluster.h) */
+    { SRAID_DCMD_PR_REQUEST, SRAID_VENDOR_DIR_OUT, F_PEER, "PR_Request" },
+    { SRAID_DCMD_PR_APPLY, SRAID_VENDOR_DIR_OUT, F_PEER, "PR_Apply" },
+    { SRAID_DCMD_PR_STATE, SRAID_VENDOR_DIR_OUT, F_PEER, "PR_State" },
+    { SRAID_DCMD_PR_POLL, SRAID_VENDOR_DIR_OUT, F_PEER, "PR_Poll" },
+    { SRAID_DCMD_PR_SYNC, SRAID_VENDOR_DIR_OUT, F_PEER, "PR_Sync" },
 };
 
 static const DcmdDesc *find_dcmd(uint8_t dcmd)

@@ -54,6 +54,12 @@ typedef enum SraidDcmd {
     /* sraid extensions, membership (membership.h, docs/membership.md) */
     SRAID_DCMD_NODE_BUS_RESET = 0x10,       /* a node (re)joined: rescan */
     SRAID_DCMD_NODE_CONFIG_CHANGED = 0x11,  /* slave -> master: mailbox */
+    /* sraid extensions, persistent reservations (pr-cluster.h) */
+    SRAID_DCMD_PR_REQUEST = 0x20,           /* origin -> master */
+    SRAID_DCMD_PR_APPLY = 0x21,             /* master -> every node */
+    SRAID_DCMD_PR_STATE = 0x22,             /* master -> node: whole state */
+    SRAID_DCMD_PR_POLL = 0x23,              /* master -> node: aborts done? */
+    SRAID_DCMD_PR_SYNC = 0x24,              /* node -> master: send state */
 } SraidDcmd;
 
 /*

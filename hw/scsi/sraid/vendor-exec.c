@@ -711,6 +711,17 @@ static void do_config_changed(SraidVendorNode *n, const SraidVendorNexus *nx,
     }
 }
 
+/* DCMDs 20h-24h: the cluster's persistent reservations (pr-cluster.h) */
+static void do_pr_message(SraidVendorNode *n, const SraidVendorNexus *nx,
+                          uint8_t dcmd, const uint8_t *p, uint16_t len,
+                          Answer *a)
+{
+    if (!needs_ops(n->ops && n->ops->pr_message, a)) {
+        return;
+    }
+    a->status = n->ops->pr_message(n->opaque, nx, dcmd, p, len, &a->sense);
+}
+
 /* Node_Bus_Reset (membership.h): the sender asks to be scanned */
 static void do_bus_reset(SraidVendorNode *n, const SraidVendorNexus *nx,
                          Answer *a)
@@ -844,6 +855,13 @@ void sraid_vendor_cmd_execute(SraidVendorNode *n, const SraidVendorNexus *nx,
         break;
     case SRAID_DCMD_NODE_GATHER:
         do_gather(n, nx, data_out, c.length, &a);
+        break;
+    case SRAID_DCMD_PR_REQUEST:
+    case SRAID_DCMD_PR_APPLY:
+    case SRAID_DCMD_PR_STATE:
+    case SRAID_DCMD_PR_POLL:
+    case SRAID_DCMD_PR_SYNC:
+        do_pr_message(n, nx, c.dcmd, data_out, c.length, &a);
         break;
     default:
         memset(&r, 0, sizeof(r));

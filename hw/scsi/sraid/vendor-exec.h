@@ -108,6 +108,15 @@ typedef struct SraidVendorOps {
                                          const SraidMailbox *mb);
 
     /*
+     * DCMDs 20h-24h, persistent reservations across the cluster
+     * (pr-cluster.h, sraid_prc_receive()): the status, with @sense when
+     * CHECK CONDITION.
+     */
+    uint8_t (*pr_message)(void *opaque, const SraidVendorNexus *nx,
+                          uint8_t dcmd, const uint8_t *p, size_t len,
+                          SraidSense *sense);
+
+    /*
      * Notifications of what changed; each may be NULL.  state_changed
      * fires whenever this node's Node_State or shown Node_State_Info
      * changes, by a command or by the owner's own calls.
