@@ -271,10 +271,6 @@ bool sraid_pr_apply_decode(const uint8_t *buf, size_t len,
     m->complete = buf[1] & 1;
     version_get(buf + 8, &m->version);
     m->state_crc = sraid_get_le32(buf + 24);
-    if (!m->version.seq) {
-        return param_error(err, SRAID_PARAM_FIELD, 16, -1,
-                           "version 0 is no change");
-    }
     return zero(buf, 2, 8, 0, err) &&
            applied_get(buf + 28, 28, &m->result, err) &&
            cmd_get(buf + 56, len - 56, 56, &m->cmd, err);

@@ -496,6 +496,7 @@ static void target_start(Commit *m, uint8_t node, Step step)
 }
 
 static void commit_origin_phase(SraidPrCluster *c, uint8_t ld);
+static void commit_kick(SraidPrCluster *c, uint8_t ld);
 
 /* Every node of the phase is done: go on */
 static void commit_check(SraidPrCluster *c, uint8_t ld)
@@ -547,6 +548,7 @@ static void commit_origin_phase(SraidPrCluster *c, uint8_t ld)
     m->phase = PHASE_ORIGIN;
     m->nodes = BIT(m->origin);
     target_start(m, m->origin, STEP_APPLY);
+    commit_kick(c, ld);
 }
 
 /* The new state is stored (or needs no storing): adopt and distribute */
@@ -582,6 +584,7 @@ static void commit_distribute(SraidPrCluster *c, uint8_t ld)
     }
     g_free(m->fx);
     m->fx = NULL;
+    commit_kick(c, ld);
     commit_check(c, ld);
 }
 
@@ -612,6 +615,7 @@ static void commit_command(SraidPrCluster *c, uint8_t ld, Commit *m)
             m->origin = c->cfg.node_id;
             m->result = l->applied[c->cfg.node_id];
         }
+        commit_kick(c, ld);
         commit_check(c, ld);
         return;
     }
@@ -652,6 +656,7 @@ static void commit_push(SraidPrCluster *c, uint8_t ld, Commit *m)
             target_start(m, n, STEP_STATE);
         }
     }
+    commit_kick(c, ld);
     commit_check(c, ld);
 }
 
@@ -765,6 +770,22 @@ static void target_send(SraidPrCluster *c, uint8_t ld, uint8_t node)
     send_msg(c, node, dcmd, buf, n, &s);
 }
 
+/* Send what is due now to every node of the commit */
+static void commit_kick(SraidPrCluster *c, uint8_t ld)
+{
+    Commit *m = c->lds[ld].commit;
+    uint64_t t = now(c);
+
+    for (unsigned n = 0; m && n < SRAID_NODE_MAX; n++) {
+        Target *tg = &m->t[n];
+
+        if ((m->nodes & BIT(n)) && tg->step != STEP_DONE && !tg->in_flight &&
+            tg->due <= t && ((c->live | c->synced) & BIT(n))) {
+            target_send(c, ld, n);
+        }
+    }
+}
+
 static void target_done(SraidPrCluster *c, const Send *s, int err,
                         const SraidScsiResult *r)
 {
@@ -805,6 +826,7 @@ static void target_done(SraidPrCluster *c, const Send *s, int err,
         }
         t->due = now(c) + SRAID_PRC_RETRY_MS;
     }
+    commit_kick(c, s->ld);
     commit_check(c, s->ld);
 }
 
@@ -1185,14 +1207,7 @@ void sraid_prc_tick(SraidPrCluster *c)
         if (!m || m->phase == PHASE_PERSIST) {
             continue;
         }
-        for (unsigned n = 0; n < SRAID_NODE_MAX; n++) {
-            Target *tg = &m->t[n];
-
-            if ((m->nodes & BIT(n)) && tg->step != STEP_DONE &&
-                !tg->in_flight && tg->due <= t) {
-                target_send(c, ld, n);
-            }
-        }
+        commit_kick(c, ld);
         /* also notices nodes that left */
         if (l->commit == m) {
             commit_check(c, ld);
