@@ -132,7 +132,6 @@ struct SraidPrCluster {
     uint8_t master;
     uint64_t epoch;
     uint16_t live;
-    uint16_t synced;                /* master: nodes that asked PR_Sync */
     bool stopped;
     Ld lds[SRAID_PRC_MAX_LDS];
     uint32_t next_seq;              /* request counter of this boot */
@@ -485,7 +484,7 @@ void sraid_prc_submit(SraidPrCluster *c, uint8_t ld, const SraidPrNexus *nx,
 
 static uint16_t reachable(const SraidPrCluster *c)
 {
-    return (c->live | c->synced) & ~BIT(c->cfg.node_id);
+    return c->live & ~BIT(c->cfg.node_id);
 }
 
 static void target_start(Commit *m, uint8_t node, Step step)
@@ -509,7 +508,7 @@ static void commit_check(SraidPrCluster *c, uint8_t ld)
     }
     for (unsigned n = 0; n < SRAID_NODE_MAX; n++) {
         if ((m->nodes & BIT(n)) && m->t[n].step != STEP_DONE) {
-            if (!((c->live | c->synced) & BIT(n))) {
+            if (!(c->live & BIT(n))) {
                 /* left the cluster: membership has fenced it */
                 m->t[n].step = STEP_DONE;
                 continue;
@@ -780,7 +779,7 @@ static void commit_kick(SraidPrCluster *c, uint8_t ld)
         Target *tg = &m->t[n];
 
         if ((m->nodes & BIT(n)) && tg->step != STEP_DONE && !tg->in_flight &&
-            tg->due <= t && ((c->live | c->synced) & BIT(n))) {
+            tg->due <= t && (c->live & BIT(n))) {
             target_send(c, ld, n);
         }
     }
@@ -1152,8 +1151,14 @@ static uint8_t recv_sync(SraidPrCluster *c, const SraidVendorNexus *nx,
     if (!is_master(c)) {
         return refuse(sense, &sense_role_mismatch);
     }
-    /* from now on every change must reach it too */
-    c->synced |= BIT(nx->node);
+    /*
+     * Only a node membership counts as live: every change reaches those,
+     * so its replica stays current once it has the state.  Until then
+     * it asks again.
+     */
+    if (!(c->live & BIT(nx->node))) {
+        return SRAID_STATUS_BUSY;
+    }
     for (unsigned ld = 0; ld < SRAID_PRC_MAX_LDS; ld++) {
         if (c->lds[ld].present) {
             queue_push(c, ld, BIT(nx->node));
@@ -1258,7 +1263,6 @@ static void drop_master_work(SraidPrCluster *c)
         l->commit = NULL;
         g_queue_clear_full(&l->jobs, (GDestroyNotify)job_free);
     }
-    c->synced = 0;
 }
 
 void sraid_prc_set_view(SraidPrCluster *c, uint8_t master, uint64_t epoch,
@@ -1266,10 +1270,8 @@ void sraid_prc_set_view(SraidPrCluster *c, uint8_t master, uint64_t epoch,
 {
     bool was_master = is_master(c);
     uint8_t old_master = c->master;
-    uint16_t gone = c->live & ~live;
 
     c->live = live;
-    c->synced &= ~gone;
     if (master != SRAID_NODE_NONE) {
         c->stopped = false;
     }
@@ -1317,6 +1319,24 @@ void sraid_prc_set_view(SraidPrCluster *c, uint8_t master, uint64_t epoch,
     }
     if (needs_sync(c) && !c->sync_in_flight) {
         c->sync_due = 0;
+    }
+}
+
+void sraid_prc_member_view(const SraidMemberView *mv, uint8_t *master,
+                           uint64_t *epoch, uint16_t *live)
+{
+    *master = mv->suspended ? SRAID_NODE_NONE : mv->master;
+    *epoch = mv->epoch;
+    *live = BIT(mv->self);
+    for (unsigned n = 0; n < SRAID_NODE_MAX; n++) {
+        const SraidMemberNodeView *v = &mv->nodes[n];
+
+        if (n != mv->self && v->known &&
+            v->state != SRAID_NODE_STATE_NONE &&
+            v->state != SRAID_NODE_FAILED_SLAVE &&
+            v->state != SRAID_NODE_KILLED_SLAVE) {
+            *live |= BIT(n);
+        }
     }
 }
 

@@ -44,6 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "membership.h"
 #include "node-state.h"
 #include "pr-cluster-msg.h"
 #include "pr.h"
@@ -132,6 +133,17 @@ void sraid_prc_set_ld(SraidPrCluster *c, uint8_t ld, bool present,
  */
 void sraid_prc_set_view(SraidPrCluster *c, uint8_t master, uint64_t epoch,
                         uint16_t live);
+
+/*
+ * Membership's view (membership.h) as sraid_prc_set_view() wants it: the
+ * master this node follows (none while it is suspended), the epoch, and
+ * as live every node it knows in a state other than failed or killed
+ * slave.  A live node that does not answer holds changes back until
+ * membership declares it failed: the price of "every live controller
+ * acknowledged".
+ */
+void sraid_prc_member_view(const SraidMemberView *mv, uint8_t *master,
+                           uint64_t *epoch, uint16_t *live);
 
 /*
  * This node stops serving (suspended, restarting): every pending
