@@ -692,6 +692,7 @@ static void sraid_cluster_suspend(void *opaque, SraidSuspendReason why)
                      c->s->node_id, sraid_suspend_reason_name(why));
     }
     c->s->cluster_suspended = true;
+    sraid_pr_host_view_changed(c->s);
 }
 
 /*
@@ -707,6 +708,7 @@ static void sraid_cluster_resume_op(void *opaque)
     trace_sraid_cluster_resume(c->s->node_id);
     c->s->cluster_suspended = false;
     c->s->local_failed = 0;
+    sraid_pr_host_view_changed(c->s);
     sraid_cluster_cod_work(c, NULL, true);
 }
 
@@ -731,6 +733,7 @@ static void sraid_cluster_node_changed(void *opaque, uint8_t node,
                                    sraid_node_state_name(state),
                                    sraid_node_info_name(info));
     qapi_event_send_sraid_node_state(name, node, old_state, state, info);
+    sraid_pr_host_view_changed(c->s);
 }
 
 static void sraid_cluster_master_changed(void *opaque, uint8_t master)
@@ -740,6 +743,7 @@ static void sraid_cluster_master_changed(void *opaque, uint8_t master)
 
     trace_sraid_cluster_master(c->s->node_id, master);
     qapi_event_send_sraid_master(name, master != SRAID_NODE_NONE, master);
+    sraid_pr_host_view_changed(c->s);
 }
 
 static const SraidMemberOps sraid_cluster_member_ops = {
@@ -831,7 +835,17 @@ static void sraid_cluster_vendor_state_changed(void *opaque, uint8_t state,
                                    sraid_node_info_name(info));
 }
 
+/* DCMDs 20h-24h: the cluster's persistent reservations */
+static uint8_t sraid_cluster_vendor_pr_message(void *opaque,
+                                               const SraidVendorNexus *nx,
+                                               uint8_t dcmd, const uint8_t *p,
+                                               size_t len, SraidSense *sense)
+{
+    return sraid_pr_host_receive(opaque, nx, dcmd, p, len, sense);
+}
+
 const SraidVendorOps sraid_cluster_vendor_ops = {
+    .pr_message = sraid_cluster_vendor_pr_message,
     .kill = sraid_cluster_vendor_kill,
     .negotiate = sraid_cluster_vendor_negotiate,
     .bus_reset = sraid_cluster_vendor_bus_reset,

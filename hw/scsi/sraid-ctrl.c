@@ -195,6 +195,8 @@ static void sraid_ctrl_realize(SCSIDevice *sd, Error **errp)
         migrate_del_blocker(&s->migration_blocker);
         return;
     }
+    /* before the logical drives, whose reservations it keeps */
+    sraid_pr_host_init(s);
     /*
      * On a bus, membership receives the node-to-node commands; alone,
      * commands that need a cluster answer NOT READY.
@@ -225,6 +227,7 @@ static void sraid_ctrl_unrealize(SCSIDevice *sd)
     sraid_cluster_stop(s);
     sraid_iscsi_stop(s);
     sraid_array_stop(s);
+    sraid_pr_host_cleanup(s);
     sraid_iscsi_bus_cleanup(s);
     migrate_del_blocker(&s->migration_blocker);
 }

@@ -23,6 +23,7 @@
 #include "sraid/iscsi-target.h"
 #include "sraid/membership.h"
 #include "sraid/pr.h"
+#include "sraid/pr-cluster.h"
 #include "sraid/resv2.h"
 #include "sraid/raid-io.h"
 #include "sraid/write-intent.h"
@@ -50,11 +51,11 @@ typedef struct SraidLdUnit {
     unsigned requests_in_flight;
     unsigned requests_waiting;
     /*
-     * SPC-4 persistent reservations of the logical drive, one state for
-     * both devices (guest path and iSCSI portals): sraid-ld-pr.c
+     * Its id in the configuration, which names it in the cluster's
+     * persistent reservations (sraid-pr-cluster.c): one state for both
+     * devices (guest path and iSCSI portals) on every node.
      */
-    SraidPrState pr;
-    SraidPrConfig pr_cfg;
+    uint8_t ld_id;
     /* SPC-2 RESERVE/RELEASE (SPC-2 5.5.1), the same for both devices */
     SraidResv2 resv2;
 } SraidLdUnit;
@@ -134,6 +135,7 @@ typedef struct SraidBackground {
 
 /* Cluster membership of a controller on a bus (sraid-cluster.c) */
 typedef struct SraidCluster SraidCluster;
+typedef struct SraidPrHost SraidPrHost;
 
 struct SraidCtrl {
     SCSIDevice parent_obj;
@@ -195,6 +197,7 @@ struct SraidCtrl {
     uint32_t negotiation_ms;
     char *nvram;                    /* NVRAM file path, or NULL */
     SraidCluster *membership;       /* NULL: not on a bus */
+    SraidPrHost *pr_host;           /* persistent reservations, cluster */
     bool cluster_suspended;         /* logical drives answer NOT READY */
     uint32_t links_cut;             /* peers cut off by sraid-set-link */
     /* a configuration change this node may not write (not the master) */
@@ -342,7 +345,7 @@ extern const SraidIscsiLunOps sraid_iscsi_lun_ops;
  * private bus): initiator port name,i,ISID through TPGT.  False when its
  * connection is gone.
  */
-bool sraid_iscsi_pr_nexus(void *hba_private, SraidPrNexus *nx);
+bool sraid_iscsi_pr_nexus(SraidCtrl *s, void *hba_private, SraidPrNexus *nx);
 /* A unit attention for the sessions of @u's LUN that @e names */
 void sraid_iscsi_pr_ua(SraidLdUnit *u, const SraidPrEffect *e);
 void sraid_iscsi_bus_init(SraidCtrl *s);
@@ -430,10 +433,45 @@ SCSIRequest *sraid_ld_verify_alloc(SraidLdUnit *u, SCSIDevice *d,
 
 /*
  * sraid-ld-pr.c: persistent reservations (SPC-4 5.7) of a logical drive.
- * Relative target port identifiers: an iSCSI portal group's is its TPGT
- * (channel + 1), node @node's guest path SRAID_PR_RTPI_GUEST(@node).
+ * Relative target port identifiers: node @node's iSCSI portal group on
+ * channel @ch SRAID_PR_RTPI_ISCSI(@node, @ch), its guest path
+ * SRAID_PR_RTPI_GUEST(@node).
  */
 void sraid_ld_pr_init(SraidLdUnit *u);
+void sraid_ld_pr_cleanup(SraidLdUnit *u);
+/*
+ * Carry out @fx (unit attentions, aborts of tasks other than @skip) on
+ * this controller.  True when aborts run on: @done(@opaque) follows once
+ * they have ended.
+ */
+bool sraid_ld_pr_effects(SraidLdUnit *u, const SraidPrEffects *fx,
+                         SCSIRequest *skip, void (*done)(void *opaque),
+                         void *opaque);
+/* The cluster ended the PERSISTENT RESERVE OUT @req with @res */
+void sraid_ld_pr_out_done(SCSIRequest *req, const SraidScsiResult *res);
+
+/*
+ * sraid-pr-cluster.c: the cluster's persistent reservation states, one
+ * per logical drive id (sraid/pr-cluster.h).
+ */
+void sraid_pr_host_init(SraidCtrl *s);
+void sraid_pr_host_cleanup(SraidCtrl *s);
+void sraid_pr_host_ld(SraidCtrl *s, uint8_t ld, bool present);
+const SraidPrState *sraid_pr_host_state(SraidCtrl *s, uint8_t ld);
+const SraidPrConfig *sraid_pr_host_config(SraidCtrl *s);
+/* Has this node the state of @ld (from the master, when on a bus)? */
+bool sraid_pr_host_ready(SraidCtrl *s, uint8_t ld);
+/* Order a PERSISTENT RESERVE OUT; sraid_ld_pr_out_done(@req) ends it */
+void sraid_pr_host_submit(SraidCtrl *s, uint8_t ld, const SraidPrNexus *nx,
+                          const uint8_t *cdb, const uint8_t *param,
+                          size_t param_len, SCSIRequest *req);
+/* DCMDs 20h-24h from a peer (SraidVendorOps.pr_message) */
+uint8_t sraid_pr_host_receive(SraidCtrl *s, const SraidVendorNexus *nx,
+                              uint8_t dcmd, const uint8_t *p, size_t len,
+                              SraidSense *sense);
+/* Membership's view changed (read later, once it settled) */
+void sraid_pr_host_view_changed(SraidCtrl *s);
+void sraid_pr_host_query(SraidCtrl *s, SraidPrcView *v);
 /* The I_T nexus a request for device @d with @hba_private comes from */
 bool sraid_ld_pr_nexus(SraidLdUnit *u, SCSIDevice *d, void *hba_private,
                        SraidPrNexus *nx);

@@ -131,8 +131,13 @@ static void sraid_iscsi_ua_set(SraidCtrl *s, uint64_t lun,
     }
 }
 
-/* The I_T nexus of @conn: its initiator port through its portal group */
-static bool sraid_iscsi_conn_pr_nexus(SraidIscsiConn *conn, SraidPrNexus *nx)
+/*
+ * The I_T nexus of @conn on node @node: its initiator port through the
+ * portal group, whose relative target port identifier is unique in the
+ * cluster (SRAID_PR_RTPI_ISCSI): the cluster is one SCSI target device.
+ */
+static bool sraid_iscsi_conn_pr_nexus(unsigned node, SraidIscsiConn *conn,
+                                      SraidPrNexus *nx)
 {
     const uint8_t *isid = sraid_iscsi_conn_isid(conn);
     uint64_t id = 0;
@@ -141,14 +146,16 @@ static bool sraid_iscsi_conn_pr_nexus(SraidIscsiConn *conn, SraidPrNexus *nx)
         id = id << 8 | isid[i];
     }
     return sraid_pr_nexus_iscsi(nx, sraid_iscsi_conn_initiator(conn), id,
-                                sraid_iscsi_conn_tpgt(conn));
+                                SRAID_PR_RTPI_ISCSI(node,
+                                    sraid_iscsi_conn_tpgt(conn) - 1));
 }
 
-bool sraid_iscsi_pr_nexus(void *hba_private, SraidPrNexus *nx)
+bool sraid_iscsi_pr_nexus(SraidCtrl *s, void *hba_private, SraidPrNexus *nx)
 {
     SraidIscsiTask *task = hba_private;
 
-    return task && task->conn && sraid_iscsi_conn_pr_nexus(task->conn, nx);
+    return task && task->conn &&
+           sraid_iscsi_conn_pr_nexus(s->node_id, task->conn, nx);
 }
 
 typedef struct SraidIscsiPrUa {
@@ -161,7 +168,7 @@ static void sraid_iscsi_pr_ua_nexus(SraidIscsiConn *conn, void *opaque)
     SraidIscsiPrUa *ua = opaque;
     SraidPrNexus nx;
 
-    if (sraid_iscsi_conn_pr_nexus(conn, &nx) &&
+    if (sraid_iscsi_conn_pr_nexus(ua->set.ctrl->node_id, conn, &nx) &&
         sraid_pr_effect_names(ua->e, &nx)) {
         sraid_iscsi_ua_set_nexus(conn, &ua->set);
     }
@@ -479,7 +486,7 @@ static void sraid_iscsi_lun_nexus_lost(void *opaque, SraidIscsiConn *conn)
     SraidIscsiPortal *p = opaque;
     SraidPrNexus nx;
 
-    if (p->ctrl && sraid_iscsi_conn_pr_nexus(conn, &nx)) {
+    if (p->ctrl && sraid_iscsi_conn_pr_nexus(p->ctrl->node_id, conn, &nx)) {
         sraid_ld_resv2_nexus_lost(p->ctrl, &nx);
     }
 }

@@ -422,6 +422,7 @@ void sraid_ld_unit_free(SraidLdUnit *u)
             bdrv_unref(u->bs);
         }
     }
+    sraid_ld_pr_cleanup(u);
     sraid_ld_cleanup(&u->ld);
     g_free(u->node_name);
     g_free(u);

@@ -13,8 +13,9 @@
  * Also SPC-2 RESERVE/RELEASE (6/10), whose state machine is sraid/resv2.c:
  * the commands, and the release on a reset and on I_T nexus loss.
  *
- * Local to this controller: the state is not shared with the other nodes
- * yet, and is not stored (no APTPL: REPORT CAPABILITIES says PTPL_C 0).
+ * The state is the cluster's (sraid-pr-cluster.c): a PERSISTENT RESERVE
+ * OUT is ordered by the membership master and reaches every controller
+ * before it ends; commands are checked against this controller's replica.
  */
 
 #include "qemu/osdep.h"
@@ -25,23 +26,14 @@
 
 void sraid_ld_pr_init(SraidLdUnit *u)
 {
-    SraidPrConfig *cfg = &u->pr_cfg;
-
-    sraid_pr_init(&u->pr);
     sraid_resv2_init(&u->resv2);
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->ptpl_capable = false;
-    /* the target ports REGISTER AND MOVE may name (SPC-4 6.16.4) */
-    cfg->ports[cfg->nports++] = (SraidPrPort) {
-        .rtpi = SRAID_PR_RTPI_GUEST(u->ctrl->node_id),
-        .proto = SRAID_PR_PROTO_SAS,
-    };
-    for (unsigned ch = 0; ch < u->ctrl->channels; ch++) {
-        cfg->ports[cfg->nports++] = (SraidPrPort) {
-            .rtpi = ch + 1,                     /* TPGT */
-            .proto = SRAID_PR_PROTO_ISCSI,
-        };
-    }
+    u->ld_id = u->ctrl->cod.lds[u->index].id;
+    sraid_pr_host_ld(u->ctrl, u->ld_id, true);
+}
+
+void sraid_ld_pr_cleanup(SraidLdUnit *u)
+{
+    sraid_pr_host_ld(u->ctrl, u->ld_id, false);
 }
 
 bool sraid_ld_pr_nexus(SraidLdUnit *u, SCSIDevice *d, void *hba_private,
@@ -49,33 +41,22 @@ bool sraid_ld_pr_nexus(SraidLdUnit *u, SCSIDevice *d, void *hba_private,
 {
     if (d != SCSI_DEVICE(u->dev) && u->iscsi_dev &&
         d == SCSI_DEVICE(u->iscsi_dev)) {
-        return sraid_iscsi_pr_nexus(hba_private, nx);
+        return sraid_iscsi_pr_nexus(u->ctrl, hba_private, nx);
     }
     /* the guest's HBA: one initiator port, this node's guest path */
     sraid_pr_nexus_guest(nx, u->ctrl->node_id);
     return true;
 }
 
-typedef struct SraidPrReq SraidPrReq;
-
-/* The abort of one preempted task (PREEMPT AND ABORT) */
-typedef struct SraidPrAbort {
-    Notifier n;
-    SraidPrReq *r;
-} SraidPrAbort;
-
-struct SraidPrReq {
+typedef struct SraidPrReq {
     SCSIRequest req;
     SraidLdUnit *unit;
     SraidPrNexus nexus;
-    SraidScsiResult res;
     size_t data_left;
     uint8_t *buf;                   /* PR IN data, PR OUT parameter list */
     size_t buf_len;
     bool have_data;
-    SraidPrAbort *aborts;
-    unsigned aborts_pending;
-};
+} SraidPrReq;
 
 static void sraid_pr_req_result(SCSIRequest *req, const SraidScsiResult *res)
 {
@@ -86,28 +67,45 @@ static void sraid_pr_req_result(SCSIRequest *req, const SraidScsiResult *res)
     scsi_req_complete(req, res->status);
 }
 
-/* PREEMPT AND ABORT: GOOD once the last aborted task has ended */
+/* The aborts one change asks of this controller (PREEMPT AND ABORT) */
+typedef struct SraidPrAbortSet SraidPrAbortSet;
+
+typedef struct SraidPrAbort {
+    Notifier n;
+    SraidPrAbortSet *set;
+} SraidPrAbort;
+
+struct SraidPrAbortSet {
+    SraidLdUnit *unit;
+    unsigned pending;
+    void (*done)(void *opaque);
+    void *opaque;
+    SraidPrAbort a[];
+};
+
+/* One aborted task ended: when the last has, the change may go on */
 static void sraid_pr_abort_done(Notifier *n, void *data)
 {
     SraidPrAbort *a = container_of(n, SraidPrAbort, n);
-    SraidPrReq *r = a->r;
+    SraidPrAbortSet *set = a->set;
 
-    if (--r->aborts_pending) {
+    if (--set->pending) {
         return;
     }
-    trace_sraid_ld_pr_aborts_done(r->unit->ctrl->node_id, r->unit->index);
-    if (!r->req.io_canceled) {
-        sraid_pr_req_result(&r->req, &r->res);
-    }
-    scsi_req_unref(&r->req);
+    trace_sraid_ld_pr_aborts_done(set->unit->ctrl->node_id,
+                                  set->unit->ld_id);
+    set->done(set->opaque);
+    g_free(set);
 }
 
 /*
- * Abort the tasks of device @d that @e names, but not the PR OUT itself.
- * The requests are collected first: a cancel may end one at once.
+ * The tasks of device @d that @e names, but not @skip (the PR OUT that
+ * caused it, on its origin).  Collected first: a cancel may end one at
+ * once.
  */
-static void sraid_pr_abort_tasks(SraidPrReq *r, SCSIDevice *d,
-                                 const SraidPrEffect *e, GPtrArray *victims)
+static void sraid_pr_abort_tasks(SraidLdUnit *u, SCSIDevice *d,
+                                 SCSIRequest *skip, const SraidPrEffect *e,
+                                 GPtrArray *victims)
 {
     SCSIRequest *req;
 
@@ -115,8 +113,8 @@ static void sraid_pr_abort_tasks(SraidPrReq *r, SCSIDevice *d,
         QTAILQ_FOREACH(req, &d->requests, next) {
             SraidPrNexus nx;
 
-            if (req != &r->req && !req->io_canceled &&
-                sraid_ld_pr_nexus(r->unit, d, req->hba_private, &nx) &&
+            if (req != skip && !req->io_canceled &&
+                sraid_ld_pr_nexus(u, d, req->hba_private, &nx) &&
                 sraid_pr_effect_names(e, &nx)) {
                 scsi_req_ref(req);
                 g_ptr_array_add(victims, req);
@@ -125,18 +123,19 @@ static void sraid_pr_abort_tasks(SraidPrReq *r, SCSIDevice *d,
     }
 }
 
-/* Carry out the effects of a PR OUT that ended in GOOD */
-static void sraid_pr_effects(SraidPrReq *r, const SraidPrEffects *fx)
+bool sraid_ld_pr_effects(SraidLdUnit *u, const SraidPrEffects *fx,
+                         SCSIRequest *skip, void (*done)(void *opaque),
+                         void *opaque)
 {
-    SraidLdUnit *u = r->unit;
     SraidPrNexus guest;
     g_autoptr(GPtrArray) victims = g_ptr_array_new();
+    SraidPrAbortSet *set;
 
     sraid_ld_pr_nexus(u, SCSI_DEVICE(u->dev), NULL, &guest);
     for (unsigned i = 0; i < fx->n; i++) {
         const SraidPrEffect *e = &fx->e[i];
 
-        trace_sraid_ld_pr_effect(u->ctrl->node_id, u->index, e->kind,
+        trace_sraid_ld_pr_effect(u->ctrl->node_id, u->ld_id, e->kind,
                                  e->ascq, e->nexus.rtpi, e->all_tg_pt);
         if (e->kind == SRAID_PR_EFFECT_UA) {
             /* SPC-4 5.7.11: UNIT ATTENTION, 2Ah/03h, 04h or 05h */
@@ -150,76 +149,86 @@ static void sraid_pr_effects(SraidPrReq *r, const SraidPrEffects *fx)
             continue;
         }
         /* SPC-4 5.7.11.5: the preempted nexuses' tasks, on both paths */
-        sraid_pr_abort_tasks(r, SCSI_DEVICE(u->dev), e, victims);
+        sraid_pr_abort_tasks(u, SCSI_DEVICE(u->dev), skip, e, victims);
         if (u->iscsi_dev) {
-            sraid_pr_abort_tasks(r, SCSI_DEVICE(u->iscsi_dev), e, victims);
+            sraid_pr_abort_tasks(u, SCSI_DEVICE(u->iscsi_dev), skip, e,
+                                 victims);
         }
     }
     if (!victims->len) {
-        sraid_pr_req_result(&r->req, &r->res);
-        return;
+        return false;
     }
     /*
-     * The PR OUT ends in GOOD when every aborted task has: each cancel
-     * completes at once (no I/O) or when its I/O has ended.  One pending
-     * count more while the cancels are started, so none completes it
-     * early.
+     * Done when every aborted task has ended: each cancel completes at
+     * once (no I/O) or when its I/O has ended.  One pending count more
+     * while the cancels are started, so none completes it early.
      */
-    r->aborts = g_new0(SraidPrAbort, victims->len);
-    r->aborts_pending = victims->len + 1;
-    scsi_req_ref(&r->req);
+    set = g_malloc0(sizeof(*set) + victims->len * sizeof(set->a[0]));
+    set->unit = u;
+    set->done = done;
+    set->opaque = opaque;
+    set->pending = victims->len + 1;
     for (unsigned i = 0; i < victims->len; i++) {
         SCSIRequest *req = g_ptr_array_index(victims, i);
 
-        r->aborts[i].r = r;
-        r->aborts[i].n.notify = sraid_pr_abort_done;
+        set->a[i].set = set;
+        set->a[i].n.notify = sraid_pr_abort_done;
         if (req->enqueued || req->io_canceled) {
-            scsi_req_cancel_async(req, &r->aborts[i].n);
+            scsi_req_cancel_async(req, &set->a[i].n);
         } else {
-            r->aborts_pending--;    /* ended meanwhile */
+            set->pending--;         /* ended meanwhile */
         }
         scsi_req_unref(req);
     }
-    sraid_pr_abort_done(&r->aborts[0].n, NULL);
+    sraid_pr_abort_done(&set->a[0].n, NULL);
+    return true;
 }
 
+void sraid_ld_pr_out_done(SCSIRequest *req, const SraidScsiResult *res)
+{
+    SraidPrReq *r = DO_UPCAST(SraidPrReq, req, req);
+    SraidLdUnit *u = r->unit;
+
+    trace_sraid_ld_pr_out(u->ctrl->node_id, u->ld_id, req->cmd.buf[1] & 0x1f,
+                          r->nexus.rtpi, res->status,
+                          sraid_pr_host_state(u->ctrl, u->ld_id) ?
+                          sraid_pr_host_state(u->ctrl, u->ld_id)->generation
+                          : 0, 0);
+    if (!req->io_canceled) {
+        sraid_pr_req_result(req, res);
+    }
+}
+
+/* Ordered by the cluster; sraid_ld_pr_out_done() ends it */
 static void sraid_pr_out_execute(SraidPrReq *r, const uint8_t *cdb,
                                  size_t param_len)
 {
     SraidLdUnit *u = r->unit;
-    g_autofree SraidPrEffects *fx = g_new(SraidPrEffects, 1);
 
-    fx->n = 0;
-    sraid_pr_out(&u->pr, &u->pr_cfg, &r->nexus, cdb, r->buf, param_len, fx,
-                 &r->res);
-    trace_sraid_ld_pr_out(u->ctrl->node_id, u->index, cdb[1] & 0x1f,
-                          r->nexus.rtpi, r->res.status, u->pr.generation,
-                          fx->n);
-    if (r->res.status != GOOD) {
-        sraid_pr_req_result(&r->req, &r->res);
-        return;
-    }
-    sraid_pr_effects(r, fx);
+    sraid_pr_host_submit(u->ctrl, u->ld_id, &r->nexus, cdb, r->buf,
+                         param_len, &r->req);
 }
 
 static int32_t sraid_pr_send_command(SCSIRequest *req, uint8_t *cdb)
 {
     SraidPrReq *r = DO_UPCAST(SraidPrReq, req, req);
     SraidLdUnit *u = r->unit;
+    SraidScsiResult res;
 
     if (cdb[0] == PERSISTENT_RESERVE_IN) {
         /* ALLOCATION LENGTH, bytes 7-8 */
         r->buf_len = MAX(lduw_be_p(cdb + 7), 8);
         r->buf = g_malloc0(r->buf_len);
-        sraid_pr_in(&u->pr, &u->pr_cfg, &r->nexus, cdb, r->buf, r->buf_len,
-                    &r->res);
-        trace_sraid_ld_pr_in(u->ctrl->node_id, u->index, cdb[1] & 0x1f,
-                             r->nexus.rtpi, r->res.status, r->res.data_len);
-        if (r->res.status != GOOD) {
-            sraid_pr_req_result(req, &r->res);
+        sraid_pr_in(sraid_pr_host_state(u->ctrl, u->ld_id),
+                    sraid_pr_host_config(u->ctrl), &r->nexus, cdb, r->buf,
+                    r->buf_len, &res);
+        trace_sraid_ld_pr_in(u->ctrl->node_id, u->ld_id, cdb[1] & 0x1f,
+                             r->nexus.rtpi, res.status, res.data_len);
+        if (res.status != GOOD) {
+            sraid_pr_req_result(req, &res);
             return 0;
         }
-        return sraid_req_data_in(req, r->buf, r->buf_len, r->res.data_len,
+        return sraid_req_data_in(req, r->buf, r->buf_len, res.data_len,
                                  &r->data_left);
     }
     /* PERSISTENT RESERVE OUT: PARAMETER LIST LENGTH, bytes 5-8 */
@@ -259,7 +268,6 @@ static void sraid_pr_free(SCSIRequest *req)
     SraidPrReq *r = DO_UPCAST(SraidPrReq, req, req);
 
     g_free(r->buf);
-    g_free(r->aborts);
 }
 
 static const SCSIReqOps sraid_pr_req_ops = {

@@ -91,6 +91,13 @@ static SCSIRequest *sraid_ld_status_req(SCSIDevice *d, uint32_t tag,
     return req;
 }
 
+/* Commands an offline logical drive still answers (SPC-4 5.12 style). */
+static bool sraid_ld_cmd_without_medium(uint8_t opcode)
+{
+    return opcode == INQUIRY || opcode == REPORT_LUNS ||
+           opcode == REQUEST_SENSE;
+}
+
 /*
  * Persistent reservations (SPC-4 5.7) and SPC-2 reservations (SPC-2
  * 5.5.1), sraid-ld-pr.c: may the command @buf from the request's I_T
@@ -109,7 +116,21 @@ static SCSIRequest *sraid_ld_pr_req(SraidLdUnit *u, SCSIDevice *d,
         return sraid_ld_sense_req(d, tag, lun, hba_private,
                                   SENSE_CODE(I_T_NEXUS_LOSS));
     }
-    switch (sraid_pr_check(&u->pr, &nx, buf, len < 0 ? 1 : len)) {
+    if (!sraid_pr_host_ready(u->ctrl, u->ld_id) &&
+        !sraid_ld_cmd_without_medium(buf[0])) {
+        /*
+         * A node that joined the cluster has no reservation state from
+         * the master yet: LOGICAL UNIT IS IN PROCESS OF BECOMING READY
+         * (04h/01h), which initiators retry, rather than ignoring the
+         * cluster's reservations.
+         */
+        trace_sraid_ld_pr_not_ready(u->ctrl->node_id, u->ld_id, buf[0]);
+        return sraid_ld_sense_req(d, tag, lun, hba_private,
+                                  (SCSISense) { .key = NOT_READY,
+                                                .asc = 0x04, .ascq = 0x01 });
+    }
+    switch (sraid_pr_check(sraid_pr_host_state(u->ctrl, u->ld_id), &nx, buf,
+                           len < 0 ? 1 : len)) {
     case SRAID_PR_CONFLICT:
         /* SPC-4 5.13.1: RESERVATION CONFLICT, the command not executed */
         trace_sraid_ld_pr_conflict(u->ctrl->node_id, u->index, buf[0],
@@ -204,12 +225,6 @@ static SCSISense sraid_ld_prefetch(SraidLdUnit *u, const uint8_t *cdb)
     return SENSE_CODE(NO_SENSE);
 }
 
-/* Commands an offline logical drive still answers (SPC-4 5.12 style). */
-static bool sraid_ld_cmd_without_medium(uint8_t opcode)
-{
-    return opcode == INQUIRY || opcode == REPORT_LUNS ||
-           opcode == REQUEST_SENSE;
-}
 
 static SCSIRequest *sraid_ld_alloc_req(SCSIDevice *d, uint32_t tag,
                                        uint32_t lun, uint8_t *buf,

@@ -138,6 +138,16 @@ PORT0=$((BASE + NODE))
 PORT1=$((BASE + 16 + NODE))
 wait_port "$PORT0" "$QEMU_PID" ||
     { cat "$OUT/qemu.log" >&2; echo "Bail out! QEMU did not start"; exit 1; }
+# The logical drive answers NOT READY, BECOMING READY until the node is
+# master of its one-node cluster and so has the reservation state
+# (docs/persistent-reservations.md): wait for it like an initiator would.
+t0=$SECONDS
+for _ in $(seq 300); do
+    iscsi-readcapacity16 -i "$INIT1" \
+        "iscsi://127.0.0.1:$PORT0/$TARGET/1" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+log "logical drive ready after $((SECONDS - t0)) s"
 cu sraid "iscsi://127.0.0.1:$PORT0/$TARGET/1" "iscsi://127.0.0.1:$PORT1/$TARGET/1"
 kill -0 "$QEMU_PID" 2>/dev/null || log "QEMU died during the run (see $OUT/qemu.log)"
 stop_qemu

@@ -169,19 +169,30 @@ void ld_rw(VScsi *v, bool write, uint64_t lba, uint32_t n,
     ld_rw_at(v, LD_TARGET, write, lba, n, buf, r);
 }
 
-/* Past the power-on / hotplug unit attentions. */
+/*
+ * Past the power-on / hotplug unit attentions, and, on a bus, past NOT
+ * READY, BECOMING READY (04h/01h) until the node has the cluster's
+ * reservation state (docs/persistent-reservations.md).
+ */
 void ld_ready_at(VScsi *v, uint8_t target)
 {
     static const uint8_t tur[6] = { TEST_UNIT_READY };
+    unsigned attentions = 0;
     ScsiResult r;
 
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 600; i++) {
         vscsi_cmd(v, target, 0, tur, sizeof(tur), 0, &r);
         g_assert_cmpuint(r.response, ==, VIRTIO_SCSI_S_OK);
         if (r.status == GOOD) {
             return;
         }
+        if ((r.sense[2] & 0xf) == NOT_READY && r.sense[12] == 0x04 &&
+            r.sense[13] == 0x01) {
+            g_usleep(50 * 1000);
+            continue;
+        }
         g_assert_cmphex(r.sense[2] & 0xf, ==, UNIT_ATTENTION);
+        g_assert_cmpuint(++attentions, <, 4);
     }
     g_error("target %u never became ready", target);
 }

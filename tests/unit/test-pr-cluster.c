@@ -718,8 +718,10 @@ static void test_roles_and_bad_input(void)
     net_free(net);
 }
 
-/* Each list round-trips; every truncation and every flipped byte either
- * decodes to the same fields or is refused, never read out of bounds */
+/*
+ * Each list round-trips; every truncation and every flipped byte either
+ * decodes to the same fields or is refused, never read out of bounds
+ */
 static void test_msg_codecs(void)
 {
     SraidPrApplyMsg a = { .ld = 2, .complete = true, .state_crc = 0xdeadbeef };
@@ -800,8 +802,10 @@ static void test_msg_codecs(void)
     g_assert_cmpuint(sraid_pr_state_encode(&sm, buf, sizeof(buf)), ==, 0);
 }
 
-/* Random commands from nexuses on three nodes with messages held back in
- * random order: every command ends once and the replicas agree */
+/*
+ * Random commands from nexuses on three nodes with messages held back in
+ * random order: every command ends once and the replicas agree
+ */
 static void test_random_interleaving(void)
 {
     for (unsigned seed = 1; seed <= 300; seed++) {

@@ -64,8 +64,10 @@ static bool zero(const uint8_t *p, size_t from, size_t to, size_t base,
     return true;
 }
 
-/* The command block at @p (@len bytes to the end of the list, @base its
- * offset in it): exactly the list's remaining length */
+/*
+ * The command block at @p (@len bytes to the end of the list, @base its
+ * offset in it): exactly the list's remaining length
+ */
 static bool cmd_get(const uint8_t *p, size_t len, size_t base,
                     SraidPrCommand *c, SraidParamError *err)
 {

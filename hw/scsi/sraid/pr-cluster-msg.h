@@ -65,7 +65,7 @@ typedef struct SraidPrReqId {
 typedef struct SraidPrApplied {
     uint32_t boot;              /* 0: none yet */
     uint32_t seq;
-    uint8_t status;             /* GOOD, RESERVATION CONFLICT, CHECK CONDITION */
+    uint8_t status;             /* GOOD, RESERVATION CONFLICT, CHECK COND. */
     uint8_t sense[SRAID_SENSE_FIXED_LEN];   /* CHECK CONDITION only */
 } SraidPrApplied;
 
