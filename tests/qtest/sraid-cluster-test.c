@@ -594,6 +594,299 @@ static void test_faults(void)
     cluster_free(&c);
 }
 
+/* ---- persistent reservations across the cluster ---- */
+
+#define PR_KEY(n)       (0xabc000ULL + (n))
+
+/* PERSISTENT RESERVE OUT from node @id's guest path; the status */
+static uint8_t pr_out(Cluster *c, unsigned id, uint8_t sa, uint8_t type,
+                      uint64_t key, uint64_t sa_key, ScsiResult *r)
+{
+    uint8_t cdb[10] = { PERSISTENT_RESERVE_OUT, sa, type };
+    uint8_t param[24] = { 0 };
+
+    put_be32(cdb + 5, sizeof(param));
+    put_be64(param, key);
+    put_be64(param + 8, sa_key);
+    vscsi_io(node_of(c, id)->v, LD_TARGET, 0, cdb, sizeof(cdb), param,
+             sizeof(param), NULL, 0, r);
+    g_assert_cmpuint(r->response, ==, VIRTIO_SCSI_S_OK);
+    return r->status;
+}
+
+/* ... which must end in GOOD; how long it took, in milliseconds */
+static gint64 pr_out_good(Cluster *c, unsigned id, uint8_t sa, uint8_t type,
+                          uint64_t key, uint64_t sa_key)
+{
+    gint64 t0 = now_ms();
+    ScsiResult r;
+
+    if (pr_out(c, id, sa, type, key, sa_key, &r) != GOOD) {
+        g_error("node %u PR OUT 0x%02x: status 0x%02x sense %x/%02x/%02x",
+                id, sa, r.status, r.sense[2] & 0xf, r.sense[12],
+                r.sense[13]);
+    }
+    return now_ms() - t0;
+}
+
+static void pr_in(Cluster *c, unsigned id, uint8_t sa, ScsiResult *r)
+{
+    uint8_t cdb[10] = { PERSISTENT_RESERVE_IN, sa, 0, 0, 0, 0, 0, 0, 64 };
+
+    vscsi_cmd(node_of(c, id)->v, LD_TARGET, 0, cdb, sizeof(cdb), 64, r);
+    g_assert_cmpuint(r->response, ==, VIRTIO_SCSI_S_OK);
+    g_assert_cmphex(r->status, ==, GOOD);
+}
+
+/* READ KEYS on node @id: the keys, sorted, and the PRgeneration */
+static unsigned pr_keys(Cluster *c, unsigned id, uint64_t *keys,
+                        uint32_t *generation)
+{
+    ScsiResult r;
+    unsigned n;
+
+    pr_in(c, id, 0x00, &r);
+    *generation = get_be32(r.data);
+    n = get_be32(r.data + 4) / 8;
+    for (unsigned i = 0; i < n; i++) {
+        keys[i] = get_be64(r.data + 8 + 8 * i);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        for (unsigned j = i + 1; j < n; j++) {
+            if (keys[j] < keys[i]) {
+                uint64_t t = keys[i];
+
+                keys[i] = keys[j];
+                keys[j] = t;
+            }
+        }
+    }
+    return n;
+}
+
+/* READ RESERVATION on node @id: the holder's key (0: none) and type */
+static uint64_t pr_holder(Cluster *c, unsigned id, uint8_t *type)
+{
+    ScsiResult r;
+
+    pr_in(c, id, 0x01, &r);
+    if (!get_be32(r.data + 4)) {
+        *type = 0;
+        return 0;
+    }
+    *type = r.data[21] & 0xf;
+    return get_be64(r.data + 8);
+}
+
+/* Every running node answers the same READ KEYS and READ RESERVATION */
+static void assert_pr_agree(Cluster *c, unsigned nkeys, uint64_t holder,
+                            uint8_t type)
+{
+    for (unsigned i = 0; i < c->n; i++) {
+        uint64_t keys[16];
+        uint32_t gen;
+        uint8_t t;
+
+        if (!c->node[i].v) {
+            continue;
+        }
+        g_assert_cmpuint(pr_keys(c, c->node[i].id, keys, &gen), ==, nkeys);
+        g_assert_cmphex(pr_holder(c, c->node[i].id, &t), ==, holder);
+        g_assert_cmpuint(t, ==, type);
+    }
+}
+
+/* A WRITE(10) of one block from node @id's guest path; the status */
+static uint8_t write_status(Cluster *c, unsigned id)
+{
+    uint8_t buf[512];
+    ScsiResult r;
+
+    memset(buf, id, sizeof(buf));
+    ld_rw(node_of(c, id)->v, true, 100 + id, 1, buf, &r);
+    g_assert_cmpuint(r.response, ==, VIRTIO_SCSI_S_OK);
+    return r.status;
+}
+
+/* ... after the unit attention @ascq (2Ah/xx) it must see first */
+static void expect_ua(Cluster *c, unsigned id, uint8_t ascq)
+{
+    uint8_t buf[512];
+    ScsiResult r;
+
+    ld_rw(node_of(c, id)->v, false, 0, 1, buf, &r);
+    g_assert_cmphex(r.status, ==, CHECK_CONDITION);
+    g_assert_cmphex(r.sense[2] & 0xf, ==, UNIT_ATTENTION);
+    g_assert_cmphex(r.sense[12], ==, 0x2a);
+    g_assert_cmphex(r.sense[13], ==, ascq);
+}
+
+/* Node 5 master, 6 and 7 joined; every logical drive ready everywhere */
+static void pr_cluster_start(Cluster *c)
+{
+    cluster_init(c, FAST_OPTS);
+    node_start(c, 5);
+    assert_settled(c, 5, "node 5 alone");
+    node_start(c, 6);
+    node_start(c, 7);
+    assert_settled(c, 5, "nodes 6 and 7 joined node 5");
+    for (unsigned i = 0; i < c->n; i++) {
+        ld_ready(c->node[i].v);
+    }
+}
+
+/*
+ * Windows Failover Cluster validation, across nodes: CLEAR, REGISTER AND
+ * IGNORE EXISTING KEY from every node, RESERVE on node 6, then node 7
+ * PREEMPTs it: READ RESERVATION on any node reports the new holder, the
+ * preempted node's guest sees REGISTRATIONS PREEMPTED and conflicts.
+ */
+static void test_pr_windows(void)
+{
+    Cluster c;
+    uint64_t keys[16];
+    uint32_t gen;
+    uint8_t type;
+    gint64 ms;
+
+    pr_cluster_start(&c);
+    pr_out_good(&c, 6, 0x06, 0, 0, PR_KEY(6));      /* REGISTER AND IGNORE */
+    pr_out_good(&c, 6, 0x03, 0, PR_KEY(6), 0);      /* CLEAR */
+    assert_pr_agree(&c, 0, 0, 0);
+    ms = pr_out_good(&c, 6, 0x06, 0, 0, PR_KEY(6));
+    g_test_message("REGISTER from slave 6: GOOD after %" PRId64 " ms", ms);
+    ms = pr_out_good(&c, 5, 0x06, 0, 0, PR_KEY(5));
+    g_test_message("REGISTER on master 5: GOOD after %" PRId64 " ms", ms);
+    pr_out_good(&c, 7, 0x06, 0, 0, PR_KEY(7));
+    pr_out_good(&c, 6, 0x01, 0x1, PR_KEY(6), 0);    /* RESERVE, WE */
+    assert_pr_agree(&c, 3, PR_KEY(6), 0x1);
+    /* Write Exclusive: only the holder writes, on whatever node */
+    g_assert_cmphex(write_status(&c, 6), ==, GOOD);
+    g_assert_cmphex(write_status(&c, 7), ==, RESERVATION_CONFLICT);
+    g_assert_cmphex(write_status(&c, 5), ==, RESERVATION_CONFLICT);
+    /* the other node preempts */
+    ms = pr_out_good(&c, 7, 0x04, 0x1, PR_KEY(7), PR_KEY(6));
+    g_test_message("PREEMPT from slave 7: GOOD after %" PRId64 " ms", ms);
+    assert_pr_agree(&c, 2, PR_KEY(7), 0x1);
+    g_assert_cmpuint(pr_keys(&c, 6, keys, &gen), ==, 2);
+    g_assert_cmphex(keys[0], ==, PR_KEY(5));
+    g_assert_cmphex(keys[1], ==, PR_KEY(7));
+    g_assert_cmphex(pr_holder(&c, 5, &type), ==, PR_KEY(7));
+    expect_ua(&c, 6, 0x05);                         /* REGISTRATIONS PREEMPTED */
+    g_assert_cmphex(write_status(&c, 6), ==, RESERVATION_CONFLICT);
+    g_assert_cmphex(write_status(&c, 7), ==, GOOD);
+    cluster_free(&c);
+}
+
+/*
+ * Pacemaker fence_scsi: every node registers, one reserves Write
+ * Exclusive Registrants Only, registrants write; then a node fences
+ * another with PREEMPT AND ABORT: the victim's writes conflict at once.
+ */
+static void test_pr_fence(void)
+{
+    Cluster c;
+    ScsiResult r;
+    gint64 ms;
+
+    pr_cluster_start(&c);
+    for (unsigned id = 5; id <= 7; id++) {
+        pr_out_good(&c, id, 0x00, 0, 0, PR_KEY(id));   /* REGISTER */
+    }
+    pr_out_good(&c, 5, 0x01, 0x5, PR_KEY(5), 0);       /* RESERVE, WE RO */
+    assert_pr_agree(&c, 3, PR_KEY(5), 0x5);
+    for (unsigned id = 5; id <= 7; id++) {
+        g_assert_cmphex(write_status(&c, id), ==, GOOD);
+    }
+    /* a RESERVE by another registrant conflicts */
+    g_assert_cmphex(pr_out(&c, 6, 0x01, 0x5, PR_KEY(6), 0, &r), ==,
+                    RESERVATION_CONFLICT);
+    /* fence node 6 from node 7 */
+    ms = pr_out_good(&c, 7, 0x05, 0x5, PR_KEY(7), PR_KEY(6));
+    g_test_message("PREEMPT AND ABORT from slave 7: GOOD after %" PRId64
+                   " ms", ms);
+    assert_pr_agree(&c, 2, PR_KEY(5), 0x5);
+    expect_ua(&c, 6, 0x05);
+    g_assert_cmphex(write_status(&c, 6), ==, RESERVATION_CONFLICT);
+    g_assert_cmphex(write_status(&c, 5), ==, GOOD);
+    g_assert_cmphex(write_status(&c, 7), ==, GOOD);
+    /* the fenced node cannot register itself back with its old key */
+    g_assert_cmphex(pr_out(&c, 6, 0x00, 0, PR_KEY(6), PR_KEY(6), &r), ==,
+                    RESERVATION_CONFLICT);
+    cluster_free(&c);
+}
+
+/*
+ * VMware clustered-VMDK style Write Exclusive All Registrants (type 7):
+ * every registrant on every node holds it; a node that unregisters can
+ * no longer write, and the reservation stays while a registrant does.
+ */
+static void test_pr_all_registrants(void)
+{
+    Cluster c;
+
+    pr_cluster_start(&c);
+    for (unsigned id = 5; id <= 7; id++) {
+        pr_out_good(&c, id, 0x00, 0, 0, PR_KEY(id));
+    }
+    pr_out_good(&c, 6, 0x01, 0x7, PR_KEY(6), 0);
+    /* all registrants: READ RESERVATION's key is 0 (SPC-4 6.15.3.3) */
+    assert_pr_agree(&c, 3, 0, 0x7);
+    for (unsigned id = 5; id <= 7; id++) {
+        g_assert_cmphex(write_status(&c, id), ==, GOOD);
+    }
+    pr_out_good(&c, 7, 0x00, 0, PR_KEY(7), 0);     /* unregister */
+    assert_pr_agree(&c, 2, 0, 0x7);
+    g_assert_cmphex(write_status(&c, 7), ==, RESERVATION_CONFLICT);
+    g_assert_cmphex(write_status(&c, 5), ==, GOOD);
+    /* the one that reserved leaves too: held while a registrant is */
+    pr_out_good(&c, 6, 0x00, 0, PR_KEY(6), 0);
+    assert_pr_agree(&c, 1, 0, 0x7);
+    g_assert_cmphex(write_status(&c, 5), ==, GOOD);
+    g_assert_cmphex(write_status(&c, 6), ==, RESERVATION_CONFLICT);
+    cluster_free(&c);
+}
+
+/*
+ * The master dies: the new master has every registration and orders the
+ * next change; the old master restarted answers NOT READY, BECOMING READY
+ * until it has the state, then the same as everyone.
+ */
+static void test_pr_failover(void)
+{
+    Cluster c;
+    ScsiResult r;
+    gint64 t0;
+
+    pr_cluster_start(&c);
+    for (unsigned id = 5; id <= 7; id++) {
+        pr_out_good(&c, id, 0x00, 0, 0, PR_KEY(id));
+    }
+    pr_out_good(&c, 6, 0x01, 0x1, PR_KEY(6), 0);
+    node_kill(&c, 5);
+    g_assert_true(WAIT_UNTIL(SETTLE_MS, is_master(&c, 7)));
+    assert_pr_agree(&c, 3, PR_KEY(6), 0x1);
+    /* the new master orders changes: 6 releases, 7 reserves */
+    t0 = now_ms();
+    pr_out_good(&c, 6, 0x02, 0x1, PR_KEY(6), 0);    /* RELEASE */
+    g_test_message("RELEASE after failover: GOOD after %" PRId64 " ms",
+                   now_ms() - t0);
+    pr_out_good(&c, 7, 0x01, 0x3, PR_KEY(7), 0);    /* RESERVE, EA */
+    assert_pr_agree(&c, 3, PR_KEY(7), 0x3);
+
+    node_start(&c, 5);
+    t0 = now_ms();
+    ld_ready(node_of(&c, 5)->v);
+    g_test_message("restarted node 5 ready after %" PRId64 " ms",
+                   now_ms() - t0);
+    assert_settled(&c, 7, "node 5 restarted");
+    assert_pr_agree(&c, 3, PR_KEY(7), 0x3);
+    /* Exclusive Access by node 7's guest: node 5's guest cannot read */
+    ld_rw(node_of(&c, 5)->v, false, 0, 1, (uint8_t[512]) { 0 }, &r);
+    g_assert_cmphex(r.status, ==, RESERVATION_CONFLICT);
+    cluster_free(&c);
+}
+
 void sraid_cluster_test_register(void)
 {
     if (!getenv("SRAID_IMG")) {
@@ -606,4 +899,9 @@ void sraid_cluster_test_register(void)
     qtest_add_func("/sraid/cluster/cables", test_cables);
     qtest_add_func("/sraid/cluster/partition", test_partition);
     qtest_add_func("/sraid/cluster/faults", test_faults);
+    qtest_add_func("/sraid/cluster/pr-windows", test_pr_windows);
+    qtest_add_func("/sraid/cluster/pr-fence", test_pr_fence);
+    qtest_add_func("/sraid/cluster/pr-all-registrants",
+                   test_pr_all_registrants);
+    qtest_add_func("/sraid/cluster/pr-failover", test_pr_failover);
 }
