@@ -1239,8 +1239,14 @@ uint64_t sraid_prc_next_deadline(const SraidPrCluster *c)
             continue;
         }
         for (unsigned n = 0; n < SRAID_NODE_MAX; n++) {
+            /*
+             * As commit_kick(): a node that left the live set is sent
+             * nothing, and commit_check() may not reach it while a node
+             * before it is still on its way; its old due would make the
+             * owner tick at once, again and again, to no effect.
+             */
             if ((m->nodes & BIT(n)) && m->t[n].step != STEP_DONE &&
-                !m->t[n].in_flight) {
+                !m->t[n].in_flight && (c->live & BIT(n))) {
                 d = MIN(d, m->t[n].due);
             }
         }
