@@ -890,6 +890,50 @@ static void test_deadline_after_node_left(void)
     net_free(net);
 }
 
+/*
+ * Found by the simulator (seed 1817): PR_Apply carries the CRC32C of the
+ * new state so that a receiver whose replica went astray notices and
+ * takes the master's state.  The CRC was taken over the whole encoding,
+ * which ends with its own CRC32C, and so was the same constant for every
+ * state: a diverged replica applied the change and stayed diverged.
+ */
+static void test_apply_detects_divergence(void)
+{
+    Net *net = two_nodes();
+    SraidPrNexus g5 = guest(5), g7 = guest(7);
+    SraidVendorNexus from5 = { .source = SRAID_VENDOR_FROM_PEER, .node = 5 };
+    g_autofree SraidPrState *st = g_new0(SraidPrState, 1);
+    g_autofree uint8_t *enc = g_malloc(SRAID_PR_ENC_MAX);
+    g_autofree uint8_t *buf = g_malloc(SRAID_VENDOR_MAX_XFER);
+    SraidPrStateMsg sm = { .ld = LD };
+    SraidPrcView v;
+    SraidSense sense;
+    size_t n;
+
+    prout(net, 5, &g5, SRAID_PROUT_REGISTER, 0, 0, 0x55, 0, 1);
+    settle(net, 10);
+    assert_agree(net, (1 << 5) | (1 << 7));
+    /* node 7's replica goes astray: same version, no registration */
+    sraid_prc_view(net->n[5].c, &v);
+    sraid_pr_init(st);
+    st->generation = state(net, 5)->generation;
+    sm.version = v.lds[LD].version;
+    sm.state_len = sraid_pr_encode(st, enc);
+    sm.state = enc;
+    n = sraid_pr_state_encode(&sm, buf, SRAID_VENDOR_MAX_XFER);
+    g_assert_cmphex(sraid_prc_receive(net->n[7].c, &from5,
+                                      SRAID_DCMD_PR_STATE, buf, n, &sense),
+                    ==, SRAID_STATUS_GOOD);
+    g_assert_false(sraid_pr_registered(state(net, 7), &g5, NULL));
+    /* the next change tells it so, and it gets the master's state */
+    prout(net, 7, &g7, SRAID_PROUT_REGISTER, 0, 0, 0x77, 0, 2);
+    settle(net, 10);
+    assert_status(net, 7, 2, SRAID_STATUS_GOOD);
+    g_assert_true(sraid_pr_registered(state(net, 7), &g5, NULL));
+    assert_agree(net, (1 << 5) | (1 << 7));
+    net_free(net);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -913,5 +957,7 @@ int main(int argc, char **argv)
                     test_random_interleaving);
     g_test_add_func("/pr-cluster/deadline-after-node-left",
                     test_deadline_after_node_left);
+    g_test_add_func("/pr-cluster/apply-detects-divergence",
+                    test_apply_detects_divergence);
     return g_test_run();
 }
