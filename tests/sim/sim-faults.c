@@ -115,7 +115,12 @@ static void add(GArray *a, uint64_t at, SimFaultKind kind, uint8_t node,
 
 Sim *sim_new_random(uint64_t seed, bool verbose)
 {
-    SimRng r;
+    return sim_new_random_pr(seed, verbose, false);
+}
+
+Sim *sim_new_random_pr(uint64_t seed, bool verbose, bool with_pr)
+{
+    SimRng r, pr;
     SimParams p;
     uint8_t ids[SRAID_NODE_MAX];
     unsigned n;
@@ -150,6 +155,16 @@ Sim *sim_new_random(uint64_t seed, bool verbose)
     p.seed = seed;
     p.verbose = verbose;
     p.drives_per_channel = 1 + sim_rng_below(&r, 2);
+    /*
+     * Persistent reservations (sim-pr.c) from a stream of their own, so
+     * that a seed's cluster and fault schedule stay what they were.
+     */
+    sim_rng_seed(&pr, seed ^ 0x50524f5554ULL);
+    p.pr_lds = with_pr ? 1 + sim_rng_below(&pr, 2) : 0;
+    p.pr_ld[0] = 0;
+    p.pr_ld[1] = 1 + sim_rng_below(&pr, SRAID_PRC_MAX_LDS - 1);
+    p.pr_abort_max_ms = (uint32_t[]) { 0, 50, 3000 }[sim_rng_below(&pr, 3)];
+    p.pr_persist_fail_permille = sim_rng_below(&pr, 2) ? 0 : 100;
     s = sim_new(&p);
 
     /* together (fig. 4 "ab initio") or staggered joiners */
@@ -264,5 +279,9 @@ Sim *sim_new_random(uint64_t seed, bool verbose)
         sim_add_fault(s, f->at, f->kind, f->node, f->channel, f->arg);
     }
     g_array_free(sched, TRUE);
+    /* PR OUT commands through the faults and into the quiet phase */
+    if (with_pr) {
+        sim_pr_workload(s, seed, fault_end + 10000);
+    }
     return s;
 }

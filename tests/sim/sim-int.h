@@ -28,6 +28,12 @@ typedef enum SimEventKind {
     EV_POWER_ON,        /* the second half of a fast reboot */
     EV_CALL,            /* arg: CALL_* | byte 1, bytes 2-3: arguments */
     EV_OPERATOR,        /* quiet phase: the host resumes suspended nodes */
+    EV_PRC_TICK,        /* token: the pr-cluster deadline armed for */
+    EV_PR_SUBMIT,       /* arg: command index + 1, or 0: a random one */
+    EV_PR_FX_DONE,      /* token: effects token; aborts ended */
+    EV_PR_PERSIST,      /* token: persist token, arg: ok, ptr: state */
+    EV_PR_REWIND,       /* hook (p5) */
+    EV_PR_LIE,          /* hook (p2) */
 } SimEventKind;
 
 enum {
@@ -62,6 +68,7 @@ typedef struct SimCmd {
     size_t out_len;
     size_t in_len;
     uint64_t deadline;
+    bool prc;           /* pr-cluster's, not membership's */
     bool done;
     SraidScsiResult res;
     uint8_t *data;
@@ -94,7 +101,38 @@ typedef struct SimNode {
     uint64_t term_start;
     uint64_t term_cod_at;                   /* COD written; UINT64_MAX */
     unsigned seen[SRAID_NODE_MAX][SRAID_NODE_STATE_LAST + 1];
+    /* persistent reservations (sim-pr.c) */
+    SraidPrCluster *prc;
+    uint64_t prc_tick_at;
+    uint64_t prc_last_tick_ms;
+    unsigned prc_ticks_same_ms;
+    bool pr_synced[2];              /* a state from its master line */
+    bool pr_gen_valid[2];
+    uint64_t pr_gen_epoch[2];       /* (p5): last epoch and generation */
+    uint32_t pr_gen[2];
+    bool pr_msusp;                  /* membership's word, at its last */
+    uint8_t pr_mmaster;             /* callback (cheap to check) */
+    SraidPrVersion pr_ver[2];       /* of the replica, from ops->changed */
+    uint64_t pr_keys[2][SIM_PR_NEXUSES];    /* what each initiator holds */
+    unsigned pr_guest_ua[3];        /* 2Ah/03h..05h for its guest nexus */
+    uint64_t pr_abort_end;
 } SimNode;
+
+/* A PERSISTENT RESERVE OUT of the workload or a scenario */
+typedef struct SimPrCmd {
+    uint8_t node;
+    uint32_t inc;           /* incarnation it was submitted to */
+    uint8_t ld;
+    uint8_t nexus;
+    uint8_t sa, type;
+    uint64_t key, sa_key;
+    bool aptpl;
+    bool submitted;
+    uint64_t t_sub, t_done;
+    unsigned done;
+    bool via_stop;          /* ended by sraid_prc_stop(): no verdict */
+    uint8_t status;
+} SimPrCmd;
 
 typedef struct SimLogEntry {
     uint64_t at;
@@ -131,6 +169,16 @@ struct Sim {
     uint64_t log_next;
     uint64_t stats_events;
     uint64_t stats_cmds;
+    /* persistent reservations (sim-pr.c) */
+    GArray *pr_cmds;                        /* SimPrCmd, handle = index + 1 */
+    GHashTable *pr_hist;                    /* "ld/epoch/seq" -> CRC */
+    SimRng pr_rng;                          /* the workload */
+    uint64_t pr_until;
+    bool pr_in_stop;
+    SraidPrState *pr_disk[2];               /* APTPL store, NULL: none */
+    uint64_t pr_amnesia_at[2];              /* last time no node was ready */
+    bool pr_lie_done, pr_rewind_done;
+    uint64_t pr_checked, pr_exempt;
 };
 
 SimNode *sim_node_by_id(const Sim *s, uint8_t id);
@@ -139,5 +187,33 @@ void sim_log(Sim *s, uint8_t node, const char *what, uint64_t a,
 void sim_fail(Sim *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 const char *sim_fault_name(SimFaultKind k);
 void sim_fault_print(const SimFault *f, FILE *out);
+
+/* The bus: send a command from @n; its single completion is an event */
+void sim_bus_send(SimNode *n, bool prc, uint8_t node, uint8_t channel,
+                  const uint8_t *cdb, size_t cdb_len, const uint8_t *out,
+                  size_t out_len, size_t in_len, uint32_t timeout_ms,
+                  uint64_t token);
+void sim_push(Sim *s, uint64_t at, SimEventKind kind, SimNode *n,
+              uint64_t token, void *ptr, uint32_t arg);
+bool sim_running(const SimNode *n);
+
+/* sim-pr.c: what the engine calls */
+void sim_pr_init(Sim *s);
+void sim_pr_free(Sim *s);
+void sim_pr_power_on(SimNode *n);
+void sim_pr_crash(SimNode *n);
+void sim_pr_view(SimNode *n);
+void sim_pr_suspend(SimNode *n);
+void sim_pr_rearm(SimNode *n);
+void sim_pr_event(Sim *s, SimNode *n, const SimEvent *ev);
+void sim_pr_cmd_done(SimNode *n, SimCmd *c, int err);
+/* a delivery for @to: true when a hook answered it instead */
+bool sim_pr_deliver_hook(Sim *s, SimNode *to, SimCmd *c);
+uint8_t sim_pr_vendor_message(void *opaque, const SraidVendorNexus *nx,
+                              uint8_t dcmd, const uint8_t *p, size_t len,
+                              SraidSense *sense);
+void sim_pr_check(Sim *s);
+void sim_pr_final(Sim *s);
+void sim_pr_describe(const Sim *s, GString *g);
 
 #endif /* SRAID_SIM_INT_H */

@@ -122,6 +122,12 @@ static void push(Sim *s, uint64_t at, SimEventKind kind, SimNode *n,
     push_inc(s, at, kind, n, n ? n->inc : 0, token, ptr, arg);
 }
 
+void sim_push(Sim *s, uint64_t at, SimEventKind kind, SimNode *n,
+              uint64_t token, void *ptr, uint32_t arg)
+{
+    push(s, at, kind, n, token, ptr, arg);
+}
+
 /* ---- the event log (last SIM_LOG_LEN entries, printed on failure) -- */
 
 void sim_log(Sim *s, uint8_t node, const char *what, uint64_t a,
@@ -178,6 +184,11 @@ static bool running(const SimNode *n)
     return n && n->alive && n->m;
 }
 
+bool sim_running(const SimNode *n)
+{
+    return running(n);
+}
+
 static uint64_t nvram_gen(const SimNode *n)
 {
     uint64_t g;
@@ -196,7 +207,7 @@ static bool node_reaches_drives(const SimNode *n, unsigned ch)
     return n->cable[ch] && n->sim->p.drives_per_channel > 0;
 }
 
-/* Re-read the membership's deadline after every call into it */
+/* Re-read the membership's (and pr-cluster's) deadline after every call */
 static void rearm(SimNode *n)
 {
     Sim *s;
@@ -206,6 +217,7 @@ static void rearm(SimNode *n)
         return;
     }
     s = n->sim;
+    sim_pr_rearm(n);
     d = sraid_member_next_deadline(n->m);
     if (d == n->tick_at) {
         return;
@@ -266,12 +278,11 @@ static uint64_t op_now(void *opaque)
     return n->sim->now;
 }
 
-static void op_send(void *opaque, uint8_t node, uint8_t channel,
-                    const uint8_t *cdb, size_t cdb_len, const uint8_t *out,
-                    size_t out_len, size_t in_len, uint32_t timeout_ms,
-                    uint64_t token)
+void sim_bus_send(SimNode *n, bool prc, uint8_t node, uint8_t channel,
+                  const uint8_t *cdb, size_t cdb_len, const uint8_t *out,
+                  size_t out_len, size_t in_len, uint32_t timeout_ms,
+                  uint64_t token)
 {
-    SimNode *n = opaque;
     Sim *s = n->sim;
     SimCmd *c = g_new0(SimCmd, 1);
     SimNode *to = sim_node_by_id(s, node);
@@ -288,16 +299,28 @@ static void op_send(void *opaque, uint8_t node, uint8_t channel,
     c->out_len = out_len;
     c->in_len = MIN(in_len, (size_t)SIM_DATA_IN_MAX);
     c->deadline = s->now + timeout_ms;
+    c->prc = prc;
     s->stats_cmds++;
     /* the sender's timer runs whatever happens to the command */
     push(s, c->deadline, EV_TIMEOUT, n, 0, c, 0);
-    if (!to || !bus_ok(s, n, to, channel) || bus_drop(s)) {
+    if (!to || !bus_ok(s, n, to, channel) || bus_drop(s) ||
+        (prc && s->p.hooks.pr_lose_requests &&
+         cdb[2] == SRAID_DCMD_PR_REQUEST)) {
         sim_log(s, n->id, "send-lost", node, channel, cdb[0] == 0x20 ?
                 cdb[2] : cdb[0]);
         return;
     }
     c->to_inc = to->inc;
     push(s, s->now + bus_latency(s), EV_DELIVER, to, 0, c, 0);
+}
+
+static void op_send(void *opaque, uint8_t node, uint8_t channel,
+                    const uint8_t *cdb, size_t cdb_len, const uint8_t *out,
+                    size_t out_len, size_t in_len, uint32_t timeout_ms,
+                    uint64_t token)
+{
+    sim_bus_send(opaque, false, node, channel, cdb, cdb_len, out, out_len,
+                 in_len, timeout_ms, token);
 }
 
 static bool op_drive_tur(void *opaque, uint8_t channel, uint64_t token)
@@ -476,6 +499,7 @@ static void op_restart(void *opaque)
     SimNode *n = opaque;
 
     sim_log(n->sim, n->id, "restart-op", nvram_gen(n), 0, 0);
+    sim_pr_view(n);
 }
 
 static void op_suspend(void *opaque, SraidSuspendReason why)
@@ -488,6 +512,7 @@ static void op_suspend(void *opaque, SraidSuspendReason why)
         printf("t=%" PRIu64 " node %u suspended: %s\n", s->now, n->id,
                sraid_suspend_reason_name(why));
     }
+    sim_pr_suspend(n);
 }
 
 static void op_resume(void *opaque)
@@ -499,6 +524,7 @@ static void op_resume(void *opaque)
     if (s->p.verbose) {
         printf("t=%" PRIu64 " node %u resumed\n", s->now, n->id);
     }
+    sim_pr_view(n);
 }
 
 static void op_node_changed(void *opaque, uint8_t node, uint8_t old_state,
@@ -516,6 +542,7 @@ static void op_node_changed(void *opaque, uint8_t node, uint8_t old_state,
                n->id, node, sraid_node_state_name(old_state),
                sraid_node_state_name(state), sraid_node_info_name(info));
     }
+    sim_pr_view(n);
 }
 
 static void op_master_changed(void *opaque, uint8_t master)
@@ -528,6 +555,7 @@ static void op_master_changed(void *opaque, uint8_t master)
         printf("t=%" PRIu64 " node %u: master is %d\n", s->now, n->id,
                master == SRAID_NODE_NONE ? -1 : master);
     }
+    sim_pr_view(n);
 }
 
 static const SraidMemberOps member_ops = {
@@ -585,6 +613,7 @@ static const SraidVendorOps vendor_ops = {
     .negotiate = v_negotiate,
     .bus_reset = v_bus_reset,
     .config_changed = v_config_changed,
+    .pr_message = sim_pr_vendor_message,
 };
 
 /* ---- power ----------------------------------------------------------- */
@@ -616,6 +645,7 @@ static void node_power_on(SimNode *n)
     n->started_at = s->now;
     n->cut_base = s->now;
     n->m = sraid_member_new(&cfg, &n->lun.node, &member_ops, n);
+    sim_pr_power_on(n);
     /* step 4A5: the controller knows which of its cables are connected */
     for (unsigned ch = 0; ch < s->p.channels; ch++) {
         if (!n->cable[ch]) {
@@ -635,6 +665,7 @@ static void node_crash(SimNode *n)
         return;
     }
     sim_log(s, n->id, "crash", n->inc, 0, 0);
+    sim_pr_crash(n);
     sraid_member_free(n->m);
     n->m = NULL;
     n->alive = false;
@@ -706,7 +737,9 @@ static void lease_read_done(Sim *s, SimNode *n, uint64_t token)
 
 static SimNode *event_node(Sim *s, const SimEvent *ev)
 {
-    if (ev->kind == EV_FAULT || ev->kind == EV_OPERATOR) {
+    if (ev->kind == EV_FAULT || ev->kind == EV_OPERATOR ||
+        ev->kind == EV_PR_SUBMIT || ev->kind == EV_PR_REWIND ||
+        ev->kind == EV_PR_LIE) {
         return NULL;
     }
     if (ev->kind == EV_DELIVER) {
@@ -735,8 +768,11 @@ static void deliver(Sim *s, SimCmd *c)
         return;
     }
     to->lun.booting = sraid_member_booting(to->m);
-    sraid_ctrl_lun_execute_nexus(&to->lun, &nx, c->cdb, c->cdb_len, c->out,
-                                 c->out_len, data, c->in_len, &c->res);
+    if (!sim_pr_deliver_hook(s, to, c)) {
+        sraid_ctrl_lun_execute_nexus(&to->lun, &nx, c->cdb, c->cdb_len,
+                                     c->out, c->out_len, data, c->in_len,
+                                     &c->res);
+    }
     sim_log(s, to->id, "executed", from->id, op, c->res.status);
     c->data_len = MIN(c->res.data_len, c->in_len);
     c->data = c->data_len ? g_memdup2(data, c->data_len) : NULL;
@@ -805,6 +841,10 @@ static void dispatch(Sim *s, SimEvent *ev)
             break;
         }
         sim_log(s, n->id, "reply", c->to_id, c->res.status, c->token);
+        if (c->prc) {
+            sim_pr_cmd_done(n, c, 0);
+            break;
+        }
         sraid_member_cmd_done(n->m, c->token, 0, &c->res, c->data,
                               c->data_len);
         break;
@@ -814,6 +854,10 @@ static void dispatch(Sim *s, SimEvent *ev)
         }
         c->done = true;
         sim_log(s, n->id, "timeout", c->to_id, c->channel, c->token);
+        if (c->prc) {
+            sim_pr_cmd_done(n, c, -ETIMEDOUT);
+            break;
+        }
         sraid_member_cmd_done(n->m, c->token, -ETIMEDOUT, NULL, NULL, 0);
         break;
     case EV_DRIVE_TUR:
@@ -830,6 +874,14 @@ static void dispatch(Sim *s, SimEvent *ev)
         if (!n->alive) {
             node_power_on(n);
         }
+        break;
+    case EV_PRC_TICK:
+    case EV_PR_SUBMIT:
+    case EV_PR_FX_DONE:
+    case EV_PR_PERSIST:
+    case EV_PR_REWIND:
+    case EV_PR_LIE:
+        sim_pr_event(s, n, ev);
         break;
     case EV_CALL:
         if (!running(n)) {
@@ -857,7 +909,7 @@ static void dispatch(Sim *s, SimEvent *ev)
     }
     rearm(n);
 drop:
-    if (ev->kind == EV_LEASE_WRITE) {
+    if (ev->kind == EV_LEASE_WRITE || ev->kind == EV_PR_PERSIST) {
         g_free(ev->ptr);
     }
 }
@@ -1150,6 +1202,7 @@ static void check(Sim *s)
         }
         g_string_free(g, TRUE);
     }
+    sim_pr_check(s);
 }
 
 /* ---- public -------------------------------------------------------- */
@@ -1185,6 +1238,7 @@ Sim *sim_new(const SimParams *p)
     s->faults = g_array_new(FALSE, FALSE, sizeof(SimFault));
     memset(s->idx_of, -1, sizeof(s->idx_of));
     s->quiet_at = UINT64_MAX;
+    sim_pr_init(s);
     for (unsigned i = 0; i < p->nnodes; i++) {
         SimNode *n = &s->nodes[i];
 
@@ -1219,8 +1273,10 @@ void sim_free(Sim *s)
             sraid_member_free(s->nodes[i].m);
         }
     }
+    sim_pr_free(s);
     for (size_t i = 0; i < s->nheap; i++) {
-        if (s->heap[i].kind == EV_LEASE_WRITE) {
+        if (s->heap[i].kind == EV_LEASE_WRITE ||
+            s->heap[i].kind == EV_PR_PERSIST) {
             g_free(s->heap[i].ptr);
         }
     }
@@ -1276,7 +1332,10 @@ bool sim_run_until(Sim *s, uint64_t until)
 bool sim_run(Sim *s)
 {
     g_assert(s->p.end_at);
-    return sim_run_until(s, s->p.end_at);
+    if (sim_run_until(s, s->p.end_at)) {
+        sim_pr_final(s);
+    }
+    return !s->violation;
 }
 
 const char *sim_violation(const Sim *s)
@@ -1312,6 +1371,7 @@ void sim_report(Sim *s, FILE *f)
     sim_print_schedule(s, f);
     log_print(s, f);
     describe_nodes(s, g);
+    sim_pr_describe(s, g);
     fprintf(f, "# nodes now:%s\n", g->str);
     g_string_free(g, TRUE);
 }

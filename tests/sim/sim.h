@@ -17,6 +17,7 @@
 
 #include "ctrl-lun.h"
 #include "membership.h"
+#include "pr-cluster.h"
 
 /* splitmix64: small, fast, and the same on every host */
 typedef struct SimRng {
@@ -71,6 +72,22 @@ typedef struct SimHooks {
     bool fake_cable_cut;
     /* (d): at this time the first master writes an older generation */
     uint64_t stale_cod_at;
+    /*
+     * Persistent reservations (sim-pr.c), each a glue or bus bug:
+     * (p1) PR_Apply to node id pr_fake_apply - 1 is answered GOOD but
+     * never executed; (p2) node pr_lie_master - 1 is told it is master
+     * too, in its master's epoch, at pr_lie_at; (p3) every PR_Request is
+     * lost; (p4) a RESERVATION CONFLICT of a REGISTER is reported GOOD;
+     * (p5) at pr_rewind_at every slave's logical drives are removed and
+     * added again; (p6) suspension does not stop pr-cluster.
+     */
+    uint8_t pr_fake_apply;
+    uint8_t pr_lie_master;
+    uint64_t pr_lie_at;
+    bool pr_lose_requests;
+    bool pr_good_conflict;
+    uint64_t pr_rewind_at;
+    bool pr_no_stop;
 } SimHooks;
 
 typedef struct SimParams {
@@ -86,6 +103,16 @@ typedef struct SimParams {
     uint32_t bus_lat_min, bus_lat_max;      /* one way, ms */
     uint32_t drive_lat_min, drive_lat_max;  /* one I/O, ms */
     uint64_t end_at;        /* stop here; 0: quiet start + settle + 30 s */
+    /*
+     * Persistent reservations (sim-pr.c): every node runs an
+     * SraidPrCluster with these logical drives (0: none, no PR at all).
+     */
+    unsigned pr_lds;
+    uint8_t pr_ld[2];
+    uint32_t pr_abort_max_ms;       /* an abort takes 0 .. this */
+    uint8_t pr_slow_node;           /* id + 1: its aborts take ... */
+    uint32_t pr_slow_abort_ms;      /* ... this long */
+    uint32_t pr_persist_fail_permille;
     bool verbose;
     SimHooks hooks;
 } SimParams;
@@ -96,6 +123,8 @@ typedef struct Sim Sim;
 void sim_params_default(SimParams *p, unsigned n, const uint8_t *ids);
 /* Parameters and fault schedule of random seed @seed */
 Sim *sim_new_random(uint64_t seed, bool verbose);
+/* ... with_pr: and persistent reservations with a random workload */
+Sim *sim_new_random_pr(uint64_t seed, bool verbose, bool with_pr);
 
 Sim *sim_new(const SimParams *p);
 void sim_free(Sim *s);
@@ -142,5 +171,38 @@ uint64_t sim_drain_ms(const Sim *s);
 uint64_t sim_suspend_bound_ms(const Sim *s);
 /* Events dispatched so far */
 uint64_t sim_events(const Sim *s);
+
+/* ---- persistent reservations (sim-pr.c) ---- */
+
+/* The I_T nexuses of node @id: the guest path and two iSCSI hosts */
+#define SIM_PR_NEXUSES      3
+void sim_pr_nexus(uint8_t id, unsigned nexus, SraidPrNexus *nx);
+/* Random PR OUT commands from start until @until (virtual ms) */
+void sim_pr_workload(Sim *s, uint64_t seed, uint64_t until);
+/*
+ * Submit at @at on node @node a PERSISTENT RESERVE OUT @sa (type @type,
+ * reservation key @key, service action key @sa_key, APTPL @aptpl) from
+ * nexus @nexus of that node on logical drive @ld.  Returns the handle.
+ */
+uint64_t sim_pr_submit(Sim *s, uint64_t at, uint8_t node, uint8_t ld,
+                       unsigned nexus, uint8_t sa, uint8_t type, uint64_t key,
+                       uint64_t sa_key, bool aptpl);
+/* How command @h ended: false while it has not (yet) */
+bool sim_pr_result(const Sim *s, uint64_t h, uint8_t *status,
+                   uint64_t *at);
+/* Times command @h completed (exactly once is the invariant) */
+unsigned sim_pr_completions(const Sim *s, uint64_t h);
+/* Node @id's replica of @ld, NULL when it is not running */
+const SraidPrState *sim_pr_state(const Sim *s, uint8_t id, uint8_t ld);
+bool sim_pr_ready(const Sim *s, uint8_t id, uint8_t ld);
+/* Every live node with a master agrees on @ld: NULL, or what differs */
+char *sim_pr_disagreement(const Sim *s, uint8_t ld);
+/* Unit attentions 2Ah/@ascq node @id queued for its own guest nexus */
+unsigned sim_pr_guest_uas(const Sim *s, uint8_t id, uint8_t ascq);
+/* When the last abort on node @id ended (0: none yet) */
+uint64_t sim_pr_abort_end(const Sim *s, uint8_t id);
+/* Statistics: commands, GOOD registrations checked and exempted (p4) */
+void sim_pr_stats(const Sim *s, uint64_t *cmds, uint64_t *checked,
+                  uint64_t *exempt);
 
 #endif /* SRAID_SIM_H */

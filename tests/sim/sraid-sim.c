@@ -7,6 +7,8 @@
  *   sraid-sim --seeds N [--first S]    run seeds S .. S+N-1
  *   sraid-sim --seconds T [--first S]  run seeds from S for T seconds
  *   sraid-sim --seed N --until MS      stop there, print the last events
+ *   --pr                               persistent reservations too
+ *   --keep-going                       one line per failing seed, go on
  *
  * Exit status 1 on the first violation, after printing the seed, its
  * fault schedule and the last events (docs/membership.md, "Simulation").
@@ -20,7 +22,8 @@
 int main(int argc, char **argv)
 {
     gint64 seed = -1, seeds = 0, first = 1, seconds = 0, until = 0;
-    gboolean verbose = FALSE;
+    gboolean verbose = FALSE, keep_going = FALSE, pr = FALSE;
+    uint64_t failed = 0;
     GOptionEntry entries[] = {
         { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
           "replay this seed", "N" },
@@ -35,6 +38,11 @@ int main(int argc, char **argv)
           "MS" },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
           "print every fault and state transition", NULL },
+        { "pr", 0, 0, G_OPTION_ARG_NONE, &pr,
+          "persistent reservations too: random PR OUT commands on every "
+          "node, PR invariants (p1)-(p6)", NULL },
+        { "keep-going", 'k', 0, G_OPTION_ARG_NONE, &keep_going,
+          "a violation prints one line; run the other seeds", NULL },
         { NULL },
     };
     GOptionContext *ctx = g_option_context_new("- membership simulation");
@@ -64,7 +72,7 @@ int main(int argc, char **argv)
         if (!seeds && g_get_monotonic_time() - t0 >= seconds * 1000000) {
             break;
         }
-        s = sim_new_random(sd, verbose);
+        s = sim_new_random_pr(sd, verbose, pr);
         if (seed >= 0) {
             sim_print_schedule(s, stdout);
         }
@@ -77,7 +85,10 @@ int main(int argc, char **argv)
         ok = sim_run(s);
         events += sim_events(s);
         n++;
-        if (!ok) {
+        if (!ok && keep_going && seed < 0) {
+            printf("# seed %" PRIu64 ": %s\n", sd, sim_violation(s));
+            failed++;
+        } else if (!ok) {
             sim_report(s, stdout);
             sim_free(s);
             return 1;
@@ -95,8 +106,8 @@ int main(int argc, char **argv)
             fflush(stdout);
         }
     }
-    printf("# %" PRIu64 " seeds from %" PRId64 " ok, %" PRIu64 " events, "
-           "%.1f s\n", n, first, events,
+    printf("# %" PRIu64 " seeds from %" PRId64 ", %" PRIu64 " failed, %"
+           PRIu64 " events, %.1f s\n", n, first, failed, events,
            (g_get_monotonic_time() - t0) / 1e6);
-    return 0;
+    return failed ? 1 : 0;
 }
