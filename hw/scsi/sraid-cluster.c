@@ -835,13 +835,17 @@ static void sraid_cluster_vendor_state_changed(void *opaque, uint8_t state,
                                    sraid_node_info_name(info));
 }
 
-/* DCMDs 20h-24h: the cluster's persistent reservations */
+/* DCMDs 20h-25h: the cluster's persistent reservations */
 static uint8_t sraid_cluster_vendor_pr_message(void *opaque,
                                                const SraidVendorNexus *nx,
-                                               uint8_t dcmd, const uint8_t *p,
-                                               size_t len, SraidSense *sense)
+                                               uint8_t dcmd, uint8_t ld,
+                                               const uint8_t *p, size_t len,
+                                               uint8_t *data_in, size_t cap,
+                                               size_t *data_len,
+                                               SraidSense *sense)
 {
-    return sraid_pr_host_receive(opaque, nx, dcmd, p, len, sense);
+    return sraid_pr_host_receive(opaque, nx, dcmd, ld, p, len, data_in, cap,
+                                 data_len, sense);
 }
 
 const SraidVendorOps sraid_cluster_vendor_ops = {

@@ -467,8 +467,9 @@ void sraid_pr_host_submit(SraidCtrl *s, uint8_t ld, const SraidPrNexus *nx,
                           size_t param_len, SCSIRequest *req);
 /* DCMDs 20h-24h from a peer (SraidVendorOps.pr_message) */
 uint8_t sraid_pr_host_receive(SraidCtrl *s, const SraidVendorNexus *nx,
-                              uint8_t dcmd, const uint8_t *p, size_t len,
-                              SraidSense *sense);
+                              uint8_t dcmd, uint8_t ld, const uint8_t *p,
+                              size_t len, uint8_t *data_in, size_t cap,
+                              size_t *data_len, SraidSense *sense);
 /* Membership's view changed (read later, once it settled) */
 void sraid_pr_host_view_changed(SraidCtrl *s);
 void sraid_pr_host_query(SraidCtrl *s, SraidPrcView *v);

@@ -27,9 +27,12 @@ struct SraidPrHost {
     unsigned depth;                 /* calls into the core running */
     unsigned refs;
     bool view_pending;              /* a view update is scheduled */
+    QEMUTimer *view_timer;          /* master without the lease yet */
     GHashTable *reqs;               /* token -> SCSIRequest (PR OUT) */
     uint64_t next_token;
 };
+
+static void sraid_pr_host_view_timer_cb(void *opaque);
 
 static SraidPrHost *sraid_pr_host_ref(SraidPrHost *h)
 {
@@ -89,6 +92,7 @@ typedef struct SraidPrHostCmd {
     uint64_t token;
     int err;
     SraidScsiResult r;
+    uint8_t *data;                  /* PR_Collect's data-in */
 } SraidPrHostCmd;
 
 static void sraid_pr_host_cmd_done_bh(void *opaque)
@@ -105,10 +109,12 @@ static void sraid_pr_host_cmd_done_bh(void *opaque)
         }
         sraid_pr_host_enter(h);
         sraid_prc_cmd_done(h->prc, cmd->token, cmd->err,
-                           cmd->err ? NULL : &cmd->r);
+                           cmd->err ? NULL : &cmd->r, cmd->data,
+                           cmd->err ? 0 : cmd->r.data_len);
         sraid_pr_host_leave(h);
     }
     sraid_pr_host_unref(h);
+    g_free(cmd->data);
     g_free(cmd);
 }
 
@@ -122,6 +128,7 @@ static void sraid_pr_host_cmd_cb(void *opaque, int err,
     cmd->err = err;
     if (!err) {
         cmd->r = *r;
+        cmd->data = g_memdup2(data_in, r->data_len);
     }
     aio_bh_schedule_oneshot(qemu_get_aio_context(), sraid_pr_host_cmd_done_bh,
                             cmd);
@@ -130,7 +137,8 @@ static void sraid_pr_host_cmd_cb(void *opaque, int err,
 static void sraid_pr_host_send(void *opaque, uint8_t node, uint8_t channel,
                                const uint8_t *cdb, size_t cdb_len,
                                const uint8_t *out, size_t out_len,
-                               uint32_t timeout_ms, uint64_t token)
+                               size_t in_len, uint32_t timeout_ms,
+                               uint64_t token)
 {
     SraidPrHost *h = opaque;
     SraidPrHostCmd *cmd = g_new0(SraidPrHostCmd, 1);
@@ -144,7 +152,7 @@ static void sraid_pr_host_send(void *opaque, uint8_t node, uint8_t channel,
         return;
     }
     sraid_peers_send(h->s->peers, node, channel, cdb, cdb_len, out, out_len,
-                     0, timeout_ms, sraid_pr_host_cmd_cb, cmd);
+                     in_len, timeout_ms, sraid_pr_host_cmd_cb, cmd);
 }
 
 static void sraid_pr_host_complete(void *opaque, uint64_t token,
@@ -261,6 +269,8 @@ void sraid_pr_host_init(SraidCtrl *s)
     h->reqs = g_hash_table_new(NULL, NULL);
     h->prc = sraid_prc_new(&cfg, &sraid_pr_host_ops, h);
     h->timer = timer_new_ms(QEMU_CLOCK_REALTIME, sraid_pr_host_timer_cb, h);
+    h->view_timer = timer_new_ms(QEMU_CLOCK_REALTIME,
+                                 sraid_pr_host_view_timer_cb, h);
     s->pr_host = h;
     if (!s->membership) {
         /* alone: its own master, every change local */
@@ -280,6 +290,7 @@ void sraid_pr_host_cleanup(SraidCtrl *s)
     s->pr_host = NULL;
     h->s = NULL;
     timer_free(h->timer);
+    timer_free(h->view_timer);
     g_hash_table_iter_init(&it, h->reqs);
     while (g_hash_table_iter_next(&it, NULL, &req)) {
         scsi_req_unref(req);
@@ -334,14 +345,16 @@ void sraid_pr_host_submit(SraidCtrl *s, uint8_t ld, const SraidPrNexus *nx,
 }
 
 uint8_t sraid_pr_host_receive(SraidCtrl *s, const SraidVendorNexus *nx,
-                              uint8_t dcmd, const uint8_t *p, size_t len,
-                              SraidSense *sense)
+                              uint8_t dcmd, uint8_t ld, const uint8_t *p,
+                              size_t len, uint8_t *data_in, size_t cap,
+                              size_t *data_len, SraidSense *sense)
 {
     SraidPrHost *h = s->pr_host;
     uint8_t status;
 
     sraid_pr_host_enter(h);
-    status = sraid_prc_receive(h->prc, nx, dcmd, p, len, sense);
+    status = sraid_prc_receive(h->prc, nx, dcmd, ld, p, len, data_in, cap,
+                               data_len, sense);
     sraid_pr_host_leave(h);
     trace_sraid_pr_cluster_receive(s->node_id, nx->node, dcmd, len, status,
                                    status == CHECK_CONDITION ? sense->asc : 0,
@@ -368,7 +381,17 @@ static void sraid_pr_host_view_bh(void *opaque)
         sraid_pr_host_unref(h);
         return;
     }
-    sraid_prc_member_view(&v, &master, &epoch, &live);
+    sraid_prc_member_view(&v, sraid_cluster_may_write_cod(s), &master,
+                          &epoch, &live);
+    if (v.master == s->node_id && master == SRAID_NODE_NONE &&
+        !v.suspended) {
+        /*
+         * Master in membership's eyes, but its lease is not confirmed
+         * yet: look again shortly (membership has no callback for it).
+         */
+        timer_mod(h->view_timer,
+                  qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + 50);
+    }
     trace_sraid_pr_cluster_view(s->node_id, master, epoch, live,
                                 v.suspended);
     sraid_pr_host_enter(h);
@@ -384,6 +407,15 @@ static void sraid_pr_host_view_bh(void *opaque)
     }
     sraid_pr_host_leave(h);
     sraid_pr_host_unref(h);
+}
+
+static void sraid_pr_host_view_timer_cb(void *opaque)
+{
+    SraidPrHost *h = opaque;
+
+    if (h->s) {
+        sraid_pr_host_view_changed(h->s);
+    }
 }
 
 void sraid_pr_host_view_changed(SraidCtrl *s)

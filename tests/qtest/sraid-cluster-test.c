@@ -767,12 +767,13 @@ static void test_pr_windows(void)
     /* the other node preempts */
     ms = pr_out_good(&c, 7, 0x04, 0x1, PR_KEY(7), PR_KEY(6));
     g_test_message("PREEMPT from slave 7: GOOD after %" PRId64 " ms", ms);
+    /* the preempted guest's next command: REGISTRATIONS PREEMPTED */
+    expect_ua(&c, 6, 0x05);
     assert_pr_agree(&c, 2, PR_KEY(7), 0x1);
     g_assert_cmpuint(pr_keys(&c, 6, keys, &gen), ==, 2);
     g_assert_cmphex(keys[0], ==, PR_KEY(5));
     g_assert_cmphex(keys[1], ==, PR_KEY(7));
     g_assert_cmphex(pr_holder(&c, 5, &type), ==, PR_KEY(7));
-    expect_ua(&c, 6, 0x05);                         /* REGISTRATIONS PREEMPTED */
     g_assert_cmphex(write_status(&c, 6), ==, RESERVATION_CONFLICT);
     g_assert_cmphex(write_status(&c, 7), ==, GOOD);
     cluster_free(&c);
@@ -805,8 +806,8 @@ static void test_pr_fence(void)
     ms = pr_out_good(&c, 7, 0x05, 0x5, PR_KEY(7), PR_KEY(6));
     g_test_message("PREEMPT AND ABORT from slave 7: GOOD after %" PRId64
                    " ms", ms);
-    assert_pr_agree(&c, 2, PR_KEY(5), 0x5);
     expect_ua(&c, 6, 0x05);
+    assert_pr_agree(&c, 2, PR_KEY(5), 0x5);
     g_assert_cmphex(write_status(&c, 6), ==, RESERVATION_CONFLICT);
     g_assert_cmphex(write_status(&c, 5), ==, GOOD);
     g_assert_cmphex(write_status(&c, 7), ==, GOOD);

@@ -163,7 +163,8 @@ Sim *sim_new_random_pr(uint64_t seed, bool verbose, bool with_pr)
     p.pr_lds = with_pr ? 1 + sim_rng_below(&pr, 2) : 0;
     p.pr_ld[0] = 0;
     p.pr_ld[1] = 1 + sim_rng_below(&pr, SRAID_PRC_MAX_LDS - 1);
-    p.pr_abort_max_ms = (uint32_t[]) { 0, 50, 3000 }[sim_rng_below(&pr, 3)];
+    p.pr_abort_max_ms = sim_rng_below(&pr, 3) == 0 ? 0 :
+                        sim_rng_below(&pr, 2) ? 50 : 3000;
     p.pr_persist_fail_permille = sim_rng_below(&pr, 2) ? 0 : 100;
     s = sim_new(&p);
 

@@ -210,8 +210,9 @@ void sim_pr_cmd_done(SimNode *n, SimCmd *c, int err);
 /* a delivery for @to: true when a hook answered it instead */
 bool sim_pr_deliver_hook(Sim *s, SimNode *to, SimCmd *c);
 uint8_t sim_pr_vendor_message(void *opaque, const SraidVendorNexus *nx,
-                              uint8_t dcmd, const uint8_t *p, size_t len,
-                              SraidSense *sense);
+                              uint8_t dcmd, uint8_t ld, const uint8_t *p,
+                              size_t len, uint8_t *data_in, size_t cap,
+                              size_t *data_len, SraidSense *sense);
 void sim_pr_check(Sim *s);
 void sim_pr_final(Sim *s);
 void sim_pr_describe(const Sim *s, GString *g);

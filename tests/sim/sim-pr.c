@@ -78,7 +78,8 @@ static void member_word(SimNode *n, uint8_t *master, uint64_t *epoch,
     sraid_member_view(n->m, &v);
     n->pr_msusp = v.suspended;
     n->pr_mmaster = v.master;
-    sraid_prc_member_view(&v, master, epoch, live);
+    sraid_prc_member_view(&v, sraid_member_may_write_cod(n->m), master,
+                          epoch, live);
 }
 
 static bool member_is_master(SimNode *n)
@@ -106,10 +107,11 @@ static uint64_t prc_now(void *opaque)
 
 static void prc_send(void *opaque, uint8_t node, uint8_t channel,
                      const uint8_t *cdb, size_t cdb_len, const uint8_t *out,
-                     size_t out_len, uint32_t timeout_ms, uint64_t token)
+                     size_t out_len, size_t in_len, uint32_t timeout_ms,
+                     uint64_t token)
 {
-    sim_bus_send(opaque, true, node, channel, cdb, cdb_len, out, out_len, 0,
-                 timeout_ms, token);
+    sim_bus_send(opaque, true, node, channel, cdb, cdb_len, out, out_len,
+                 in_len, timeout_ms, token);
 }
 
 static void prc_complete(void *opaque, uint64_t token,
@@ -338,8 +340,9 @@ void sim_pr_rearm(SimNode *n)
 }
 
 uint8_t sim_pr_vendor_message(void *opaque, const SraidVendorNexus *nx,
-                              uint8_t dcmd, const uint8_t *p, size_t len,
-                              SraidSense *sense)
+                              uint8_t dcmd, uint8_t ld, const uint8_t *p,
+                              size_t len, uint8_t *data_in, size_t cap,
+                              size_t *data_len, SraidSense *sense)
 {
     SimNode *n = opaque;
     uint8_t st;
@@ -349,10 +352,11 @@ uint8_t sim_pr_vendor_message(void *opaque, const SraidVendorNexus *nx,
         *sense = sraid_sense_invalid_field;
         return SRAID_STATUS_CHECK_CONDITION;
     }
-    st = sraid_prc_receive(n->prc, nx, dcmd, p, len, sense);
+    st = sraid_prc_receive(n->prc, nx, dcmd, ld, p, len, data_in, cap,
+                           data_len, sense);
     /* (p6): a state from the master this node follows */
-    if (dcmd == SRAID_DCMD_PR_STATE && st == SRAID_STATUS_GOOD && len &&
-        (li = ld_index(n->sim, p[0])) >= 0) {
+    li = len ? ld_index(n->sim, p[0]) : -1;
+    if (dcmd == SRAID_DCMD_PR_STATE && st == SRAID_STATUS_GOOD && li >= 0) {
         n->pr_synced[li] = true;
     }
     return st;
@@ -361,7 +365,8 @@ uint8_t sim_pr_vendor_message(void *opaque, const SraidVendorNexus *nx,
 void sim_pr_cmd_done(SimNode *n, SimCmd *c, int err)
 {
     if (n->prc) {
-        sraid_prc_cmd_done(n->prc, c->token, err, err ? NULL : &c->res);
+        sraid_prc_cmd_done(n->prc, c->token, err, err ? NULL : &c->res,
+                           err ? NULL : c->data, err ? 0 : c->data_len);
     }
 }
 
@@ -651,7 +656,12 @@ void sim_pr_check(Sim *s)
             }
             ready = sraid_prc_ready(n->prc, ld);
             st = sraid_prc_state(n->prc, ld);
-            any_ready |= ready;
+            /*
+             * A frozen node's copy counts for nobody: a master that
+             * (re)starts meanwhile cannot collect it, and membership
+             * suspends the node when it wakes up (partitioned).
+             */
+            any_ready |= ready && n->paused_until <= s->now;
             /*
              * (p6) a node serves a logical drive only with a state from
              * its master line: it is the master, or it received PR_State

@@ -731,6 +731,8 @@ static void lease_read_done(Sim *s, SimNode *n, uint64_t token)
         }
     }
     sraid_member_lease_read(n->m, token, ok, ok ? area : NULL);
+    /* the lease read may confirm a mastership: pr-cluster waits for it */
+    sim_pr_view(n);
 }
 
 /* ---- dispatch ------------------------------------------------------ */

@@ -44,8 +44,10 @@ typedef struct Node {
 typedef struct Msg {
     uint8_t from, to;
     uint8_t dcmd;
+    uint8_t ld;                     /* byte 3 of PR_Collect */
     uint8_t *data;
     size_t len;
+    size_t in_len;
     uint64_t token;
 } Msg;
 
@@ -66,17 +68,21 @@ static uint64_t op_now(void *opaque)
 
 static void op_send(void *opaque, uint8_t node, uint8_t channel,
                     const uint8_t *cdb, size_t cdb_len, const uint8_t *out,
-                    size_t out_len, uint32_t timeout_ms, uint64_t token)
+                    size_t out_len, size_t in_len, uint32_t timeout_ms,
+                    uint64_t token)
 {
     Node *n = opaque;
     Msg *m = g_new0(Msg, 1);
 
     g_assert_cmpuint(cdb_len, ==, 10);
     g_assert_cmphex(cdb[0], ==, 0x20);
-    g_assert_cmpuint(sraid_get_le16(cdb + 7), ==, out_len);
+    g_assert_cmpuint(sraid_get_le16(cdb + 7), ==, in_len ? in_len : out_len);
+    g_assert_true(!in_len || !out_len);
     m->from = n->id;
     m->to = node;
     m->dcmd = cdb[2];
+    m->ld = cdb[3];
+    m->in_len = in_len;
     m->data = g_memdup2(out, out_len);
     m->len = out_len;
     m->token = token;
@@ -212,23 +218,26 @@ static void deliver(Net *net, Msg *m)
         .source = SRAID_VENDOR_FROM_PEER, .node = m->from, .lun = 0,
     };
     SraidScsiResult r = { 0 };
+    g_autofree uint8_t *data_in = NULL;
     SraidSense sense;
 
     if (!from->up) {
         goto out;
     }
     if (!to->up || net->cut[m->from][m->to]) {
-        sraid_prc_cmd_done(from->c, m->token, -5, NULL);
+        sraid_prc_cmd_done(from->c, m->token, -5, NULL, NULL, 0);
         goto out;
     }
-    r.status = sraid_prc_receive(to->c, &nx, m->dcmd, m->data, m->len,
-                                 &sense);
+    data_in = g_malloc0(m->in_len + 1);
+    r.status = sraid_prc_receive(to->c, &nx, m->dcmd, m->ld,
+                                 m->in_len ? NULL : m->data, m->len,
+                                 data_in, m->in_len, &r.data_len, &sense);
     if (r.status == SRAID_STATUS_CHECK_CONDITION) {
         sraid_result_sense(&r, &sense);
     }
     /* the receiver may have crashed the sender's state meanwhile: no */
     if (from->up) {
-        sraid_prc_cmd_done(from->c, m->token, 0, &r);
+        sraid_prc_cmd_done(from->c, m->token, 0, &r, data_in, r.data_len);
     }
 out:
     g_free(m->data);
@@ -670,6 +679,7 @@ static void test_roles_and_bad_input(void)
     SraidPrPollMsg pm = { .ld = LD };
     uint8_t buf[512];
     SraidSense s;
+    size_t dlen;
     size_t n;
 
     rq.cmd.id = (SraidPrReqId) { 7, 0x7777, 99 };
@@ -679,47 +689,56 @@ static void test_roles_and_bad_input(void)
     g_assert_cmpuint(n, ==, 4 + 36 + 24);
     /* a request to a slave */
     g_assert_cmphex(sraid_prc_receive(net->n[7].c, &from5,
-                                      SRAID_DCMD_PR_REQUEST, buf, n, &s),
+                                      SRAID_DCMD_PR_REQUEST, 0, buf, n,
+                                      NULL, 0, &dlen, &s),
                     ==, SRAID_STATUS_CHECK_CONDITION);
     g_assert_cmphex(s.asc, ==, 0x80);
     g_assert_cmphex(s.ascq, ==, SRAID_ASCQ_ROLE_MISMATCH);
     /* from the host, or claiming another origin */
     g_assert_cmphex(sraid_prc_receive(net->n[5].c, &host,
-                                      SRAID_DCMD_PR_REQUEST, buf, n, &s),
+                                      SRAID_DCMD_PR_REQUEST, 0, buf, n,
+                                      NULL, 0, &dlen, &s),
                     ==, SRAID_STATUS_CHECK_CONDITION);
     g_assert_cmphex(s.asc, ==, 0x20);
     rq.cmd.id.origin = 6;
     n = sraid_pr_request_encode(&rq, buf, sizeof(buf));
     g_assert_cmphex(sraid_prc_receive(net->n[5].c, &from7,
-                                      SRAID_DCMD_PR_REQUEST, buf, n, &s),
+                                      SRAID_DCMD_PR_REQUEST, 0, buf, n,
+                                      NULL, 0, &dlen, &s),
                     ==, SRAID_STATUS_CHECK_CONDITION);
     g_assert_cmphex(s.asc, ==, 0x26);
     /* a poll from a node that is not the master */
     n = sraid_pr_poll_encode(&pm, buf, sizeof(buf));
     g_assert_cmphex(sraid_prc_receive(net->n[5].c, &from7,
-                                      SRAID_DCMD_PR_POLL, buf, n, &s),
+                                      SRAID_DCMD_PR_POLL, 0, buf, n,
+                                      NULL, 0, &dlen, &s),
                     ==, SRAID_STATUS_CHECK_CONDITION);
     g_assert_cmphex(s.ascq, ==, SRAID_ASCQ_ROLE_MISMATCH);
     g_assert_cmphex(sraid_prc_receive(net->n[7].c, &from5,
-                                      SRAID_DCMD_PR_POLL, buf, n, &s),
+                                      SRAID_DCMD_PR_POLL, 0, buf, n,
+                                      NULL, 0, &dlen, &s),
                     ==, SRAID_STATUS_GOOD);
     /* a drive that is not here */
     pm.ld = LD + 1;
     n = sraid_pr_poll_encode(&pm, buf, sizeof(buf));
     g_assert_cmphex(sraid_prc_receive(net->n[7].c, &from5,
-                                      SRAID_DCMD_PR_POLL, buf, n, &s),
+                                      SRAID_DCMD_PR_POLL, 0, buf, n,
+                                      NULL, 0, &dlen, &s),
                     ==, SRAID_STATUS_CHECK_CONDITION);
     g_assert_cmphex(s.ascq, ==, SRAID_ASCQ_PR_NO_SUCH_LD);
     /* truncated: PARAMETER LIST LENGTH ERROR */
     g_assert_cmphex(sraid_prc_receive(net->n[7].c, &from5,
-                                      SRAID_DCMD_PR_POLL, buf, n - 1, &s),
+                                      SRAID_DCMD_PR_POLL, 0, buf, n - 1,
+                                      NULL, 0, &dlen, &s),
                     ==, SRAID_STATUS_CHECK_CONDITION);
     g_assert_cmphex(s.asc, ==, 0x1a);
     net_free(net);
 }
 
-/* Each list round-trips; every truncation and every flipped byte either
- * decodes to the same fields or is refused, never read out of bounds */
+/*
+ * Each list round-trips; every truncation and every flipped byte either
+ * decodes to the same fields or is refused, never read out of bounds
+ */
 static void test_msg_codecs(void)
 {
     SraidPrApplyMsg a = { .ld = 2, .complete = true, .state_crc = 0xdeadbeef };
@@ -800,8 +819,10 @@ static void test_msg_codecs(void)
     g_assert_cmpuint(sraid_pr_state_encode(&sm, buf, sizeof(buf)), ==, 0);
 }
 
-/* Random commands from nexuses on three nodes with messages held back in
- * random order: every command ends once and the replicas agree */
+/*
+ * Random commands from nexuses on three nodes with messages held back in
+ * random order: every command ends once and the replicas agree
+ */
 static void test_random_interleaving(void)
 {
     for (unsigned seed = 1; seed <= 300; seed++) {
@@ -908,6 +929,7 @@ static void test_apply_detects_divergence(void)
     SraidPrStateMsg sm = { .ld = LD };
     SraidPrcView v;
     SraidSense sense;
+    size_t dlen;
     size_t n;
 
     prout(net, 5, &g5, SRAID_PROUT_REGISTER, 0, 0, 0x55, 0, 1);
@@ -922,7 +944,8 @@ static void test_apply_detects_divergence(void)
     sm.state = enc;
     n = sraid_pr_state_encode(&sm, buf, SRAID_VENDOR_MAX_XFER);
     g_assert_cmphex(sraid_prc_receive(net->n[7].c, &from5,
-                                      SRAID_DCMD_PR_STATE, buf, n, &sense),
+                                      SRAID_DCMD_PR_STATE, 0, buf, n, NULL,
+                                      0, &dlen, &sense),
                     ==, SRAID_STATUS_GOOD);
     g_assert_false(sraid_pr_registered(state(net, 7), &g5, NULL));
     /* the next change tells it so, and it gets the master's state */

@@ -13,7 +13,7 @@
 static const uint8_t all_dcmds[] = {
     0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
     0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11,
-    0x20, 0x21, 0x22, 0x23, 0x24,
+    0x20, 0x21, 0x22, 0x23, 0x24, 0x25,
 };
 
 /* The names are the seed's, in the order of its tables. */
@@ -28,6 +28,7 @@ static void test_dcmd_table(void)
         "Node_Inform_Rebuild_Completed", "Node_Inform_Rebuilt_All",
         "Node_Gather", "Node_Bus_Reset", "Node_Config_Changed",
         "PR_Request", "PR_Apply", "PR_State", "PR_Poll", "PR_Sync",
+        "PR_Collect",
     };
     unsigned known = 0;
 
@@ -64,6 +65,14 @@ static void test_dcmd_table(void)
     g_assert_false(sraid_vendor_dcmd_gatherable(SRAID_DCMD_NODE_NEGOTIATE));
     g_assert_false(sraid_vendor_dcmd_gatherable(SRAID_DCMD_NODE_GATHER));
     g_assert_false(sraid_vendor_dcmd_gatherable(SRAID_DCMD_NODE_REBUILD));
+
+    /* a logical drive in byte 3: PR_Collect only, data-in */
+    for (unsigned i = 0; i < G_N_ELEMENTS(all_dcmds); i++) {
+        g_assert_cmpint(sraid_vendor_dcmd_has_ld(all_dcmds[i]), ==,
+                        all_dcmds[i] == SRAID_DCMD_PR_COLLECT);
+    }
+    g_assert_cmpint(sraid_vendor_dcmd_dir(SRAID_DCMD_PR_COLLECT), ==,
+                    SRAID_VENDOR_DIR_IN);
 }
 
 /* Tables 4/5: the CDB bytes exactly, least significant byte first. */
@@ -110,6 +119,7 @@ static void test_round_trip(void)
     for (unsigned i = 0; i < G_N_ELEMENTS(all_dcmds); i++) {
         uint8_t dcmd = all_dcmds[i];
         bool addr = sraid_vendor_dcmd_has_address(dcmd);
+        bool ld = sraid_vendor_dcmd_has_ld(dcmd);
         bool data = sraid_vendor_dcmd_dir(dcmd) != SRAID_VENDOR_DIR_NONE;
 
         for (unsigned k = 0; k < 200; k++) {
@@ -118,7 +128,8 @@ static void test_round_trip(void)
                 .dcmd = dcmd,
                 .dpo = addr && g_rand_boolean(rand),
                 .fua = addr && g_rand_boolean(rand),
-                .address = addr ? g_rand_int(rand) : 0,
+                .address = addr ? g_rand_int(rand) :
+                           ld ? (uint32_t)g_rand_int_range(rand, 0, 256) : 0,
                 .length = data ? g_rand_int_range(rand, 0, 0x10000) : 0,
                 /* vendor bits 7-6 of the control byte are not refused */
                 .control = g_rand_int_range(rand, 0, 4) << 6,
@@ -134,7 +145,11 @@ static void test_round_trip(void)
             g_assert_cmphex(buf[1] >> 5, ==, c.lun);
             g_assert_cmphex(buf[2], ==, dcmd);
             g_assert_cmphex(buf[9], ==, c.control);
-            if (!addr) {
+            if (ld) {
+                g_assert_cmphex(buf[1] & 0x1f, ==, 0);
+                g_assert_cmphex(buf[3], ==, c.address);
+                g_assert_cmpmem(buf + 4, 3, "\0\0\0", 3);
+            } else if (!addr) {
                 g_assert_cmphex(buf[1] & 0x1f, ==, 0);
                 g_assert_cmpmem(buf + 3, 4, "\0\0\0\0", 4);
             }
@@ -197,6 +212,7 @@ static void test_malformed(void)
     for (unsigned i = 0; i < G_N_ELEMENTS(all_dcmds); i++) {
         uint8_t dcmd = all_dcmds[i];
         bool addr = sraid_vendor_dcmd_has_address(dcmd);
+        bool ld = sraid_vendor_dcmd_has_ld(dcmd);
         bool data = sraid_vendor_dcmd_dir(dcmd) != SRAID_VENDOR_DIR_NONE;
 
         /* byte 1: bits 4-0 reserved, bits 4-3 are DPO/FUA with address */
@@ -220,7 +236,7 @@ static void test_malformed(void)
             buf[0] = 0x20;
             buf[2] = dcmd;
             buf[b] = 0x24;
-            if ((b <= 6 && !addr) || (b >= 7 && !data)) {
+            if ((b <= 6 && !addr && !(ld && b == 3)) || (b >= 7 && !data)) {
                 assert_invalid_cdb(buf, 10, 0x24, true, b, 5);
             } else {
                 SraidVendorCdb c;

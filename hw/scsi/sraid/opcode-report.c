@@ -259,6 +259,9 @@ static const SraidOpcodeDesc ctrl_lun_cmds[] = {
     VENDOR_20(0x22, 0, 0xff),       /* PR_State */
     VENDOR_20(0x23, 0, 0xff),       /* PR_Poll */
     VENDOR_20(0x24, 0, 0xff),       /* PR_Sync */
+    /* PR_Collect: the logical drive in byte 3 */
+    { 0x20, 0x25, 10,
+      { 0x20, 0xe0, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, 0 } },
     /* REPORT LUNS */
     { 0xa0, NO_SA, 12,
       { 0xa0, 0, 0xff, 0, 0, 0, 0xff, 0xff,

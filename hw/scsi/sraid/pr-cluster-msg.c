@@ -279,7 +279,8 @@ bool sraid_pr_apply_decode(const uint8_t *buf, size_t len,
 }
 
 /*
- * 22h PR_State: 0 logical drive, 1-7 reserved, 8-23 version, 24.. one
+ * 22h PR_State: 0 logical drive, 1 flags (bit 0: ready), 2-7 reserved,
+ * 8-23 version, 24.. one
  * applied-request record per node id (16 x 28 bytes), then the state's
  * length (4 bytes) and the state as sraid_pr_encode() writes it
  */
@@ -294,6 +295,7 @@ size_t sraid_pr_state_encode(const SraidPrStateMsg *m, uint8_t *buf,
     }
     memset(buf, 0, 24);
     buf[0] = m->ld;
+    buf[1] = m->ready ? 1 : 0;
     version_put(&m->version, buf + 8);
     for (unsigned i = 0; i < SRAID_NODE_MAX; i++) {
         applied_put(&m->applied[i], p);
@@ -314,10 +316,15 @@ bool sraid_pr_state_decode(const uint8_t *buf, size_t len,
                            "PR_State shorter than its header");
     }
     memset(m, 0, sizeof(*m));
-    if (!zero(buf, 1, 8, 0, err)) {
+    if (buf[1] & ~1) {
+        return param_error(err, SRAID_PARAM_FIELD, 1, -1,
+                           "reserved flag set");
+    }
+    if (!zero(buf, 2, 8, 0, err)) {
         return false;
     }
     m->ld = buf[0];
+    m->ready = buf[1] & 1;
     version_get(buf + 8, &m->version);
     for (unsigned i = 0; i < SRAID_NODE_MAX; i++) {
         if (!applied_get(buf + off, off, &m->applied[i], err)) {

@@ -100,9 +100,14 @@ typedef struct SraidPrApplyMsg {
     SraidPrCommand cmd;
 } SraidPrApplyMsg;
 
-/* 22h PR_State: the whole replicated state of a logical drive */
+/*
+ * 22h PR_State: the whole replicated state of a logical drive; also the
+ * data-in of 25h PR_Collect, where @ready says whether the replica came
+ * from the master line (a node that just started has none)
+ */
 typedef struct SraidPrStateMsg {
     uint8_t ld;
+    bool ready;
     SraidPrVersion version;
     SraidPrApplied applied[SRAID_NODE_MAX];
     uint32_t state_len;

@@ -40,6 +40,7 @@ typedef struct Pending {
 typedef enum JobKind {
     JOB_COMMAND,                    /* order a PERSISTENT RESERVE OUT */
     JOB_PUSH,                       /* send the whole state to nodes */
+    JOB_COLLECT,                    /* new master: fetch every replica */
 } JobKind;
 
 typedef struct Job {
@@ -54,6 +55,7 @@ typedef enum Step {
     STEP_APPLY,                     /* send PR_Apply */
     STEP_STATE,                     /* send PR_State */
     STEP_POLL,                      /* its aborts are running: PR_Poll */
+    STEP_COLLECT,                   /* fetch its replica: PR_Collect */
     STEP_DONE,
 } Step;
 
@@ -82,6 +84,12 @@ typedef struct Commit {
     unsigned local_aborts;          /* own aborts still running */
     uint8_t origin;                 /* SRAID_NODE_NONE for pushes */
     Target t[SRAID_NODE_MAX];
+    /* JOB_COLLECT: the newest replica from the master line so far */
+    uint64_t newest_epoch;          /* of every version seen */
+    bool have_best;
+    SraidPrVersion best_version;
+    SraidPrState best;
+    SraidPrApplied best_applied[SRAID_NODE_MAX];
 } Commit;
 
 typedef struct Ld {
@@ -228,9 +236,14 @@ static bool contains(const Ld *l, const SraidPrReqId *id)
 /* ---- sending ---- */
 
 static void send_msg(SraidPrCluster *c, uint8_t node, uint8_t dcmd,
-                     const uint8_t *buf, size_t len, const Send *ctx)
+                     uint8_t ld, const uint8_t *buf, size_t len,
+                     size_t in_len, const Send *ctx)
 {
-    SraidVendorCdb vc = { .dcmd = dcmd, .length = len };
+    SraidVendorCdb vc = {
+        .dcmd = dcmd,
+        .address = dcmd == SRAID_DCMD_PR_COLLECT ? ld : 0,
+        .length = in_len ? in_len : len,
+    };
     uint8_t cdb[SRAID_VENDOR_CDB_LEN];
     uint64_t token = new_token(c);
     Send *s = g_memdup2(ctx, sizeof(*ctx));
@@ -242,7 +255,8 @@ static void send_msg(SraidPrCluster *c, uint8_t node, uint8_t dcmd,
     s->dcmd = dcmd;
     g_hash_table_insert(c->sends, GUINT_TO_POINTER(token), s);
     c->ops->send(c->opaque, node, c->channel[node] % c->cfg.channels, cdb,
-                 sizeof(cdb), buf, len, SRAID_PRC_CMD_TIMEOUT_MS, token);
+                 sizeof(cdb), buf, len, in_len, SRAID_PRC_CMD_TIMEOUT_MS,
+                 token);
 }
 
 /* The answer's sense, when it is a CHECK CONDITION with fixed sense */
@@ -417,7 +431,7 @@ static void pending_send(SraidPrCluster *c, Ld *l)
         p->accepted = false;
         p->sent_to = c->master;
         p->due = UINT64_MAX;
-        send_msg(c, c->master, SRAID_DCMD_PR_REQUEST, buf, n, &s);
+        send_msg(c, c->master, SRAID_DCMD_PR_REQUEST, ld, buf, n, 0, &s);
     }
 }
 
@@ -522,6 +536,39 @@ static void commit_check(SraidPrCluster *c, uint8_t ld)
         }
     }
     if (m->local_aborts) {
+        return;
+    }
+    if (m->job && m->job->kind == JOB_COLLECT) {
+        /*
+         * Every live node offered its replica: the newest from the
+         * master line is the cluster's (an acknowledged change is on
+         * every node that was live then); nobody has one at a cold start
+         * of the whole cluster, and this node's (APTPL or empty) is.
+         */
+        if (m->have_best) {
+            l->st = m->best;
+            memcpy(l->applied, m->best_applied, sizeof(l->applied));
+        }
+        {
+            /*
+             * Versions of a new epoch, above every one seen: membership
+             * may give a node that restarted, or lost and regained the
+             * lease, its epoch again, and what it orders now must not
+             * be taken for what it ordered before.  A random step (from
+             * the boot) keeps it apart from the epochs of a history no
+             * live node remembers (after the whole cluster restarted).
+             */
+            SraidPrVersion v = {
+                MAX(c->epoch << 32, m->newest_epoch) + 1 +
+                (c->cfg.boot & 0xffff), 0
+            };
+
+            l->ready = true;
+            adopt(c, ld, &l->st, &v);
+        }
+        l->commit = NULL;
+        commit_free(m);
+        pump(c, ld);
         return;
     }
     if (m->phase == PHASE_NODES && m->origin != SRAID_NODE_NONE &&
@@ -664,6 +711,30 @@ static void commit_push(SraidPrCluster *c, uint8_t ld, Commit *m)
     commit_check(c, ld);
 }
 
+/* A new master asks every live node for its replica */
+static void commit_collect(SraidPrCluster *c, uint8_t ld, Commit *m)
+{
+    Ld *l = &c->lds[ld];
+    uint16_t to = reachable(c);
+
+    m->origin = SRAID_NODE_NONE;
+    m->phase = PHASE_NODES;
+    m->nodes = to;
+    /* its own counts like the others' */
+    m->have_best = l->ready;
+    m->best_version = l->ver;
+    m->newest_epoch = l->ver.epoch;
+    m->best = l->st;
+    memcpy(m->best_applied, l->applied, sizeof(m->best_applied));
+    for (unsigned n = 0; n < SRAID_NODE_MAX; n++) {
+        if (to & BIT(n)) {
+            target_start(m, n, STEP_COLLECT);
+        }
+    }
+    commit_kick(c, ld);
+    commit_check(c, ld);
+}
+
 /* Start the next job of @ld if none is on its way */
 static void pump(SraidPrCluster *c, uint8_t ld)
 {
@@ -683,6 +754,8 @@ static void pump(SraidPrCluster *c, uint8_t ld)
     l->commit = m;
     if (m->job->kind == JOB_COMMAND) {
         commit_command(c, ld, m);
+    } else if (m->job->kind == JOB_COLLECT) {
+        commit_collect(c, ld, m);
     } else {
         commit_push(c, ld, m);
     }
@@ -765,13 +838,19 @@ static void target_send(SraidPrCluster *c, uint8_t ld, uint8_t node)
         n = sraid_pr_poll_encode(&pm, buf, SRAID_VENDOR_MAX_XFER);
         break;
     }
+    case STEP_COLLECT:
+        t->in_flight = true;
+        t->due = UINT64_MAX;
+        send_msg(c, node, SRAID_DCMD_PR_COLLECT, ld, NULL, 0,
+                 SRAID_VENDOR_MAX_XFER, &s);
+        return;
     case STEP_DONE:
         return;
     }
     g_assert(n);
     t->in_flight = true;
     t->due = UINT64_MAX;
-    send_msg(c, node, dcmd, buf, n, &s);
+    send_msg(c, node, dcmd, ld, buf, n, 0, &s);
 }
 
 /* Send what is due now to every node of the commit */
@@ -790,8 +869,35 @@ static void commit_kick(SraidPrCluster *c, uint8_t ld)
     }
 }
 
+/* A node's replica, offered to a new master (PR_Collect's data-in) */
+static void collect_offer(Commit *m, const uint8_t *data, size_t len,
+                          uint8_t ld)
+{
+    g_autofree SraidPrState *st = g_new0(SraidPrState, 1);
+    SraidPrStateMsg sm;
+    SraidParamError err;
+
+    if (!data || !sraid_pr_state_decode(data, len, &sm, &err) ||
+        sm.ld != ld) {
+        return;
+    }
+    m->newest_epoch = MAX(m->newest_epoch, sm.version.epoch);
+    if (!sm.ready || !sraid_pr_decode(sm.state, sm.state_len, st)) {
+        return;                     /* none from the master line */
+    }
+    if (m->have_best && sraid_pr_version_cmp(&sm.version,
+                                             &m->best_version) <= 0) {
+        return;
+    }
+    m->have_best = true;
+    m->best_version = sm.version;
+    m->best = *st;
+    memcpy(m->best_applied, sm.applied, sizeof(m->best_applied));
+}
+
 static void target_done(SraidPrCluster *c, const Send *s, int err,
-                        const SraidScsiResult *r)
+                        const SraidScsiResult *r, const uint8_t *data,
+                        size_t len)
 {
     Ld *l = &c->lds[s->ld];
     Commit *m = l->commit;
@@ -802,7 +908,10 @@ static void target_done(SraidPrCluster *c, const Send *s, int err,
     }
     t = &m->t[s->node];
     t->in_flight = false;
-    if (answer_good(err, r)) {
+    if (answer_good(err, r) && t->step == STEP_COLLECT) {
+        collect_offer(m, data, len, s->ld);
+        t->step = STEP_DONE;
+    } else if (answer_good(err, r)) {
         if (t->step == STEP_STATE && s->node == m->origin) {
             t->step = STEP_APPLY;   /* now it can take the result */
             t->due = 0;
@@ -862,7 +971,7 @@ static void sync_send(SraidPrCluster *c)
     n = sraid_pr_sync_encode(&m, buf, sizeof(buf));
     c->sync_in_flight = true;
     c->sync_due = UINT64_MAX;
-    send_msg(c, c->master, SRAID_DCMD_PR_SYNC, buf, n, &s);
+    send_msg(c, c->master, SRAID_DCMD_PR_SYNC, 0, buf, n, 0, &s);
 }
 
 static void sync_done(SraidPrCluster *c, const Send *s, int err)
@@ -876,7 +985,8 @@ static void sync_done(SraidPrCluster *c, const Send *s, int err)
 }
 
 void sraid_prc_cmd_done(SraidPrCluster *c, uint64_t token, int err,
-                        const SraidScsiResult *r)
+                        const SraidScsiResult *r, const uint8_t *data_in,
+                        size_t data_len)
 {
     Send *s = g_hash_table_lookup(c->sends, GUINT_TO_POINTER(token));
     Send copy;
@@ -891,7 +1001,8 @@ void sraid_prc_cmd_done(SraidPrCluster *c, uint64_t token, int err,
         request_done(c, &copy, err, r);
         break;
     case SEND_TARGET:
-        target_done(c, &copy, err, r);
+        target_done(c, &copy, err, r, err ? NULL : data_in,
+                    err ? 0 : data_len);
         break;
     case SEND_SYNC:
         sync_done(c, &copy, err);
@@ -1172,10 +1283,46 @@ static uint8_t recv_sync(SraidPrCluster *c, const SraidVendorNexus *nx,
     return SRAID_STATUS_GOOD;
 }
 
-uint8_t sraid_prc_receive(SraidPrCluster *c, const SraidVendorNexus *nx,
-                          uint8_t dcmd, const uint8_t *p, size_t len,
-                          SraidSense *sense)
+/*
+ * PR_Collect: a new master asks for this replica.  From the master this
+ * node follows only, which a new one is once membership says so.
+ */
+static uint8_t recv_collect(SraidPrCluster *c, const SraidVendorNexus *nx,
+                            uint8_t ld, uint8_t *data_in, size_t cap,
+                            size_t *data_len, SraidSense *sense)
 {
+    g_autofree uint8_t *enc = g_malloc(SRAID_PR_ENC_MAX);
+    SraidPrStateMsg sm = { .ld = ld };
+    Ld *l;
+
+    if (!from_master(c, nx)) {
+        return refuse(sense, &sense_role_mismatch);
+    }
+    l = known_ld(c, ld);
+    if (!l) {
+        return refuse(sense, &sense_no_such_ld);
+    }
+    sm.ready = l->ready;
+    sm.version = l->ver;
+    memcpy(sm.applied, l->applied, sizeof(sm.applied));
+    sm.state_len = sraid_pr_encode(&l->st, enc);
+    sm.state = enc;
+    *data_len = sraid_pr_state_encode(&sm, data_in, cap);
+    if (!*data_len) {
+        /* the master gave too little room: its command is wrong */
+        SraidSense s = sraid_sense_at(&sraid_sense_invalid_field, true, 7,
+                                      -1);
+        return refuse(sense, &s);
+    }
+    return SRAID_STATUS_GOOD;
+}
+
+uint8_t sraid_prc_receive(SraidPrCluster *c, const SraidVendorNexus *nx,
+                          uint8_t dcmd, uint8_t ld, const uint8_t *p,
+                          size_t len, uint8_t *data_in, size_t data_in_cap,
+                          size_t *data_in_len, SraidSense *sense)
+{
+    *data_in_len = 0;
     if (nx->source != SRAID_VENDOR_FROM_PEER || nx->node >= SRAID_NODE_MAX ||
         nx->node == c->cfg.node_id) {
         return refuse(sense, &sraid_sense_access_denied);
@@ -1194,6 +1341,9 @@ uint8_t sraid_prc_receive(SraidPrCluster *c, const SraidVendorNexus *nx,
         return recv_poll(c, nx, p, len, sense);
     case SRAID_DCMD_PR_SYNC:
         return recv_sync(c, nx, p, len, sense);
+    case SRAID_DCMD_PR_COLLECT:
+        return recv_collect(c, nx, ld, data_in, data_in_cap, data_in_len,
+                            sense);
     default:
         return refuse(sense, &sraid_sense_invalid_field);
     }
@@ -1281,6 +1431,7 @@ void sraid_prc_set_view(SraidPrCluster *c, uint8_t master, uint64_t epoch,
 {
     bool was_master = is_master(c);
     uint8_t old_master = c->master;
+    uint16_t added = live & ~c->live & ~BIT(c->cfg.node_id);
 
     c->live = live;
     if (master != SRAID_NODE_NONE) {
@@ -1292,25 +1443,40 @@ void sraid_prc_set_view(SraidPrCluster *c, uint8_t master, uint64_t epoch,
     }
     if (!was_master && is_master(c)) {
         /*
-         * Taking over: this replica is the cluster's from now on, in a
-         * new epoch, and every node receives it.
+         * Taking over: the newest replica of the master line among the
+         * live nodes becomes the cluster's, in a new epoch, and every
+         * node receives it; then the requests are ordered.
          */
         c->epoch = epoch;
         for (unsigned ld = 0; ld < SRAID_PRC_MAX_LDS; ld++) {
             Ld *l = &c->lds[ld];
-            SraidPrVersion v = { epoch, 0 };
+            Job *j;
 
             if (!l->present) {
                 continue;
             }
-            l->ready = true;
-            adopt(c, ld, &l->st, &v);
+            j = g_new0(Job, 1);
+            j->kind = JOB_COLLECT;
+            g_queue_push_head(&l->jobs, j);
             if (reachable(c)) {
                 queue_push(c, ld, reachable(c));
+            } else {
+                pump(c, ld);
             }
         }
     }
     c->epoch = epoch;
+    if (was_master && is_master(c) && added) {
+        /*
+         * A node back in the live set may have missed changes while it
+         * was out (the commits stopped waiting for it): the whole state.
+         */
+        for (unsigned ld = 0; ld < SRAID_PRC_MAX_LDS; ld++) {
+            if (c->lds[ld].present) {
+                queue_push(c, ld, added);
+            }
+        }
+    }
     for (unsigned ld = 0; ld < SRAID_PRC_MAX_LDS; ld++) {
         Ld *l = &c->lds[ld];
         Pending *p = pending_head(l);
@@ -1333,10 +1499,13 @@ void sraid_prc_set_view(SraidPrCluster *c, uint8_t master, uint64_t epoch,
     }
 }
 
-void sraid_prc_member_view(const SraidMemberView *mv, uint8_t *master,
-                           uint64_t *epoch, uint16_t *live)
+void sraid_prc_member_view(const SraidMemberView *mv, bool lease_held,
+                           uint8_t *master, uint64_t *epoch, uint16_t *live)
 {
     *master = mv->suspended ? SRAID_NODE_NONE : mv->master;
+    if (*master == mv->self && !lease_held) {
+        *master = SRAID_NODE_NONE;
+    }
     *epoch = mv->epoch;
     *live = BIT(mv->self);
     for (unsigned n = 0; n < SRAID_NODE_MAX; n++) {
@@ -1389,7 +1558,7 @@ void sraid_prc_set_ld(SraidPrCluster *c, uint8_t ld, bool present,
             sraid_pr_init(&l->st);
         }
         l->stored_aptpl = st && st->aptpl;
-        l->ver = (SraidPrVersion) { c->epoch, 0 };
+        l->ver = (SraidPrVersion) { c->epoch << 32, 0 };
         l->ready = is_master(c);
         if (needs_sync(c) && !c->sync_in_flight) {
             c->sync_due = 0;
@@ -1423,7 +1592,7 @@ const SraidPrState *sraid_prc_state(const SraidPrCluster *c, uint8_t ld)
 bool sraid_prc_ready(const SraidPrCluster *c, uint8_t ld)
 {
     return ld < SRAID_PRC_MAX_LDS && c->lds[ld].present &&
-           !c->stopped && (c->lds[ld].ready || is_master(c));
+           !c->stopped && c->lds[ld].ready;
 }
 
 const SraidPrConfig *sraid_prc_pr_config(const SraidPrCluster *c)

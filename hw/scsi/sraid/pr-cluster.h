@@ -26,11 +26,14 @@
  *    reaches it: every live node has the change by then.  A command that
  *    changes nothing goes only to the origin.
  *  - A node that (re)joins asks for every state (PR_Sync, 24h) and does
- *    not serve the logical drives before it has it; a new master pushes
- *    its states to every node.  Every state carries, per origin node, the
- *    last request it contains and its result, so that an origin that
- *    re-sends its request to a new master gets the result, and the
- *    command is executed once.
+ *    not serve the logical drives before it has it.  A new master first
+ *    collects every live node's replica (PR_Collect, 25h), takes the
+ *    newest one that came from the master line (its own if it has one
+ *    and nobody has newer), and pushes it to every node: a node that
+ *    just started never replaces the cluster's state with its empty one.
+ *    Every state carries, per origin node, the last request it contains
+ *    and its result, so that an origin that re-sends its request to a
+ *    new master gets the result, and the command is executed once.
  *
  * Like membership.h: no I/O, no clock, no QEMU; everything outside goes
  * through SraidPrClusterOps and comes back through the sraid_prc_*()
@@ -80,13 +83,14 @@ typedef struct SraidPrClusterOps {
     uint64_t (*now_ms)(void *opaque);
     /*
      * Send the vendor command @cdb with the @out_len byte parameter list
-     * @out to LUN 0 of node @node over @channel; exactly one
-     * sraid_prc_cmd_done(@token) follows.  Only valid during the call.
+     * @out, or room for @in_len bytes of data-in, to LUN 0 of node @node
+     * over @channel; exactly one sraid_prc_cmd_done(@token) follows.
+     * Only valid during the call.
      */
     void (*send)(void *opaque, uint8_t node, uint8_t channel,
                  const uint8_t *cdb, size_t cdb_len,
-                 const uint8_t *out, size_t out_len, uint32_t timeout_ms,
-                 uint64_t token);
+                 const uint8_t *out, size_t out_len, size_t in_len,
+                 uint32_t timeout_ms, uint64_t token);
     /* The PERSISTENT RESERVE OUT submitted with @token ended with @res */
     void (*complete)(void *opaque, uint64_t token,
                      const SraidScsiResult *res);
@@ -136,14 +140,17 @@ void sraid_prc_set_view(SraidPrCluster *c, uint8_t master, uint64_t epoch,
 
 /*
  * Membership's view (membership.h) as sraid_prc_set_view() wants it: the
- * master this node follows (none while it is suspended), the epoch, and
+ * master this node follows (none while it is suspended; and none while
+ * this node is master without @lease_held, sraid_member_may_write_cod():
+ * during an election two nodes may call themselves master for a moment,
+ * and only one of them holds the lease), the epoch, and
  * as live every node it knows in a state other than failed or killed
  * slave.  A live node that does not answer holds changes back until
  * membership declares it failed: the price of "every live controller
  * acknowledged".
  */
-void sraid_prc_member_view(const SraidMemberView *mv, uint8_t *master,
-                           uint64_t *epoch, uint16_t *live);
+void sraid_prc_member_view(const SraidMemberView *mv, bool lease_held,
+                           uint8_t *master, uint64_t *epoch, uint16_t *live);
 
 /*
  * This node stops serving (suspended, restarting): every pending
@@ -172,12 +179,14 @@ void sraid_prc_submit(SraidPrCluster *c, uint8_t ld, const SraidPrNexus *nx,
  * @sense as docs/vendor-commands.md lists).  Work it causes runs later.
  */
 uint8_t sraid_prc_receive(SraidPrCluster *c, const SraidVendorNexus *nx,
-                          uint8_t dcmd, const uint8_t *p, size_t len,
-                          SraidSense *sense);
+                          uint8_t dcmd, uint8_t ld, const uint8_t *p,
+                          size_t len, uint8_t *data_in, size_t data_in_cap,
+                          size_t *data_in_len, SraidSense *sense);
 
 /* Completions of the ops */
 void sraid_prc_cmd_done(SraidPrCluster *c, uint64_t token, int err,
-                        const SraidScsiResult *r);
+                        const SraidScsiResult *r, const uint8_t *data_in,
+                        size_t data_len);
 void sraid_prc_effects_done(SraidPrCluster *c, uint64_t token);
 void sraid_prc_persisted(SraidPrCluster *c, uint64_t token, bool ok);
 

@@ -19,6 +19,7 @@ enum {
     F_ADDRESS = 1,      /* bytes 3-6 address, DPO/FUA in byte 1 */
     F_PEER = 2,         /* node-to-node: only from a peer controller */
     F_GATHER = 4,       /* may be a record of Node_Gather */
+    F_LD = 8,           /* byte 3 a logical drive id, bytes 4-6 reserved */
 };
 
 typedef struct DcmdDesc {
@@ -76,6 +77,9 @@ static const DcmdDesc dcmds[] = {
     { SRAID_DCMD_PR_STATE, SRAID_VENDOR_DIR_OUT, F_PEER, "PR_State" },
     { SRAID_DCMD_PR_POLL, SRAID_VENDOR_DIR_OUT, F_PEER, "PR_Poll" },
     { SRAID_DCMD_PR_SYNC, SRAID_VENDOR_DIR_OUT, F_PEER, "PR_Sync" },
+    /* the logical drive in byte 3 */
+    { SRAID_DCMD_PR_COLLECT, SRAID_VENDOR_DIR_IN, F_PEER | F_LD,
+      "PR_Collect" },
 };
 
 static const DcmdDesc *find_dcmd(uint8_t dcmd)
@@ -119,6 +123,13 @@ bool sraid_vendor_dcmd_has_address(uint8_t dcmd)
     const DcmdDesc *d = find_dcmd(dcmd);
 
     return d && (d->flags & F_ADDRESS);
+}
+
+bool sraid_vendor_dcmd_has_ld(uint8_t dcmd)
+{
+    const DcmdDesc *d = find_dcmd(dcmd);
+
+    return d && (d->flags & F_LD);
 }
 
 bool sraid_vendor_dcmd_peer_only(uint8_t dcmd)
@@ -171,7 +182,7 @@ bool sraid_vendor_cdb_decode(const uint8_t *buf, size_t len,
         return bad_cdb_bits(sense, 1, reserved);
     }
     if (!(d->flags & F_ADDRESS)) {
-        for (unsigned i = 3; i <= 6; i++) {
+        for (unsigned i = (d->flags & F_LD) ? 4 : 3; i <= 6; i++) {
             if (buf[i]) {
                 return bad_cdb_bits(sense, i, buf[i]);
             }

@@ -60,6 +60,7 @@ typedef enum SraidDcmd {
     SRAID_DCMD_PR_STATE = 0x22,             /* master -> node: whole state */
     SRAID_DCMD_PR_POLL = 0x23,              /* master -> node: aborts done? */
     SRAID_DCMD_PR_SYNC = 0x24,              /* node -> master: send state */
+    SRAID_DCMD_PR_COLLECT = 0x25,           /* new master <- node: its state */
 } SraidDcmd;
 
 /*
@@ -91,7 +92,8 @@ typedef struct SraidVendorCdb {
     uint8_t dcmd;               /* byte 2 */
     bool dpo;                   /* byte 1 bit 4, Node_Read/Write only */
     bool fua;                   /* byte 1 bit 3, Node_Read/Write only */
-    uint32_t address;           /* bytes 3-6, Node_Read/Write only */
+    uint32_t address;           /* bytes 3-6, Node_Read/Write only; */
+                                /* byte 3: the LD of PR_Collect */
     uint16_t length;            /* bytes 7-8: count / transfer length */
     uint8_t control;            /* byte 9 */
 } SraidVendorCdb;
@@ -106,6 +108,8 @@ SraidVendorDir sraid_vendor_dcmd_dir(uint8_t dcmd);
 bool sraid_vendor_dcmd_gatherable(uint8_t dcmd);
 /* Does @dcmd carry an address in bytes 3-6 (Node_Read, Node_Write)? */
 bool sraid_vendor_dcmd_has_address(uint8_t dcmd);
+/* Does @dcmd carry a logical drive id in byte 3 (PR_Collect)? */
+bool sraid_vendor_dcmd_has_ld(uint8_t dcmd);
 /* Is @dcmd node-to-node (accepted only from a peer controller)? */
 bool sraid_vendor_dcmd_peer_only(uint8_t dcmd);
 

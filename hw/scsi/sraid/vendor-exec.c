@@ -711,15 +711,21 @@ static void do_config_changed(SraidVendorNode *n, const SraidVendorNexus *nx,
     }
 }
 
-/* DCMDs 20h-24h: the cluster's persistent reservations (pr-cluster.h) */
+/* DCMDs 20h-25h: the cluster's persistent reservations (pr-cluster.h) */
 static void do_pr_message(SraidVendorNode *n, const SraidVendorNexus *nx,
-                          uint8_t dcmd, const uint8_t *p, uint16_t len,
-                          Answer *a)
+                          const SraidVendorCdb *c, const uint8_t *p,
+                          uint8_t *data_in, size_t data_in_cap, Answer *a)
 {
+    size_t data_len = 0;
+
     if (!needs_ops(n->ops && n->ops->pr_message, a)) {
         return;
     }
-    a->status = n->ops->pr_message(n->opaque, nx, dcmd, p, len, &a->sense);
+    a->status = n->ops->pr_message(n->opaque, nx, c->dcmd, c->address,
+                                   p, p ? c->length : 0, data_in,
+                                   data_in ? data_in_cap : 0, &data_len,
+                                   &a->sense);
+    a->data_len = a->status == SRAID_STATUS_GOOD ? data_len : 0;
 }
 
 /* Node_Bus_Reset (membership.h): the sender asks to be scanned */
@@ -861,7 +867,9 @@ void sraid_vendor_cmd_execute(SraidVendorNode *n, const SraidVendorNexus *nx,
     case SRAID_DCMD_PR_STATE:
     case SRAID_DCMD_PR_POLL:
     case SRAID_DCMD_PR_SYNC:
-        do_pr_message(n, nx, c.dcmd, data_out, c.length, &a);
+    case SRAID_DCMD_PR_COLLECT:
+        do_pr_message(n, nx, &c, data_out, data_in,
+                      MIN(data_in_len, (size_t)c.length), &a);
         break;
     default:
         memset(&r, 0, sizeof(r));

@@ -108,13 +108,16 @@ typedef struct SraidVendorOps {
                                          const SraidMailbox *mb);
 
     /*
-     * DCMDs 20h-24h, persistent reservations across the cluster
-     * (pr-cluster.h, sraid_prc_receive()): the status, with @sense when
-     * CHECK CONDITION.
+     * DCMDs 20h-25h, persistent reservations across the cluster
+     * (pr-cluster.h, sraid_prc_receive()): @p/@len the parameter list,
+     * @ld byte 3 of PR_Collect's CDB, whose data-in goes to @data_in (at
+     * most @data_in_cap bytes, *@data_in_len set).  The status, with
+     * @sense when CHECK CONDITION.
      */
     uint8_t (*pr_message)(void *opaque, const SraidVendorNexus *nx,
-                          uint8_t dcmd, const uint8_t *p, size_t len,
-                          SraidSense *sense);
+                          uint8_t dcmd, uint8_t ld, const uint8_t *p,
+                          size_t len, uint8_t *data_in, size_t data_in_cap,
+                          size_t *data_in_len, SraidSense *sense);
 
     /*
      * Notifications of what changed; each may be NULL.  state_changed
