@@ -957,6 +957,85 @@ static void test_apply_detects_divergence(void)
     net_free(net);
 }
 
+/*
+ * A node that just started becomes master (its old self restarted and
+ * won the election again): it collects the replicas first, so the
+ * cluster's registrations are not replaced by its empty state.
+ */
+static void test_fresh_master_collects(void)
+{
+    Net *net = two_nodes();
+    SraidPrNexus g5 = guest(5), g7 = guest(7);
+    uint64_t key;
+
+    prout(net, 5, &g5, SRAID_PROUT_REGISTER, 0, 0, 0x55, 0, 1);
+    prout(net, 7, &g7, SRAID_PROUT_REGISTER, 0, 0, 0x77, 0, 2);
+    settle(net, 10);
+    node_crash(net, 5);
+    node_start(net, 5, 0x5556);
+    g_assert_cmpuint(state(net, 5)->nregs, ==, 0);
+    view(net, 5, 1, (1 << 5) | (1 << 7));
+    g_assert_false(sraid_prc_ready(net->n[5].c, LD));
+    settle(net, 100);
+    g_assert_cmpuint(net->sent[SRAID_DCMD_PR_COLLECT], >=, 1);
+    assert_agree(net, (1 << 5) | (1 << 7));
+    g_assert_true(sraid_pr_registered(state(net, 5), &g7, &key));
+    g_assert_cmphex(key, ==, 0x77);
+    g_assert_cmpuint(state(net, 5)->generation, ==, 2);
+    /* and it orders the next change on top of it */
+    prout(net, 7, &g7, SRAID_PROUT_RESERVE, SRAID_PR_TYPE_WE, 0x77, 0, 0, 3);
+    settle(net, 10);
+    assert_status(net, 7, 3, SRAID_STATUS_GOOD);
+    assert_agree(net, (1 << 5) | (1 << 7));
+    net_free(net);
+}
+
+/* A node the master counted out for a while gets the whole state back */
+static void test_readded_node_resynced(void)
+{
+    Net *net = two_nodes();
+    SraidPrNexus g5 = guest(5);
+
+    sraid_prc_set_view(net->n[5].c, 5, 1, 1 << 5);
+    prout(net, 5, &g5, SRAID_PROUT_REGISTER, 0, 0, 0x55, 0, 1);
+    settle(net, 10);
+    assert_status(net, 5, 1, SRAID_STATUS_GOOD);
+    g_assert_cmpuint(state(net, 7)->nregs, ==, 0);
+    sraid_prc_set_view(net->n[5].c, 5, 1, (1 << 5) | (1 << 7));
+    settle(net, 10);
+    assert_agree(net, (1 << 5) | (1 << 7));
+    g_assert_cmpuint(state(net, 7)->nregs, ==, 1);
+    net_free(net);
+}
+
+/* Membership's view: a master without the lease orders nothing yet */
+static void test_member_view(void)
+{
+    SraidMemberView mv = { .self = 3, .master = 3, .epoch = 9 };
+    uint8_t master;
+    uint64_t epoch;
+    uint16_t live;
+
+    mv.nodes[1] = (SraidMemberNodeView) { .known = true,
+                                          .state = SRAID_NODE_NEXUS_SLAVE };
+    mv.nodes[2] = (SraidMemberNodeView) { .known = true,
+                                          .state = SRAID_NODE_FAILED_SLAVE };
+    mv.nodes[4] = (SraidMemberNodeView) { .known = true,
+                                          .state = SRAID_NODE_NEW_SLAVE };
+    sraid_prc_member_view(&mv, true, &master, &epoch, &live);
+    g_assert_cmpuint(master, ==, 3);
+    g_assert_cmpuint(epoch, ==, 9);
+    g_assert_cmphex(live, ==, (1 << 1) | (1 << 3) | (1 << 4));
+    sraid_prc_member_view(&mv, false, &master, &epoch, &live);
+    g_assert_cmpuint(master, ==, SRAID_NODE_NONE);
+    mv.master = 1;                      /* a slave needs no lease */
+    sraid_prc_member_view(&mv, false, &master, &epoch, &live);
+    g_assert_cmpuint(master, ==, 1);
+    mv.suspended = true;
+    sraid_prc_member_view(&mv, false, &master, &epoch, &live);
+    g_assert_cmpuint(master, ==, SRAID_NODE_NONE);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -982,5 +1061,10 @@ int main(int argc, char **argv)
                     test_deadline_after_node_left);
     g_test_add_func("/pr-cluster/apply-detects-divergence",
                     test_apply_detects_divergence);
+    g_test_add_func("/pr-cluster/fresh-master-collects",
+                    test_fresh_master_collects);
+    g_test_add_func("/pr-cluster/readded-node-resynced",
+                    test_readded_node_resynced);
+    g_test_add_func("/pr-cluster/member-view", test_member_view);
     return g_test_run();
 }
