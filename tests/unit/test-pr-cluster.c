@@ -766,9 +766,9 @@ static void test_msg_codecs(void)
     g_assert_cmpuint(n, ==, 56 + 36 + a.cmd.nexus.initiator.len + 24);
     g_assert_cmphex(buf[0], ==, 2);
     g_assert_cmphex(buf[1], ==, 1);
-    g_assert_cmphex(sraid_get_le64(buf + 8), ==, 3);
-    g_assert_cmphex(sraid_get_le64(buf + 16), ==, 9);
-    g_assert_cmphex(sraid_get_le32(buf + 24), ==, 0xdeadbeef);
+    g_assert_cmphex(sraid_get_be64(buf + 8), ==, 3);
+    g_assert_cmphex(sraid_get_be64(buf + 16), ==, 9);
+    g_assert_cmphex(sraid_get_be32(buf + 24), ==, 0xdeadbeef);
     g_assert_cmphex(buf[28 + 8], ==, SRAID_STATUS_CHECK_CONDITION);
     g_assert_cmphex(buf[56], ==, 4);
     g_assert_true(sraid_pr_apply_decode(buf, n, &a2, &err));

@@ -7,7 +7,7 @@
 #include <glib.h>
 #include <string.h>
 
-#include "le-bytes.h"
+#include "scsi-proto.h"
 #include "pr-cluster-msg.h"
 
 /*
@@ -28,12 +28,12 @@ static void cmd_put(const SraidPrCommand *c, uint8_t *p)
 {
     memset(p, 0, SRAID_PR_CMD_HEADER_LEN);
     p[0] = c->id.origin;
-    sraid_put_le16(p + 2, c->nexus.initiator.len);
-    sraid_put_le32(p + 4, c->id.boot);
-    sraid_put_le32(p + 8, c->id.seq);
-    sraid_put_le16(p + 12, c->nexus.rtpi);
+    sraid_put_be16(p + 2, c->nexus.initiator.len);
+    sraid_put_be32(p + 4, c->id.boot);
+    sraid_put_be32(p + 8, c->id.seq);
+    sraid_put_be16(p + 12, c->nexus.rtpi);
     memcpy(p + 16, c->cdb, 10);
-    sraid_put_le32(p + 28, c->param_len);
+    sraid_put_be32(p + 28, c->param_len);
     p += SRAID_PR_CMD_HEADER_LEN;
     memcpy(p, c->nexus.initiator.b, c->nexus.initiator.len);
     p += c->nexus.initiator.len;
@@ -87,12 +87,12 @@ static bool cmd_get(const uint8_t *p, size_t len, size_t base,
         return false;
     }
     c->id.origin = p[0];
-    tid_len = sraid_get_le16(p + 2);
-    c->id.boot = sraid_get_le32(p + 4);
-    c->id.seq = sraid_get_le32(p + 8);
-    c->nexus.rtpi = sraid_get_le16(p + 12);
+    tid_len = sraid_get_be16(p + 2);
+    c->id.boot = sraid_get_be32(p + 4);
+    c->id.seq = sraid_get_be32(p + 8);
+    c->nexus.rtpi = sraid_get_be16(p + 12);
     memcpy(c->cdb, p + 16, 10);
-    c->param_len = sraid_get_le32(p + 28);
+    c->param_len = sraid_get_be32(p + 28);
     if (!c->id.boot) {
         return param_error(err, SRAID_PARAM_FIELD, base + 4, -1,
                            "boot 0 is reserved");
@@ -125,14 +125,14 @@ static bool cmd_get(const uint8_t *p, size_t len, size_t base,
 
 static void version_put(const SraidPrVersion *v, uint8_t *p)
 {
-    sraid_put_le64(p, v->epoch);
-    sraid_put_le64(p + 8, v->seq);
+    sraid_put_be64(p, v->epoch);
+    sraid_put_be64(p + 8, v->seq);
 }
 
 static void version_get(const uint8_t *p, SraidPrVersion *v)
 {
-    v->epoch = sraid_get_le64(p);
-    v->seq = sraid_get_le64(p + 8);
+    v->epoch = sraid_get_be64(p);
+    v->seq = sraid_get_be64(p + 8);
 }
 
 /*
@@ -142,8 +142,8 @@ static void version_get(const uint8_t *p, SraidPrVersion *v)
 static void applied_put(const SraidPrApplied *a, uint8_t *p)
 {
     memset(p, 0, SRAID_PR_APPLIED_LEN);
-    sraid_put_le32(p, a->boot);
-    sraid_put_le32(p + 4, a->seq);
+    sraid_put_be32(p, a->boot);
+    sraid_put_be32(p + 4, a->seq);
     p[8] = a->status;
     if (a->status == SRAID_STATUS_CHECK_CONDITION) {
         memcpy(p + 10, a->sense, SRAID_SENSE_FIXED_LEN);
@@ -154,8 +154,8 @@ static bool applied_get(const uint8_t *p, size_t base, SraidPrApplied *a,
                         SraidParamError *err)
 {
     memset(a, 0, sizeof(*a));
-    a->boot = sraid_get_le32(p);
-    a->seq = sraid_get_le32(p + 4);
+    a->boot = sraid_get_be32(p);
+    a->seq = sraid_get_be32(p + 4);
     a->status = p[8];
     if (!zero(p, 9, 10, base, err)) {
         return false;
@@ -251,7 +251,7 @@ size_t sraid_pr_apply_encode(const SraidPrApplyMsg *m, uint8_t *buf,
     buf[0] = m->ld;
     buf[1] = m->complete ? 1 : 0;
     version_put(&m->version, buf + 8);
-    sraid_put_le32(buf + 24, m->state_crc);
+    sraid_put_be32(buf + 24, m->state_crc);
     applied_put(&m->result, buf + 28);
     cmd_put(&m->cmd, buf + 56);
     return need;
@@ -272,7 +272,7 @@ bool sraid_pr_apply_decode(const uint8_t *buf, size_t len,
     m->ld = buf[0];
     m->complete = buf[1] & 1;
     version_get(buf + 8, &m->version);
-    m->state_crc = sraid_get_le32(buf + 24);
+    m->state_crc = sraid_get_be32(buf + 24);
     return zero(buf, 2, 8, 0, err) &&
            applied_get(buf + 28, 28, &m->result, err) &&
            cmd_get(buf + 56, len - 56, 56, &m->cmd, err);
@@ -301,7 +301,7 @@ size_t sraid_pr_state_encode(const SraidPrStateMsg *m, uint8_t *buf,
         applied_put(&m->applied[i], p);
         p += SRAID_PR_APPLIED_LEN;
     }
-    sraid_put_le32(p, m->state_len);
+    sraid_put_be32(p, m->state_len);
     memcpy(p + 4, m->state, m->state_len);
     return need;
 }
@@ -332,7 +332,7 @@ bool sraid_pr_state_decode(const uint8_t *buf, size_t len,
         }
         off += SRAID_PR_APPLIED_LEN;
     }
-    m->state_len = sraid_get_le32(buf + off);
+    m->state_len = sraid_get_be32(buf + off);
     if (m->state_len != len - SRAID_PR_STATE_HEADER_LEN) {
         return param_error(err, SRAID_PARAM_LENGTH, off, -1,
                            "state length does not fit the list");
@@ -375,7 +375,7 @@ size_t sraid_pr_sync_encode(const SraidPrSyncMsg *m, uint8_t *buf,
         return 0;
     }
     memset(buf, 0, SRAID_PR_SYNC_LEN);
-    sraid_put_le32(buf, m->boot);
+    sraid_put_be32(buf, m->boot);
     return SRAID_PR_SYNC_LEN;
 }
 
@@ -386,7 +386,7 @@ bool sraid_pr_sync_decode(const uint8_t *buf, size_t len,
         return param_error(err, SRAID_PARAM_LENGTH, MIN(len, 8), -1,
                            "PR_Sync is 8 bytes");
     }
-    m->boot = sraid_get_le32(buf);
+    m->boot = sraid_get_be32(buf);
     if (!m->boot) {
         return param_error(err, SRAID_PARAM_FIELD, 0, -1,
                            "boot 0 is reserved");

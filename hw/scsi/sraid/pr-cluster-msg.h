@@ -7,10 +7,12 @@
  * that sends them is pr-cluster.h).
  *
  * Every list starts with the logical drive and, except PR_Sync, the
- * version it is about; every multi-byte field is little-endian like the
- * seed's tables.  The decoders are strict: a list is accepted only when
- * every length adds up and every reserved byte is zero, and a refusal
- * names the offending byte (SraidParamError) for the sense data.
+ * version it is about; every multi-byte field is big-endian like the
+ * other payloads of docs/vendor-commands.md (the PR state inside PR_State
+ * is pr.c's serialized form).  The decoders are strict: a list is
+ * accepted only when every length adds up and every reserved byte is
+ * zero, and a refusal names the offending byte (SraidParamError) for the
+ * sense data.
  */
 #ifndef SRAID_PR_CLUSTER_MSG_H
 #define SRAID_PR_CLUSTER_MSG_H
