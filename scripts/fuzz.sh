@@ -38,6 +38,7 @@ for target in "$REPO"/tests/fuzz/fuzz-*.c; do
     # a PR state with 128 registrations is up to 33 KiB; PR OUT lists
     # with SPEC_I_PT TransportIDs a few hundred bytes
     fuzz-pr) max_len=40960 ;;
+    fuzz-pr-cluster-msg) max_len=40960 ;;  # PR_State carries a PR state
     *) max_len=4096 ;;
     esac
     echo "fuzz: $name for ${SECONDS_EACH}s"
