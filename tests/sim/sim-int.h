@@ -132,6 +132,8 @@ typedef struct SimPrCmd {
     unsigned done;
     bool via_stop;          /* ended by sraid_prc_stop(): no verdict */
     uint8_t status;
+    SraidPrVersion v_done;  /* the origin's version when it ended */
+    bool lost;              /* later no node a master could ask had it */
 } SimPrCmd;
 
 typedef struct SimLogEntry {

@@ -140,6 +140,9 @@ static void prc_complete(void *opaque, uint64_t token,
     c->t_done = s->now;
     c->status = res->status;
     c->via_stop = s->pr_in_stop;
+    if (ld_index(s, c->ld) >= 0) {
+        c->v_done = n->pr_ver[ld_index(s, c->ld)];
+    }
     /* hook (p4): a glue that reports a refused REGISTER as GOOD */
     if (s->p.hooks.pr_good_conflict && c->sa == SRAID_PROUT_REGISTER &&
         c->status == SRAID_STATUS_RESERVATION_CONFLICT) {
@@ -690,6 +693,32 @@ void sim_pr_check(Sim *s)
         if (!any_ready) {
             s->pr_amnesia_at[li] = s->now;
         }
+        /*
+         * p4's horizon per command: no node a new master could collect
+         * from (running, ready, awake, not suspended) holds the version
+         * the command ended with or a later one of that line.  Its
+         * change is then lost as by a power loss
+         * (docs/persistent-reservations.md, "Limits").
+         */
+        for (unsigned k = 0; k < s->pr_cmds->len; k++) {
+            SimPrCmd *c = &g_array_index(s->pr_cmds, SimPrCmd, k);
+            bool held = false;
+
+            if (c->ld != ld || !c->done || c->lost || c->via_stop ||
+                c->status != SRAID_STATUS_GOOD) {
+                continue;
+            }
+            for (unsigned i = 0; i < s->p.nnodes && !held; i++) {
+                SimNode *n = &s->nodes[i];
+
+                held = sim_running(n) && n->prc &&
+                       sraid_prc_ready(n->prc, ld) &&
+                       n->paused_until <= s->now && !member_suspended(n) &&
+                       sraid_pr_version_cmp(&n->pr_ver[li],
+                                            &c->v_done) >= 0;
+            }
+            c->lost = !held;
+        }
     }
 }
 
@@ -851,7 +880,7 @@ void sim_pr_final(Sim *s)
                            a->sa != SRAID_PROUT_REGISTER_IGNORE)) {
             continue;
         }
-        exempt = a->t_done <= s->pr_amnesia_at[li];
+        exempt = a->t_done <= s->pr_amnesia_at[li] || a->lost;
         for (unsigned j = 0; j < s->pr_cmds->len && !exempt; j++) {
             exempt = interferes(&g_array_index(s->pr_cmds, SimPrCmd, j), a);
         }

@@ -5,6 +5,8 @@
  * (default SIM_SEEDS_DEFAULT, sized for make check), 2-5 nodes, 2
  * channels.  A failing seed prints its schedule and the last events;
  * replay it with build/core/tests/sim/sraid-sim --seed N --verbose.
+ * Then the first SIM_PR_SEEDS_DEFAULT seeds again with persistent
+ * reservation traffic (sraid-sim --pr, docs/simulation.md).
  */
 #include <glib.h>
 #include <inttypes.h>
@@ -15,6 +17,7 @@
 
 #define SIM_SEEDS_DEFAULT   2000
 #define SIM_BATCHES         4
+#define SIM_PR_SEEDS_DEFAULT 600
 
 static uint64_t nseeds;
 
@@ -39,6 +42,23 @@ static void test_batch(gconstpointer data)
     }
 }
 
+/* The same fault schedules with PR OUT commands from every node */
+static void test_pr(void)
+{
+    for (uint64_t seed = 1; seed <= SIM_PR_SEEDS_DEFAULT; seed++) {
+        Sim *s = sim_new_random_pr(seed, false, true);
+
+        if (!sim_run(s)) {
+            sim_report(s, stdout);
+            g_test_fail_printf("seed %" PRIu64 " (--pr): %s", seed,
+                               sim_violation(s));
+            sim_free(s);
+            return;
+        }
+        sim_free(s);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *env = getenv("SIM_SEEDS");
@@ -50,5 +70,6 @@ int main(int argc, char **argv)
 
         g_test_add_data_func(path, GUINT_TO_POINTER(b), test_batch);
     }
+    g_test_add_func("/sim/random/pr", test_pr);
     return g_test_run();
 }
