@@ -480,7 +480,8 @@ bool sraid_ld_pr_nexus(SraidLdUnit *u, SCSIDevice *d, void *hba_private,
 SCSIRequest *sraid_ld_pr_alloc(SraidLdUnit *u, SCSIDevice *d, uint32_t tag,
                                uint32_t lun, void *hba_private,
                                const SraidPrNexus *nx);
-/* SPC-2 RESERVE(6/10) or RELEASE(6/10) from @nx */
+
+/* sraid-ld-resv2.c: SPC-2 RESERVE(6/10) or RELEASE(6/10) from @nx */
 SCSIRequest *sraid_ld_resv2_alloc(SraidLdUnit *u, SCSIDevice *d, uint32_t tag,
                                   uint32_t lun, void *hba_private,
                                   const SraidPrNexus *nx);
