@@ -25,7 +25,6 @@
 
 void sraid_ld_pr_init(SraidLdUnit *u)
 {
-    sraid_resv2_init(&u->resv2);
     u->ld_id = u->ctrl->cod.lds[u->index].id;
     sraid_pr_host_ld(u->ctrl, u->ld_id, true);
 }
