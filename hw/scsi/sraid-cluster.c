@@ -734,6 +734,8 @@ static void sraid_cluster_node_changed(void *opaque, uint8_t node,
                                    sraid_node_info_name(info));
     qapi_event_send_sraid_node_state(name, node, old_state, state, info);
     sraid_pr_host_view_changed(c->s);
+    /* a failed, killed, restarted or gone node lost its SPC-2 reservations */
+    sraid_ld_resv2_node_changed(c->s, node, old_state, state);
 }
 
 static void sraid_cluster_master_changed(void *opaque, uint8_t master)
@@ -855,6 +857,7 @@ const SraidVendorOps sraid_cluster_vendor_ops = {
     .bus_reset = sraid_cluster_vendor_bus_reset,
     .config_changed = sraid_cluster_vendor_config_changed,
     .state_changed = sraid_cluster_vendor_state_changed,
+    .reservation_changed = sraid_ld_resv2_table_changed,
 };
 
 /* ---- the controller's side ---- */

@@ -225,6 +225,7 @@ static void sraid_ctrl_unrealize(SCSIDevice *sd)
     trace_sraid_ctrl_unrealize(s->node_id);
     qemu_remove_machine_init_done_notifier(&s->machine_done);
     sraid_cluster_stop(s);
+    sraid_ld_resv2_free(s);
     sraid_iscsi_stop(s);
     sraid_array_stop(s);
     sraid_pr_host_cleanup(s);

@@ -24,7 +24,7 @@
 #include "sraid/membership.h"
 #include "sraid/pr.h"
 #include "sraid/pr-cluster.h"
-#include "sraid/resv2.h"
+#include "sraid/resv2-cluster.h"
 #include "sraid/raid-io.h"
 #include "sraid/write-intent.h"
 
@@ -56,8 +56,6 @@ typedef struct SraidLdUnit {
      * devices (guest path and iSCSI portals) on every node.
      */
     uint8_t ld_id;
-    /* SPC-2 RESERVE/RELEASE (SPC-2 5.5.1), the same for both devices */
-    SraidResv2 resv2;
 } SraidLdUnit;
 
 /* The controller's iSCSI portals (sraid-iscsi.c) */
@@ -136,6 +134,8 @@ typedef struct SraidBackground {
 /* Cluster membership of a controller on a bus (sraid-cluster.c) */
 typedef struct SraidCluster SraidCluster;
 typedef struct SraidPrHost SraidPrHost;
+/* SPC-2 reservations of the logical drives (sraid-ld-resv2.c) */
+typedef struct SraidLdResv2 SraidLdResv2;
 
 struct SraidCtrl {
     SCSIDevice parent_obj;
@@ -198,6 +198,7 @@ struct SraidCtrl {
     char *nvram;                    /* NVRAM file path, or NULL */
     SraidCluster *membership;       /* NULL: not on a bus */
     SraidPrHost *pr_host;           /* persistent reservations, cluster */
+    SraidLdResv2 *resv2;            /* NULL until first used */
     bool cluster_suspended;         /* logical drives answer NOT READY */
     uint32_t links_cut;             /* peers cut off by sraid-set-link */
     /* a configuration change this node may not write (not the master) */
@@ -480,14 +481,31 @@ bool sraid_ld_pr_nexus(SraidLdUnit *u, SCSIDevice *d, void *hba_private,
 SCSIRequest *sraid_ld_pr_alloc(SraidLdUnit *u, SCSIDevice *d, uint32_t tag,
                                uint32_t lun, void *hba_private,
                                const SraidPrNexus *nx);
-/* SPC-2 RESERVE(6/10) or RELEASE(6/10) from @nx */
+
+/*
+ * sraid-ld-resv2.c: SPC-2 reservations, cluster-wide (sraid/resv2-cluster.h).
+ * RESERVE(6/10) or RELEASE(6/10) from @nx:
+ */
 SCSIRequest *sraid_ld_resv2_alloc(SraidLdUnit *u, SCSIDevice *d, uint32_t tag,
                                   uint32_t lun, void *hba_private,
                                   const SraidPrNexus *nx);
-/* A reset of @u's logical unit releases its SPC-2 reservation */
+/* Must @cdb from @nx end in RESERVATION CONFLICT (SPC-2 5.5.1)? */
+bool sraid_ld_resv2_conflict(SraidLdUnit *u, const SraidPrNexus *nx,
+                             const uint8_t *cdb, size_t cdb_len);
+/* A reset of @u's logical unit releases its reservation, on every node */
 void sraid_ld_resv2_reset(SraidLdUnit *u);
+/* The guest HBA's reset: released (everywhere) if the guest path holds it */
+void sraid_ld_resv2_guest_reset(SraidLdUnit *u);
 /* I_T nexus loss of @nx: the SPC-2 reservations it holds are released */
 void sraid_ld_resv2_nexus_lost(SraidCtrl *s, const SraidPrNexus *nx);
+/* Membership's view of @node changed (SraidMemberOps.node_changed) */
+void sraid_ld_resv2_node_changed(SraidCtrl *s, uint8_t node,
+                                 uint8_t old_state, uint8_t state);
+/* A peer's Node_Reserve/Node_Release (SraidVendorOps.reservation_changed) */
+void sraid_ld_resv2_table_changed(void *opaque, const SraidVendorNexus *nx,
+                                  const SraidResvEntry *e, bool reserved);
+/* At unrealize: pending RESERVE/RELEASE end in BUSY */
+void sraid_ld_resv2_free(SraidCtrl *s);
 
 /* sraid-ld-capabilities.c */
 SCSIRequest *sraid_ld_report_opcodes_alloc(SCSIDevice *d, uint32_t tag,

@@ -10,8 +10,7 @@
  * nexus of every request, and carries out what a PERSISTENT RESERVE OUT
  * asks of the owner: unit attentions (SPC-4 5.7.11) and, for PREEMPT AND
  * ABORT, the abort of the preempted nexuses' tasks before GOOD (5.7.11.5).
- * Also SPC-2 RESERVE/RELEASE (6/10), whose state machine is sraid/resv2.c:
- * the commands, and the release on a reset and on I_T nexus loss.
+ * SPC-2 RESERVE/RELEASE (6/10) are in sraid-ld-resv2.c.
  *
  * The state is the cluster's (sraid-pr-cluster.c): a PERSISTENT RESERVE
  * OUT is ordered by the membership master and reaches every controller
@@ -26,7 +25,6 @@
 
 void sraid_ld_pr_init(SraidLdUnit *u)
 {
-    sraid_resv2_init(&u->resv2);
     u->ld_id = u->ctrl->cod.lds[u->index].id;
     sraid_pr_host_ld(u->ctrl, u->ld_id, true);
 }
@@ -290,66 +288,4 @@ SCSIRequest *sraid_ld_pr_alloc(SraidLdUnit *u, SCSIDevice *d, uint32_t tag,
     r->unit = u;
     r->nexus = *nx;
     return req;
-}
-
-/*
- * SPC-2 RESERVE(6/10) and RELEASE(6/10) (SPC-2 5.5.1, 7.19-7.22): the
- * state machine is sraid/resv2.c; the command runs when it is started.
- */
-typedef struct SraidResv2Req {
-    SCSIRequest req;
-    SraidLdUnit *unit;
-    SraidPrNexus nexus;
-} SraidResv2Req;
-
-static int32_t sraid_resv2_send_command(SCSIRequest *req, uint8_t *cdb)
-{
-    SraidResv2Req *r = DO_UPCAST(SraidResv2Req, req, req);
-    SraidLdUnit *u = r->unit;
-    SraidScsiResult res;
-
-    sraid_resv2_execute(&u->resv2, &r->nexus, cdb, req->cmd.len, &res);
-    trace_sraid_ld_resv2(u->ctrl->node_id, u->index, cdb[0], r->nexus.rtpi,
-                         res.status, u->resv2.held);
-    sraid_pr_req_result(req, &res);
-    return 0;
-}
-
-static const SCSIReqOps sraid_resv2_req_ops = {
-    .size         = sizeof(SraidResv2Req),
-    .send_command = sraid_resv2_send_command,
-};
-
-SCSIRequest *sraid_ld_resv2_alloc(SraidLdUnit *u, SCSIDevice *d, uint32_t tag,
-                                  uint32_t lun, void *hba_private,
-                                  const SraidPrNexus *nx)
-{
-    SCSIRequest *req = scsi_req_alloc(&sraid_resv2_req_ops, d, tag, lun,
-                                      hba_private);
-    SraidResv2Req *r = DO_UPCAST(SraidResv2Req, req, req);
-
-    r->unit = u;
-    r->nexus = *nx;
-    return req;
-}
-
-void sraid_ld_resv2_reset(SraidLdUnit *u)
-{
-    /* SPC-2 5.5.1: a logical unit reset or a hard reset releases it */
-    if (sraid_resv2_reset(&u->resv2)) {
-        trace_sraid_ld_resv2_released(u->ctrl->node_id, u->index, "reset");
-    }
-}
-
-void sraid_ld_resv2_nexus_lost(SraidCtrl *s, const SraidPrNexus *nx)
-{
-    /* SPC-2 5.5.1 (SAM-3 I_T nexus loss): the holder's session ended */
-    for (unsigned i = 0; s->has_array && i < s->cod.nlds; i++) {
-        SraidLdUnit *u = s->lds[i];
-
-        if (u && sraid_resv2_nexus_lost(&u->resv2, nx)) {
-            trace_sraid_ld_resv2_released(s->node_id, u->index,
-                                          "I_T nexus loss");
-        }
-    }
 }

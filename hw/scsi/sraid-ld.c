@@ -144,13 +144,13 @@ static SCSIRequest *sraid_ld_pr_req(SraidLdUnit *u, SCSIDevice *d,
         break;
     }
     /*
-     * SPC-2 reservations (sraid/resv2.c): another nexus's reservation
-     * lets only INQUIRY, REQUEST SENSE, REPORT LUNS and RELEASE through
-     * (SPC-2 5.5.1); PERSISTENT RESERVE IN/OUT conflict (SPC-2 7.11,
-     * 7.12), a PR OUT RESERVE included.
+     * SPC-2 reservations (sraid-ld-resv2.c): another nexus's reservation,
+     * or another node's (seed 003 fig. 10), lets only INQUIRY, REQUEST
+     * SENSE, REPORT LUNS and RELEASE through (SPC-2 5.5.1); PERSISTENT
+     * RESERVE IN/OUT conflict (SPC-2 7.11, 7.12), a PR OUT RESERVE
+     * included.
      */
-    if (sraid_resv2_check(&u->resv2, &nx, buf, len < 0 ? 1 : len) ==
-        SRAID_RESV2_CONFLICT) {
+    if (sraid_ld_resv2_conflict(u, &nx, buf, len < 0 ? 1 : len)) {
         trace_sraid_ld_pr_conflict(u->ctrl->node_id, u->index, buf[0],
                                    nx.rtpi);
         return sraid_ld_status_req(d, tag, lun, hba_private,
@@ -444,7 +444,8 @@ static DeviceUnrealize sraid_ld_parent_unrealize;
 static void (*sraid_ld_parent_reset)(DeviceState *dev);
 
 /*
- * The device's reset releases the SPC-2 reservation (SPC-2 5.5.1).  The
+ * The device's reset releases the SPC-2 reservation (SPC-2 5.5.1), on
+ * every node of the cluster (sraid-ld-resv2.c).  The
  * iSCSI twin is reset only by LUN RESET and target resets through the
  * portals (sraid-iscsi-lun.c): released whoever holds it.  The guest's
  * device by the guest HBA's resets (virtio-scsi's LOGICAL UNIT RESET, a
@@ -456,15 +457,11 @@ static void (*sraid_ld_parent_reset)(DeviceState *dev);
 static void sraid_ld_reset(DeviceState *dev)
 {
     SraidLdUnit *u = g_hash_table_lookup(sraid_ld_units, dev);
-    SraidPrNexus guest;
 
     if (u && dev != u->dev) {
         sraid_ld_resv2_reset(u);
     } else if (u) {
-        sraid_ld_pr_nexus(u, SCSI_DEVICE(dev), NULL, &guest);
-        if (sraid_resv2_is_holder(&u->resv2, &guest)) {
-            sraid_ld_resv2_reset(u);
-        }
+        sraid_ld_resv2_guest_reset(u);
     }
     sraid_ld_parent_reset(dev);
 }

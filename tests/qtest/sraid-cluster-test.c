@@ -12,6 +12,7 @@
 
 #include "qemu/osdep.h"
 #include "libqtest.h"
+#include "libqos/virtio.h"
 #include "qobject/qdict.h"
 #include "qemu/cutils.h"
 #include "qobject/qlist.h"
@@ -888,6 +889,188 @@ static void test_pr_failover(void)
     cluster_free(&c);
 }
 
+/* ---- SPC-2 RESERVE/RELEASE across the nodes (seed 003 figs. 10, 19) ---- */
+
+/* A 6- or 10-byte command without data to the logical drive: its status */
+static uint8_t ld_cdb(Cluster *c, unsigned id, uint8_t op)
+{
+    uint8_t cdb[10] = { op };
+    ScsiResult r;
+
+    vscsi_cmd(node_of(c, id)->v, LD_TARGET, 0, cdb, op < 0x20 ? 6 : 10, 0,
+              &r);
+    g_assert_cmpuint(r.response, ==, VIRTIO_SCSI_S_OK);
+    return r.status;
+}
+
+/* The status of a READ(10) or WRITE(10) of one sector at LBA 0 */
+static uint8_t ld_io(Cluster *c, unsigned id, bool write)
+{
+    uint8_t buf[512] = { 0 };
+    ScsiResult r;
+
+    if (write) {
+        memcpy(buf, c->a.ref, sizeof(buf));
+    }
+    ld_rw(node_of(c, id)->v, write, 0, 1, buf, &r);
+    g_assert_cmpuint(r.response, ==, VIRTIO_SCSI_S_OK);
+    return r.status;
+}
+
+/* What node @id's guest may and may not do while another node holds it */
+static void assert_reserved_elsewhere(Cluster *c, unsigned id)
+{
+    g_assert_cmphex(ld_io(c, id, false), ==, RESERVATION_CONFLICT);
+    g_assert_cmphex(ld_io(c, id, true), ==, RESERVATION_CONFLICT);
+    g_assert_cmphex(ld_cdb(c, id, TEST_UNIT_READY), ==,
+                    RESERVATION_CONFLICT);
+    g_assert_cmphex(ld_cdb(c, id, INQUIRY), ==, GOOD);
+    g_assert_cmphex(ld_cdb(c, id, RESERVE), ==, RESERVATION_CONFLICT);
+    g_assert_cmphex(ld_cdb(c, id, RESERVE_10), ==, RESERVATION_CONFLICT);
+    /* a non-holder's RELEASE: GOOD, no effect (SPC-2 7.19) */
+    g_assert_cmphex(ld_cdb(c, id, RELEASE), ==, GOOD);
+    g_assert_cmphex(ld_io(c, id, false), ==, RESERVATION_CONFLICT);
+}
+
+/*
+ * The guest HBA's LOGICAL UNIT RESET of the logical drive (virtio-scsi
+ * task management on the control queue)
+ */
+static void guest_lu_reset(Cluster *c, unsigned id)
+{
+    VScsi *v = node_of(c, id)->v;
+    QTestState *q = v->qs->qts;
+    QVirtQueue *vq = v->vq[0];
+    struct virtio_scsi_ctrl_tmf_req req = {
+        .type = VIRTIO_SCSI_T_TMF,
+        .subtype = VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET,
+        .lun = { 1, LD_TARGET, 0x40, 0 },
+    };
+    struct virtio_scsi_ctrl_tmf_resp resp = { .response = 0xff };
+    uint64_t req_addr = guest_alloc(&v->qs->alloc, sizeof(req));
+    uint64_t resp_addr = guest_alloc(&v->qs->alloc, sizeof(resp));
+    uint32_t head;
+
+    qtest_memwrite(q, req_addr, &req, sizeof(req));
+    qtest_memwrite(q, resp_addr, &resp, sizeof(resp));
+    vq->free_head = 0;
+    vq->num_free = vq->size;
+    head = qvirtqueue_add(q, vq, req_addr, sizeof(req), false, true);
+    qvirtqueue_add(q, vq, resp_addr, sizeof(resp), true, false);
+    qvirtqueue_kick(q, &v->pdev->vdev, vq, head);
+    qvirtio_wait_used_elem(q, &v->pdev->vdev, vq, head, NULL, TIMEOUT_US);
+    qtest_memread(q, resp_addr, &resp, sizeof(resp));
+    g_assert_cmpuint(resp.response, ==, VIRTIO_SCSI_S_OK);   /* COMPLETE */
+    guest_free(&v->qs->alloc, req_addr);
+    guest_free(&v->qs->alloc, resp_addr);
+    /* past the reset's unit attention (29h) */
+    ld_ready_at(v, LD_TARGET);
+}
+
+/*
+ * Two nodes: node 2's guest reserves; node 1's guest gets RESERVATION
+ * CONFLICT for I/O and RESERVE, GOOD for INQUIRY; RELEASE lets node 1
+ * reserve; the guest HBA's reset on the holder releases on both nodes;
+ * SIGKILL of the holder releases once membership declared it failed.
+ */
+static void test_spc2_two_nodes(void)
+{
+    Cluster c;
+    gint64 t0;
+
+    cluster_init(&c, FAST_OPTS);
+    node_start(&c, 1);
+    assert_settled(&c, 1, "node 1 alone");
+    node_start(&c, 2);
+    assert_settled(&c, 1, "node 2 joined node 1");
+    ld_ready_at(node_of(&c, 1)->v, LD_TARGET);
+    ld_ready_at(node_of(&c, 2)->v, LD_TARGET);
+
+    t0 = now_ms();
+    g_assert_cmphex(ld_cdb(&c, 2, RESERVE), ==, GOOD);
+    g_test_message("RESERVE(6) on node 2 with node 1 told: %" PRId64 " ms",
+                   now_ms() - t0);
+    g_assert_cmphex(ld_io(&c, 2, true), ==, GOOD);
+    g_assert_cmphex(ld_io(&c, 2, false), ==, GOOD);
+    assert_reserved_elsewhere(&c, 1);
+
+    g_assert_cmphex(ld_cdb(&c, 2, RELEASE), ==, GOOD);
+    g_assert_cmphex(ld_io(&c, 1, false), ==, GOOD);
+    g_assert_cmphex(ld_cdb(&c, 1, RESERVE_10), ==, GOOD);
+    assert_reserved_elsewhere(&c, 2);
+    g_assert_cmphex(ld_cdb(&c, 1, RELEASE_10), ==, GOOD);
+    g_assert_cmphex(ld_cdb(&c, 2, TEST_UNIT_READY), ==, GOOD);
+
+    /* the guest HBA's reset on the holder releases on every node */
+    g_assert_cmphex(ld_cdb(&c, 2, RESERVE), ==, GOOD);
+    g_assert_cmphex(ld_cdb(&c, 1, TEST_UNIT_READY), ==,
+                    RESERVATION_CONFLICT);
+    guest_lu_reset(&c, 2);
+    t0 = now_ms();
+    g_assert_true(WAIT_UNTIL(SETTLE_MS,
+                             ld_cdb(&c, 1, TEST_UNIT_READY) == GOOD));
+    g_test_message("guest LU reset on node 2: node 1 free after %" PRId64
+                   " ms", now_ms() - t0);
+    g_assert_cmphex(ld_cdb(&c, 1, RESERVE), ==, GOOD);
+    g_assert_cmphex(ld_cdb(&c, 2, TEST_UNIT_READY), ==,
+                    RESERVATION_CONFLICT);
+    g_assert_cmphex(ld_cdb(&c, 1, RELEASE), ==, GOOD);
+
+    /* the holder (the slave) dies: its reservation goes with it */
+    g_assert_cmphex(ld_cdb(&c, 2, RESERVE), ==, GOOD);
+    g_assert_cmphex(ld_io(&c, 1, true), ==, RESERVATION_CONFLICT);
+    node_kill(&c, 2);
+    t0 = now_ms();
+    g_assert_true(WAIT_UNTIL(SETTLE_MS, ld_io(&c, 1, true) == GOOD));
+    g_test_message("SIGKILL of holder node 2: node 1's writes run after %"
+                   PRId64 " ms (heartbeat %u ms)", now_ms() - t0, HB_MS);
+    g_assert_cmphex(ld_cdb(&c, 1, RESERVE), ==, GOOD);
+    cluster_free(&c);
+}
+
+/*
+ * Three nodes: a slave's reservation reaches the other slave, which its
+ * membership does not list (the bus scan does); the master's death
+ * releases its reservation on both slaves.
+ */
+static void test_spc2_three_nodes(void)
+{
+    Cluster c;
+    gint64 t0;
+
+    cluster_init(&c, FAST_OPTS);
+    node_start(&c, 1);
+    assert_settled(&c, 1, "node 1 alone");
+    node_start(&c, 2);
+    node_start(&c, 3);
+    assert_settled(&c, 1, "nodes 2 and 3 joined node 1");
+    for (unsigned id = 1; id <= 3; id++) {
+        ld_ready_at(node_of(&c, id)->v, LD_TARGET);
+    }
+
+    g_assert_cmphex(ld_cdb(&c, 2, RESERVE), ==, GOOD);
+    assert_reserved_elsewhere(&c, 3);
+    assert_reserved_elsewhere(&c, 1);
+    g_assert_cmphex(ld_cdb(&c, 2, RELEASE), ==, GOOD);
+    g_assert_cmphex(ld_io(&c, 3, true), ==, GOOD);
+    g_assert_cmphex(ld_io(&c, 1, true), ==, GOOD);
+
+    /* the master holds it and dies: the slaves elect one, both free */
+    g_assert_cmphex(ld_cdb(&c, 1, RESERVE), ==, GOOD);
+    assert_reserved_elsewhere(&c, 2);
+    assert_reserved_elsewhere(&c, 3);
+    node_kill(&c, 1);
+    t0 = now_ms();
+    g_assert_true(WAIT_UNTIL(SETTLE_MS, ld_io(&c, 2, true) == GOOD &&
+                                        ld_io(&c, 3, true) == GOOD));
+    g_test_message("SIGKILL of holder master 1: nodes 2 and 3 free after %"
+                   PRId64 " ms", now_ms() - t0);
+    g_assert_cmphex(ld_cdb(&c, 3, RESERVE), ==, GOOD);
+    g_assert_true(WAIT_UNTIL(SETTLE_MS, is_master(&c, 3)));
+    g_assert_cmphex(ld_io(&c, 2, false), ==, RESERVATION_CONFLICT);
+    cluster_free(&c);
+}
+
 void sraid_cluster_test_register(void)
 {
     if (!getenv("SRAID_IMG")) {
@@ -905,4 +1088,6 @@ void sraid_cluster_test_register(void)
     qtest_add_func("/sraid/cluster/pr-all-registrants",
                    test_pr_all_registrants);
     qtest_add_func("/sraid/cluster/pr-failover", test_pr_failover);
+    qtest_add_func("/sraid/cluster/spc2-two-nodes", test_spc2_two_nodes);
+    qtest_add_func("/sraid/cluster/spc2-three-nodes", test_spc2_three_nodes);
 }

@@ -404,8 +404,20 @@ static void test_reservations(void)
     /* a reservation is for its sender */
     resv(5, SRAID_DCMD_NODE_RESERVE, 4, 0, 6, &res);
     assert_sense(&res, 0x5, 0x26, 0, SKS_PARAM, 2, -1);
-    resv(5, SRAID_DCMD_NODE_RELEASE, 4, 1, 6, &res);
-    assert_sense(&res, 0x5, 0x26, 0, SKS_PARAM, 2, -1);
+    /*
+     * a release may name another node (its reservation released by the
+     * sender's reset), but removes only that node's entry
+     */
+    resv(6, SRAID_DCMD_NODE_RELEASE, 4, 1, 6, &res);
+    assert_good(&res);
+    g_assert_cmpuint(sraid_node_resv_holder(&node->mem, 4, 1), ==, 5);
+    resv(6, SRAID_DCMD_NODE_RELEASE, 4, 1, 5, &res);
+    assert_good(&res);
+    g_assert_cmpuint(sraid_node_resv_holder(&node->mem, 4, 1), ==,
+                     SRAID_NODE_NONE);
+    g_assert_false(calls->reserved);
+    resv(5, SRAID_DCMD_NODE_RESERVE, 4, 1, 5, &res);
+    assert_good(&res);
     resv(5, SRAID_DCMD_NODE_RESERVE, 16, 0, 5, &res);
     assert_sense(&res, 0x5, 0x26, 0, SKS_PARAM, 0, -1);
     send(5, SRAID_DCMD_NODE_RESERVE, "\x01\x00\x05\x40", 4, &res);

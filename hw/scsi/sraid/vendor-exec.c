@@ -402,8 +402,14 @@ static bool check_request(SraidVendorNode *n, const SraidVendorNexus *nx,
             param_error(&r->ctx, &err, a);
             return false;
         }
-        /* fig. 12 step 1210: the reservation is for the sending node */
-        if (r->u.resv.node != nx->node) {
+        /*
+         * fig. 12 step 1210: the reservation is for the sending node.  A
+         * Node_Release may name another node: the sender's logical unit
+         * reset, or the holder's death, released that node's reservation
+         * (SPC-2 5.5.1; resv2-cluster.c).  It still removes nothing but
+         * the named node's entry (node_resv_release).
+         */
+        if (r->dcmd == SRAID_DCMD_NODE_RESERVE && r->u.resv.node != nx->node) {
             param_field(&r->ctx, 2, -1, a);
             return false;
         }
