@@ -33,6 +33,8 @@ tests+=("iscsi/bus=$REPO/tests/iscsi/bus-test.sh $QEMU")
 tests+=("tools/sraid-cluster=$REPO/tests/tools/sraid-cluster-test.sh $QEMU $QEMU_BUILD/qemu-img $BUILD/core/sraid-img")
 # 4e. libiscsi's SCSI/iSCSI compliance suite against a logical drive
 tests+=("iscsi/compliance=$REPO/tests/compliance/iscsi-compliance.sh --tap --sraid-only $QEMU $BUILD/core/sraid-img")
+# 4f. its reservation tests with initiator 1 on node 6, initiator 2 on node 7
+tests+=("iscsi/cross-node=$REPO/tests/compliance/iscsi-cross-node.sh --tap $QEMU $BUILD/core/sraid-img")
 # 5. guest boot: unmodified Linux behind each HBA finds the controller
 tests+=("guest/hba-scan=$REPO/tests/guest/hba-scan-test.sh $QEMU $BUILD/core/sraid-img")
 # 6. lint: checkpatch, SPDX, core layering, hook patches
