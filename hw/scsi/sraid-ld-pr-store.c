@@ -209,6 +209,19 @@ void sraid_ld_pr_store_save(SraidLdUnit *u, const SraidPrState *st,
     sv->opaque = opaque;
     sraid_prs_identity(&s->cod, u->index, &id);
     sv->ld_id = id.ld_id;
+    /*
+     * One writer per array: until persistent reservations are cluster-wide
+     * each node keeps its own state, and two nodes saving would overwrite
+     * each other's newest records.  The node that writes the
+     * configuration (no membership, or the master) stores; on another
+     * node the save fails, and the PR OUT says so.
+     */
+    if (!sraid_cluster_may_write_cod(s)) {
+        sv->slot = -1;
+        aio_bh_schedule_oneshot(qemu_get_aio_context(),
+                                sraid_prs_save_done_bh, sv);
+        return;
+    }
     sv->slot = sraid_prs_map_begin(sraid_prs_map(s), &id, st->aptpl,
                                    &sv->gen);
     if (sv->slot < 0) {
