@@ -14,9 +14,9 @@
  * a member's place already has the records.  A save is durable when every
  * one of them took the record with FUA, as a configuration update is
  * (docs/on-disk-format.md): a restart without any one of them still finds
- * it.  Only one controller of an array may save at a time (the master,
- * once persistent reservations are cluster-wide); it continues the
- * generations it read at load.
+ * it.  Only one controller of an array saves at a time (the master);
+ * every save reads the areas again first, so a new master continues the
+ * old one's generations and never overwrites its newest records.
  */
 
 #include "qemu/osdep.h"
@@ -153,11 +153,10 @@ void sraid_ld_pr_store_cleanup(SraidCtrl *s)
 
 typedef struct SraidPrsSave {
     SraidCtrl *s;
-    unsigned ld_id;
+    SraidPrsIdentity id;
+    SraidPrState *st;
     int slot;
     uint64_t gen;
-    uint8_t *buf;
-    size_t len;
     unsigned n;
     BlockBackend *blk[SRAID_MAX_MEMBERS];
     bool ok;
@@ -172,27 +171,55 @@ static void sraid_prs_save_done_bh(void *opaque)
     if (sv->slot >= 0) {
         sraid_prs_map_end(sraid_prs_map(sv->s), sv->slot, sv->ok);
     }
-    trace_sraid_ld_pr_store_saved(sv->s->node_id, sv->ld_id, sv->slot,
+    trace_sraid_ld_pr_store_saved(sv->s->node_id, sv->id.ld_id, sv->slot,
                                   sv->gen, sv->n, sv->ok);
     for (unsigned i = 0; i < sv->n; i++) {
         blk_unref(sv->blk[i]);
     }
     sv->cb(sv->opaque, sv->ok);
-    g_free(sv->buf);
+    g_free(sv->st);
     g_free(sv);
 }
 
+/*
+ * Read the areas again first: another controller may have saved since
+ * (the master before a failover), and its newest records must keep their
+ * slots and be outnumbered by this save's generation.
+ */
 static void coroutine_fn sraid_prs_save_co(void *opaque)
 {
     SraidPrsSave *sv = opaque;
+    SraidCtrl *s = sv->s;
+    g_autoptr(SraidPrsLoad) l = sraid_prs_load_new(&s->cod);
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autofree uint8_t *buf = g_malloc(MAX(SRAID_PRS_AREA_LEN,
+                                           SRAID_PRS_SLOT_LEN));
     unsigned good = 0;
+    size_t len;
 
     for (unsigned i = 0; i < sv->n; i++) {
-        good += blk_co_pwrite(sv->blk[i], sraid_prs_offset(sv->blk[i],
-                                                           sv->slot),
-                              sv->len, sv->buf, BDRV_REQ_FUA) == 0;
+        if (blk_co_pread(sv->blk[i], sraid_prs_offset(sv->blk[i], 0),
+                         SRAID_PRS_AREA_LEN, buf, 0) == 0) {
+            /* damaged records were named at start; a save only counts */
+            sraid_prs_load_disk(l, i, buf, SRAID_PRS_AREA_LEN, problems);
+        }
     }
-    sv->ok = sv->n > 0 && good == sv->n;
+    sraid_prs_map_refresh(sraid_prs_map(s), l);
+    sv->slot = sraid_prs_map_begin(sraid_prs_map(s), &sv->id, sv->st->aptpl,
+                                   &sv->gen);
+    if (sv->slot < 0) {
+        warn_report_once("sraid-ctrl node %u: no free persistent reservation"
+                         " slot on the members: saves keep failing",
+                         s->node_id);
+    } else {
+        len = sraid_prs_encode(&sv->id, sv->gen, sv->st, buf);
+        for (unsigned i = 0; i < sv->n; i++) {
+            good += blk_co_pwrite(sv->blk[i],
+                                  sraid_prs_offset(sv->blk[i], sv->slot),
+                                  len, buf, BDRV_REQ_FUA) == 0;
+        }
+    }
+    sv->ok = sv->slot >= 0 && sv->n > 0 && good == sv->n;
     aio_bh_schedule_oneshot(qemu_get_aio_context(), sraid_prs_save_done_bh,
                             sv);
 }
@@ -202,39 +229,24 @@ void sraid_ld_pr_store_save(SraidLdUnit *u, const SraidPrState *st,
 {
     SraidCtrl *s = u->ctrl;
     SraidPrsSave *sv = g_new0(SraidPrsSave, 1);
-    SraidPrsIdentity id;
 
     sv->s = s;
     sv->cb = cb;
     sv->opaque = opaque;
-    sraid_prs_identity(&s->cod, u->index, &id);
-    sv->ld_id = id.ld_id;
+    sv->slot = -1;
+    /* the state as it is now: later changes are later saves */
+    sv->st = g_memdup2(st, sizeof(*st));
+    sraid_prs_identity(&s->cod, u->index, &sv->id);
     /*
-     * One writer per array: until persistent reservations are cluster-wide
-     * each node keeps its own state, and two nodes saving would overwrite
-     * each other's newest records.  The node that writes the
-     * configuration (no membership, or the master) stores; on another
-     * node the save fails, and the PR OUT says so.
+     * One writer per array: the cluster's master (or a controller without
+     * membership).  Two nodes saving at once would overwrite each other's
+     * newest records.
      */
     if (!sraid_cluster_may_write_cod(s)) {
-        sv->slot = -1;
         aio_bh_schedule_oneshot(qemu_get_aio_context(),
                                 sraid_prs_save_done_bh, sv);
         return;
     }
-    sv->slot = sraid_prs_map_begin(sraid_prs_map(s), &id, st->aptpl,
-                                   &sv->gen);
-    if (sv->slot < 0) {
-        warn_report_once("sraid-ctrl node %u: no free persistent reservation"
-                         " slot on the members: saves keep failing",
-                         s->node_id);
-        aio_bh_schedule_oneshot(qemu_get_aio_context(),
-                                sraid_prs_save_done_bh, sv);
-        return;
-    }
-    /* the state as it is now: later changes are later saves */
-    sv->buf = g_malloc(SRAID_PRS_SLOT_LEN);
-    sv->len = sraid_prs_encode(&id, sv->gen, st, sv->buf);
     for (unsigned m = 0; m < s->cod.nmembers; m++) {
         BlockBackend *blk = sraid_prs_member_blk(s, m);
 
@@ -246,4 +258,3 @@ void sraid_ld_pr_store_save(SraidLdUnit *u, const SraidPrState *st,
     aio_co_schedule(qemu_get_aio_context(),
                     qemu_coroutine_create(sraid_prs_save_co, sv));
 }
-

@@ -456,6 +456,71 @@ static void test_map(void)
     g_assert_false(sraid_prs_map_aptpl(m, &a));
 }
 
+/* A save as the controller does it: the disks read again first */
+static void save_refreshed(SraidPrsMap *m, const SraidCod *cod,
+                           const SraidPrState *st, Disks *d)
+{
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(SraidPrsLoad) l = load_all(cod, d, problems);
+
+    sraid_prs_map_refresh(m, l);
+    save(m, cod, 0, st, d);
+}
+
+/*
+ * A failover: node A saved several times, node B (which loaded the disks
+ * before) becomes master.  Reading the disks again before its save, B
+ * continues A's generations and leaves A's newest record alone, so a
+ * torn save of B's leaves A's state.
+ */
+static void test_failover(void)
+{
+    g_autofree SraidCod *cod = make_cod(0xa0);
+    g_autofree SraidPrsMap *a = g_new(SraidPrsMap, 1);
+    g_autofree SraidPrsMap *b = g_new(SraidPrsMap, 1);
+    g_autofree SraidPrState *st = g_new(SraidPrState, 1);
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    SraidPrsIdentity id;
+    uint64_t gen;
+    int slot;
+    Disks d;
+
+    disks_init(&d);
+    sraid_prs_map_init(a);
+    sraid_prs_map_init(b);
+    {
+        g_autoptr(SraidPrsLoad) l = load_all(cod, &d, problems);
+
+        sraid_prs_map_loaded(a, l);
+        sraid_prs_map_loaded(b, l);
+    }
+    make_state(st, 2, SRAID_PR_TYPE_WE_RO, true, false);
+    save_refreshed(b, cod, st, &d);         /* B was master first */
+    for (unsigned i = 0; i < 4; i++) {
+        make_state(st, 3 + i, SRAID_PR_TYPE_WE_RO, true, false);
+        save_refreshed(a, cod, st, &d);     /* then A */
+    }
+    {
+        g_autoptr(SraidPrsLoad) l = load_all(cod, &d, problems);
+
+        g_assert_cmpuint(l->best[0].generation, ==, 5);
+        sraid_prs_map_refresh(b, l);
+        sraid_prs_identity(cod, 0, &id);
+        slot = sraid_prs_map_begin(b, &id, true, &gen);
+        g_assert_cmpuint(gen, ==, 6);
+        g_assert_cmpuint(slot, !=, l->best[0].slot);
+        /* B's save torn at once: A's last state is what comes back */
+        memset(d.area[0] + slot * SRAID_PRS_SLOT_LEN, 0x11, 512);
+    }
+    {
+        g_autoptr(SraidPrsLoad) l = load_all(cod, &d, problems);
+
+        g_assert_cmpuint(l->best[0].generation, ==, 5);
+        assert_same_state(&l->best[0].st, st);
+    }
+    disks_free(&d);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -464,5 +529,6 @@ int main(int argc, char **argv)
     g_test_add_func("/pr-store/newest-wins", test_newest_wins);
     g_test_add_func("/pr-store/torn-save", test_torn_save);
     g_test_add_func("/pr-store/map", test_map);
+    g_test_add_func("/pr-store/failover", test_failover);
     return g_test_run();
 }

@@ -277,6 +277,29 @@ void sraid_prs_map_loaded(SraidPrsMap *m, const SraidPrsLoad *l)
     }
 }
 
+void sraid_prs_map_refresh(SraidPrsMap *m, const SraidPrsLoad *l)
+{
+    for (unsigned i = 0; i < l->nlds; i++) {
+        const SraidPrsFound *f = &l->best[i];
+        SraidPrsLdGen *g = &m->ld[l->ident[i].ld_id];
+
+        if (g->known && !sraid_prs_identity_equal(&g->ident, &l->ident[i])) {
+            map_forget(m, l->ident[i].ld_id);
+        }
+        g->known = true;
+        g->ident = l->ident[i];
+        if (!f->found || m->slot[f->slot].writing) {
+            continue;
+        }
+        g->durable = MAX(g->durable, f->generation);
+        g->next = MAX(g->next, f->generation + 1);
+        m->slot[f->slot] = (SraidPrsSlot) {
+            .used = true, .aptpl = f->st.aptpl,
+            .ld_id = l->ident[i].ld_id, .gen = f->generation,
+        };
+    }
+}
+
 static bool slot_taken(const SraidPrsMap *m, unsigned s)
 {
     const SraidPrsSlot *sl = &m->slot[s];

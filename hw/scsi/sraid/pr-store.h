@@ -163,6 +163,13 @@ void sraid_prs_map_init(SraidPrsMap *m);
 /* After the load: the slots of every drive's newest record are taken */
 void sraid_prs_map_loaded(SraidPrsMap *m, const SraidPrsLoad *l);
 /*
+ * What the disks hold now, read again before a save: another controller
+ * may have saved since (a master before a failover).  Each drive's newest
+ * record found takes its slot, and the drive's generations continue above
+ * it; slots being written here stay as they are.
+ */
+void sraid_prs_map_refresh(SraidPrsMap *m, const SraidPrsLoad *l);
+/*
  * A save of @id's state (@aptpl its APTPL) begins: its generation in
  * *@gen and the slot to write on every disk, or -1 when every slot is
  * taken (saves keep failing).  A drive whose identity changed (deleted
