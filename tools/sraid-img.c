@@ -27,6 +27,7 @@
 #include "cod-store.h"
 #include "core-error.h"
 #include "parity.h"
+#include "pr-store.h"
 #include "raid-geometry.h"
 #include "raid-io.h"
 
@@ -313,6 +314,26 @@ static int cmd_create(int argc, char **argv)
         goto fail;
     }
 
+    /*
+     * No persistent reservation records of an array that was on the disks
+     * before: they would be warned about as foreign at every start.
+     */
+    {
+        g_autofree uint8_t *zero = g_malloc0(SRAID_PRS_AREA_LEN);
+
+        for (unsigned i = 0; i < ds.n; i++) {
+            int r = disk_pwrite(&ds, i, sraid_cod_area_offset(ds.bytes[i]) +
+                                SRAID_PRS_AREA_OFFSET, zero,
+                                SRAID_PRS_AREA_LEN);
+
+            if (r < 0) {
+                g_set_error(&err, G_FILE_ERROR, g_file_error_from_errno(-r),
+                            "%s: %s",
+                            ds.names[i], g_strerror(-r));
+                goto fail;
+            }
+        }
+    }
     io = disks_io(&ds);
     disk_of_member = g_new(int, ds.n);
     for (unsigned i = 0; i < ds.n; i++) {
@@ -336,6 +357,62 @@ fail:
     return 1;
 }
 
+/*
+ * The persistent reservation area of every current disk (APTPL,
+ * docs/on-disk-format.md): the newest valid record of each logical drive.
+ * Damaged and foreign records are named on stderr.
+ */
+static SraidPrsLoad *load_pr(Disks *ds, const SraidCod *cod,
+                             const SraidDiskStatus *st)
+{
+    SraidPrsLoad *l = sraid_prs_load_new(cod);
+    g_autofree uint8_t *area = g_malloc(SRAID_PRS_AREA_LEN);
+
+    for (unsigned d = 0; d < ds->n; d++) {
+        g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+        uint64_t off = sraid_cod_area_offset(ds->bytes[d]);
+
+        if (st[d].verdict != SRAID_DISK_CURRENT || !off ||
+            disk_pread(ds, d, off + SRAID_PRS_AREA_OFFSET, area,
+                       SRAID_PRS_AREA_LEN) < 0) {
+            continue;
+        }
+        sraid_prs_load_disk(l, d, area, SRAID_PRS_AREA_LEN, problems);
+        for (unsigned i = 0; i < problems->len; i++) {
+            fprintf(stderr, "sraid-img info: disk %s: persistent reservation"
+                    " record ignored: %s\n", ds->names[d],
+                    (char *)g_ptr_array_index(problems, i));
+        }
+    }
+    return l;
+}
+
+/* An initiator port for people: an iSCSI name,i,0xISID, or a guest path */
+static char *pr_tid_str(const SraidPrTid *t)
+{
+    if (sraid_pr_tid_proto(t) == SRAID_PR_PROTO_ISCSI && t->len > 4) {
+        return g_strndup((const char *)t->b + 4, t->len - 4);
+    }
+    if (sraid_pr_tid_proto(t) == SRAID_PR_PROTO_SAS && t->len >= 12) {
+        return g_strdup_printf("guest path of node %u", t->b[11]);
+    }
+    return g_strdup("?");
+}
+
+/* The holder's registration key, 0 for none or all registrants */
+static uint64_t pr_holder_key(const SraidPrState *st)
+{
+    for (unsigned i = 0; st->type && i < st->nregs; i++) {
+        if (st->regs[i].initiator.len == st->holder.initiator.len &&
+            !memcmp(st->regs[i].initiator.b, st->holder.initiator.b,
+                    st->holder.initiator.len) &&
+            (st->regs[i].all_tg_pt || st->regs[i].rtpi == st->holder.rtpi)) {
+            return st->regs[i].key;
+        }
+    }
+    return 0;
+}
+
 static int cmd_info(int argc, char **argv)
 {
     g_autofree char *output = NULL;
@@ -347,6 +424,7 @@ static int cmd_info(int argc, char **argv)
     g_autoptr(GOptionContext) ctx = g_option_context_new("FILE...");
     g_autoptr(GError) err = NULL;
     g_autofree SraidDiskStatus *st = NULL;
+    g_autoptr(SraidPrsLoad) prs = NULL;
     SraidCod cod;
     Disks ds = { 0 };
     gboolean json;
@@ -368,6 +446,7 @@ static int cmd_info(int argc, char **argv)
     if (!load(&ds, &cod, st, &err)) {
         goto fail;
     }
+    prs = load_pr(&ds, &cod, st);
     if (json) {
         g_autofree char *guid = guid_str(cod.array_guid);
 
@@ -413,7 +492,22 @@ static int cmd_info(int argc, char **argv)
             for (unsigned i = 0; i < ld->nmembers; i++) {
                 printf("%s%u", i ? ", " : "", ld->members[i]);
             }
-            printf("]}");
+            printf("], \"persistent-reservations\": ");
+            if (!prs->best[l].found) {
+                printf("null}");
+            } else {
+                const SraidPrState *p = &prs->best[l].st;
+                g_autofree char *h = p->type ? pr_tid_str(&p->holder.initiator)
+                                             : g_strdup("");
+                g_autofree char *he = g_strescape(h, NULL);
+
+                printf("{\"generation\": %" G_GUINT64_FORMAT ", \"aptpl\":"
+                       " %s, \"registrations\": %u, \"type\": %u,"
+                       " \"holder\": \"%s\", \"holder-key\": \"0x%"
+                       G_GINT64_MODIFIER "x\"}}", prs->best[l].generation,
+                       p->aptpl ? "true" : "false", p->nregs, p->type, he,
+                       pr_holder_key(p));
+            }
         }
         printf("\n  ]\n}\n");
     } else {
@@ -447,6 +541,21 @@ static int cmd_info(int argc, char **argv)
                    G_GINT64_MODIFIER "x\n", ld->id, ld->name, ld->level,
                    ld_states[ld->state], sraid_geometry_capacity(&g) * SECTOR,
                    ld->strip_sectors * SECTOR, ld->serial, ld->naa);
+            if (prs->best[l].found) {
+                const SraidPrState *p = &prs->best[l].st;
+                g_autofree char *h = p->type ? pr_tid_str(&p->holder.initiator)
+                                             : NULL;
+
+                printf("  persistent reservations stored (generation %"
+                       G_GUINT64_FORMAT "): APTPL %d, %u registrations, ",
+                       prs->best[l].generation, p->aptpl, p->nregs);
+                if (p->type) {
+                    printf("type %u held by %s (key 0x%" G_GINT64_MODIFIER
+                           "x)\n", p->type, h, pr_holder_key(p));
+                } else {
+                    printf("no reservation\n");
+                }
+            }
         }
     }
     sraid_disk_status_clear(st, ds.n);

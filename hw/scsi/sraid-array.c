@@ -991,6 +991,11 @@ bool sraid_array_start(SraidCtrl *s, Error **errp)
             changed = true;
         }
     }
+    /*
+     * APTPL: the persistent reservations stored on the members, which the
+     * logical drives start with (sraid_pr_host_ld)
+     */
+    sraid_ld_pr_store_load(s);
     for (unsigned i = 0; i < s->cod.nlds; i++) {
         s->lds[i] = sraid_ld_unit_new(s, i, errp);
         if (!s->lds[i]) {
@@ -1132,6 +1137,7 @@ void sraid_array_drive_inserted(SraidCtrl *s, SraidDrive *d)
 void sraid_array_stop(SraidCtrl *s)
 {
     sraid_bg_stop(s);
+    sraid_ld_pr_store_cleanup(s);
     if (s->wil_clean_timer) {
         timer_free(s->wil_clean_timer);
         s->wil_clean_timer = NULL;

@@ -25,6 +25,7 @@
 #include "sraid/pr.h"
 #include "sraid/pr-cluster.h"
 #include "sraid/resv2-cluster.h"
+#include "sraid/pr-store.h"
 #include "sraid/raid-io.h"
 #include "sraid/write-intent.h"
 
@@ -136,6 +137,7 @@ typedef struct SraidCluster SraidCluster;
 typedef struct SraidPrHost SraidPrHost;
 /* SPC-2 reservations of the logical drives (sraid-ld-resv2.c) */
 typedef struct SraidLdResv2 SraidLdResv2;
+typedef struct SraidLdPrStore SraidLdPrStore;
 
 struct SraidCtrl {
     SCSIDevice parent_obj;
@@ -210,6 +212,9 @@ struct SraidCtrl {
      * clears them.
      */
     uint32_t local_failed;
+
+    /* APTPL: the PR area on the members (sraid-ld-pr-store.c), or NULL */
+    SraidLdPrStore *pr_store;
 };
 
 #define SRAID_LD_SCSI_ID_AUTO   UINT32_MAX
@@ -506,6 +511,36 @@ void sraid_ld_resv2_table_changed(void *opaque, const SraidVendorNexus *nx,
                                   const SraidResvEntry *e, bool reserved);
 /* At unrealize: pending RESERVE/RELEASE end in BUSY */
 void sraid_ld_resv2_free(SraidCtrl *s);
+
+/*
+ * sraid-ld-pr-store.c: the persistent reservation state on the members
+ * (APTPL, SPC-4 5.7.5; docs/persistent-reservations.md, "APTPL").  Main
+ * loop only.
+ *
+ * sraid_ld_pr_store_load: at array start, before the logical drives'
+ * units exist: reads every member's area, warns about damaged and foreign
+ * records naming the drive, keeps each drive's newest state that has
+ * APTPL for sraid_ld_pr_store_take, and learns the generations and slots
+ * in use.  Synchronous.
+ */
+void sraid_ld_pr_store_load(SraidCtrl *s);
+void sraid_ld_pr_store_cleanup(SraidCtrl *s);
+/*
+ * The state logical drive @ld_id starts with after a power on, once: the
+ * stored one if its APTPL was one, with PRgeneration 0 (SPC-4 6.15.2).
+ * False: start empty.
+ */
+bool sraid_ld_pr_store_take(SraidCtrl *s, uint8_t ld_id, SraidPrState *st);
+/*
+ * Write @st (copied now) as @u's newest record to every member in use,
+ * FUA; @cb(@opaque, ok) from a bottom half once all writes ended: ok when
+ * every such member took it.  Saves may overlap; each goes to its own
+ * slot and the highest generation wins.  Only the node that writes the
+ * configuration (no membership, or the master) saves; elsewhere ok is
+ * false.
+ */
+void sraid_ld_pr_store_save(SraidLdUnit *u, const SraidPrState *st,
+                            void (*cb)(void *opaque, bool ok), void *opaque);
 
 /* sraid-ld-capabilities.c */
 SCSIRequest *sraid_ld_report_opcodes_alloc(SCSIDevice *d, uint32_t tag,

@@ -244,12 +244,64 @@ static void sraid_pr_host_changed(void *opaque, uint8_t ld,
                                    st->generation, st->nregs, st->type);
 }
 
+/* APTPL (SPC-4 5.7.5): the master stores a change before it is acked */
+typedef struct SraidPrHostPersist {
+    SraidPrHost *h;
+    uint64_t token;
+    bool ok;
+} SraidPrHostPersist;
+
+static void sraid_pr_host_persisted_bh(void *opaque)
+{
+    SraidPrHostPersist *p = opaque;
+    SraidPrHost *h = p->h;
+
+    if (h->s) {
+        if (h->depth) {
+            aio_bh_schedule_oneshot(qemu_get_aio_context(),
+                                    sraid_pr_host_persisted_bh, p);
+            return;
+        }
+        sraid_pr_host_enter(h);
+        sraid_prc_persisted(h->prc, p->token, p->ok);
+        sraid_pr_host_leave(h);
+    }
+    sraid_pr_host_unref(h);
+    g_free(p);
+}
+
+static void sraid_pr_host_persisted(void *opaque, bool ok)
+{
+    SraidPrHostPersist *p = opaque;
+
+    p->ok = ok;
+    aio_bh_schedule_oneshot(qemu_get_aio_context(),
+                            sraid_pr_host_persisted_bh, p);
+}
+
+static void sraid_pr_host_persist(void *opaque, uint8_t ld,
+                                  const SraidPrState *st, uint64_t token)
+{
+    SraidPrHost *h = opaque;
+    SraidLdUnit *u = sraid_pr_host_unit(h->s, ld);
+    SraidPrHostPersist *p = g_new0(SraidPrHostPersist, 1);
+
+    p->h = sraid_pr_host_ref(h);
+    p->token = token;
+    if (!u) {
+        sraid_pr_host_persisted(p, false);
+        return;
+    }
+    sraid_ld_pr_store_save(u, st, sraid_pr_host_persisted, p);
+}
+
 static const SraidPrClusterOps sraid_pr_host_ops = {
     .now_ms = sraid_pr_host_now_ms,
     .send = sraid_pr_host_send,
     .complete = sraid_pr_host_complete,
     .effects = sraid_pr_host_effects,
     .changed = sraid_pr_host_changed,
+    .persist = sraid_pr_host_persist,
 };
 
 /* ---- the controller's side ---- */
@@ -262,6 +314,8 @@ void sraid_pr_host_init(SraidCtrl *s)
         .channels = s->channels,
         /* new at every start: a restarted node's requests are new ones */
         .boot = g_random_int_range(1, INT32_MAX),
+        /* the state is stored on the members (sraid-ld-pr-store.c) */
+        .ptpl_capable = true,
     };
 
     h->s = s;
@@ -319,12 +373,16 @@ bool sraid_pr_host_ready(SraidCtrl *s, uint8_t ld)
 void sraid_pr_host_ld(SraidCtrl *s, uint8_t ld, bool present)
 {
     SraidPrHost *h = s->pr_host;
+    g_autofree SraidPrState *st = g_new(SraidPrState, 1);
+    bool stored;
 
     if (!h) {
         return;
     }
+    /* after a power on: what was stored with APTPL (SPC-4 5.7.5) */
+    stored = present && sraid_ld_pr_store_take(s, ld, st);
     sraid_pr_host_enter(h);
-    sraid_prc_set_ld(h->prc, ld, present, NULL);
+    sraid_prc_set_ld(h->prc, ld, present, stored ? st : NULL);
     sraid_pr_host_leave(h);
 }
 

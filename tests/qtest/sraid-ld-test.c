@@ -20,6 +20,8 @@
 #include "sraid-qtest-array.h"
 #include "sraid-ld-test.h"
 
+#define SRAID_WE_RO     0x05    /* Write Exclusive - Registrants Only */
+
 static void assert_identity(VScsi *v, Array *a)
 {
     uint8_t inq[6] = { INQUIRY, 0, 0, 0, 96, 0 };
@@ -677,9 +679,9 @@ static void prin(VScsi *v, uint8_t sa, ScsiResult *r)
 /*
  * Persistent reservations through the guest's HBA (SPC-4 5.7; the
  * iSCSI side and two initiators: tests/compliance): REPORT CAPABILITIES
- * without PTPL_C (nothing is stored yet), APTPL refused, REGISTER,
- * RESERVE, READ KEYS / READ RESERVATION, the holder's I/O, a wrong key's
- * conflict, RELEASE, CLEAR, PRgeneration.
+ * with PTPL_C (the state is stored, test_aptpl), REGISTER, RESERVE, READ
+ * KEYS / READ RESERVATION, the holder's I/O, a wrong key's conflict,
+ * RELEASE, CLEAR, PRgeneration.
  */
 static void test_persistent_reservations(void)
 {
@@ -702,14 +704,11 @@ static void test_persistent_reservations(void)
     prin(v, 0x02, &r);                  /* REPORT CAPABILITIES */
     assert_good(&r);
     g_assert_cmphex(r.data[0] << 8 | r.data[1], ==, 8);
-    g_assert_cmphex(r.data[2], ==, 0x1c);   /* CRH SIP_C ATP_C, no PTPL_C */
-    g_assert_cmphex(r.data[3], ==, 0xb0);   /* TMV, ALLOW COMMANDS 011b */
+    g_assert_cmphex(r.data[2], ==, 0x1d);   /* CRH SIP_C ATP_C PTPL_C */
+    g_assert_cmphex(r.data[3], ==, 0xb0);   /* TMV, ALLOW 011b, no PTPL_A */
     g_assert_cmphex(r.data[4], ==, 0xea);
     g_assert_cmphex(r.data[5], ==, 0x01);
 
-    /* APTPL without PTPL_C: INVALID FIELD IN PARAMETER LIST */
-    prout(v, 0x00, 0, 0, key, 0x01, &r);
-    assert_sense(&r, ILLEGAL_REQUEST, 0x26, 0x00);
     prout(v, 0x00, 0, 0, key, 0, &r);   /* REGISTER */
     assert_good(&r);
     prin(v, 0x00, &r);
@@ -754,6 +753,190 @@ static void test_persistent_reservations(void)
 
     assert_reads_back(v, &a);
     vscsi_stop(v);
+    array_free(&a);
+}
+
+/* Start QEMU with its stderr going to @log, to read its warnings */
+static VScsi *vscsi_start_logged(const char *args, const char *log)
+{
+    int saved = dup(STDERR_FILENO);
+    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    VScsi *v;
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(dup2(fd, STDERR_FILENO), ==, STDERR_FILENO);
+    close(fd);
+    v = vscsi_start(args);
+    g_assert_cmpint(dup2(saved, STDERR_FILENO), ==, STDERR_FILENO);
+    close(saved);
+    return v;
+}
+
+/*
+ * Damage every persistent reservation record on member @m's file (one
+ * byte of the state flipped); returns how many there were.  The area is
+ * at +3 MiB 64 KiB of the metadata area, 24 slots of 34 KiB
+ * (docs/on-disk-format.md).
+ */
+static unsigned damage_pr_records(Array *a, unsigned m)
+{
+    const off_t area = (MEMBER_BYTES - 8 * 1024 * 1024) / (1024 * 1024) *
+                       (1024 * 1024) + 3 * 1024 * 1024 + 64 * 1024;
+    int fd = open(a->file[m], O_RDWR);
+    unsigned n = 0;
+
+    g_assert_cmpint(fd, >=, 0);
+    for (unsigned s = 0; s < 24; s++) {
+        uint8_t b[256];
+        off_t off = area + s * 34 * 1024;
+
+        g_assert_cmpint(pread(fd, b, sizeof(b), off), ==, sizeof(b));
+        if (memcmp(b, "SRPRSTOR", 8)) {
+            continue;
+        }
+        b[140] ^= 0x5a;
+        g_assert_cmpint(pwrite(fd, b, sizeof(b), off), ==, sizeof(b));
+        n++;
+    }
+    close(fd);
+    return n;
+}
+
+/* READ KEYS has exactly @key (none when 0), READ RESERVATION @type */
+static void assert_pr_state(VScsi *v, uint64_t key, uint8_t type,
+                            uint32_t generation)
+{
+    ScsiResult r;
+
+    prin(v, 0x00, &r);
+    assert_good(&r);
+    g_assert_cmpuint(get_be32(r.data), ==, generation);
+    g_assert_cmpuint(get_be32(r.data + 4), ==, key ? 8 : 0);
+    if (key) {
+        g_assert_cmphex(get_be64(r.data + 8), ==, key);
+    }
+    prin(v, 0x01, &r);
+    assert_good(&r);
+    g_assert_cmpuint(get_be32(r.data + 4), ==, type ? 16 : 0);
+    if (type) {
+        g_assert_cmphex(get_be64(r.data + 8), ==, key);
+        g_assert_cmphex(r.data[21], ==, type);
+    }
+}
+
+static void sigkill(VScsi *v)
+{
+    pid_t pid = qtest_pid(v->qs->qts);
+    int st;
+
+    g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
+    g_assert_cmpint(waitpid(pid, &st, 0), ==, pid);
+    /* v is abandoned: qtest_quit() aborts on a QEMU killed by a signal */
+}
+
+/*
+ * APTPL (SPC-4 5.7.5): with the last APTPL one, registrations and the
+ * reservation survive QEMU's end, orderly or SIGKILL right after GOOD
+ * (the state is on the members before the command completes), with
+ * PRgeneration 0 after the power on (6.15.2); sraid-img info shows them.
+ * A member whose records are damaged is named in a warning and the other
+ * members' records are used; APTPL zero stored makes the next start
+ * begin empty; every record damaged: empty, with a warning per member.
+ */
+static void test_aptpl(void)
+{
+    const uint64_t key = 0xa1a2a3a4a5a6a7a8ULL, key2 = 0xb1b2ULL;
+    g_autofree char *args = NULL, *log = NULL, *out = NULL;
+    g_autofree char *err = NULL;
+    ScsiResult r;
+    Array a;
+    VScsi *v;
+
+    array_create(&a, 5, 3);
+    args = array_args(&a, -1, -1);
+    log = g_strdup_printf("%s/qemu.log", a.dir);
+    v = vscsi_start(args);
+    ld_ready(v);
+    prin(v, 0x02, &r);                  /* REPORT CAPABILITIES */
+    assert_good(&r);
+    g_assert_cmphex(r.data[2] & 0x01, ==, 1);   /* PTPL_C */
+    g_assert_cmphex(r.data[3] & 0x01, ==, 0);   /* PTPL_A */
+    prout(v, 0x00, 0, 0, key, 0x01, &r);        /* REGISTER, APTPL */
+    assert_good(&r);
+    prout(v, 0x01, SRAID_WE_RO, key, 0, 0, &r); /* RESERVE WE RO */
+    assert_good(&r);
+    prin(v, 0x02, &r);
+    assert_good(&r);
+    g_assert_cmphex(r.data[3] & 0x01, ==, 1);   /* PTPL_A */
+    assert_pr_state(v, key, SRAID_WE_RO, 1);
+    vscsi_stop(v);
+
+    /* a power cycle: the same key, holder and type; PRgeneration 0 */
+    g_assert_cmpint(run_img(&a, "info", &out), ==, 0);
+    g_assert_nonnull(strstr(out, "APTPL 1, 1 registrations, type 5 held by"
+                            " guest path of node"));
+    v = vscsi_start(args);
+    ld_ready(v);
+    assert_pr_state(v, key, SRAID_WE_RO, 0);
+    prin(v, 0x02, &r);
+    assert_good(&r);
+    g_assert_cmphex(r.data[3] & 0x01, ==, 1);   /* PTPL_A */
+
+    /* a new key (REGISTER AND IGNORE EXISTING KEY), then SIGKILL at once */
+    prout(v, 0x06, 0, 0, key2, 0x01, &r);
+    assert_good(&r);
+    sigkill(v);
+    v = vscsi_start(args);
+    ld_ready(v);
+    assert_pr_state(v, key2, SRAID_WE_RO, 0);
+    vscsi_stop(v);
+
+    /* member 0's records damaged: named, the others' records used */
+    g_assert_cmpuint(damage_pr_records(&a, 0), >, 0);
+    v = vscsi_start_logged(args, log);
+    ld_ready(v);
+    assert_pr_state(v, key2, SRAID_WE_RO, 0);
+    g_assert_true(g_file_get_contents(log, &err, NULL, NULL));
+    g_assert_nonnull(strstr(err, "member 0 (m0): persistent reservation"
+                            " record ignored: slot "));
+    g_assert_null(strstr(err, "member 1"));
+    g_free(err);
+
+    /* APTPL zero: stored too, and the next power on starts empty */
+    prout(v, 0x06, 0, 0, key, 0, &r);
+    assert_good(&r);
+    prin(v, 0x02, &r);
+    assert_good(&r);
+    g_assert_cmphex(r.data[3] & 0x01, ==, 0);   /* PTPL_A */
+    vscsi_stop(v);
+    g_free(out);
+    g_assert_cmpint(run_img(&a, "info", &out), ==, 0);
+    g_assert_nonnull(strstr(out, "APTPL 0, 1 registrations"));
+    v = vscsi_start(args);
+    ld_ready(v);
+    assert_pr_state(v, 0, 0, 0);
+
+    /* stored again, then every record damaged: empty, every member named */
+    prout(v, 0x00, 0, 0, key, 0x01, &r);
+    assert_good(&r);
+    prout(v, 0x01, SRAID_WE_RO, key, 0, 0, &r);
+    assert_good(&r);
+    sigkill(v);
+    for (unsigned m = 0; m < 3; m++) {
+        g_assert_cmpuint(damage_pr_records(&a, m), >, 0);
+    }
+    v = vscsi_start_logged(args, log);
+    ld_ready(v);
+    assert_pr_state(v, 0, 0, 0);
+    g_assert_true(g_file_get_contents(log, &err, NULL, NULL));
+    for (unsigned m = 0; m < 3; m++) {
+        g_autofree char *want = g_strdup_printf(
+            "member %u (m%u): persistent reservation record ignored", m, m);
+
+        g_assert_nonnull(strstr(err, want));
+    }
+    vscsi_stop(v);
+    unlink(log);
     array_free(&a);
 }
 
@@ -836,6 +1019,7 @@ void sraid_ld_test_register(void)
     qtest_add_func("/sraid/ld/report-opcodes", test_report_opcodes);
     qtest_add_func("/sraid/ld/persistent-reservations",
                    test_persistent_reservations);
+    qtest_add_func("/sraid/ld/aptpl", test_aptpl);
     qtest_add_func("/sraid/ld/spc2-reservations", test_spc2_reservations);
     qtest_add_func("/sraid/ld/hostile-iscsi", test_hostile_iscsi);
     qtest_add_func("/sraid/ld/data-phase-mismatch",
