@@ -599,6 +599,9 @@ static void test_faults(void)
 
 #define PR_KEY(n)       (0xabc000ULL + (n))
 
+/* Parameter list flags of the next pr_out() (APTPL: 01h) */
+static uint8_t pr_flags;
+
 /* PERSISTENT RESERVE OUT from node @id's guest path; the status */
 static uint8_t pr_out(Cluster *c, unsigned id, uint8_t sa, uint8_t type,
                       uint64_t key, uint64_t sa_key, ScsiResult *r)
@@ -609,6 +612,7 @@ static uint8_t pr_out(Cluster *c, unsigned id, uint8_t sa, uint8_t type,
     put_be32(cdb + 5, sizeof(param));
     put_be64(param, key);
     put_be64(param + 8, sa_key);
+    param[20] = pr_flags;
     vscsi_io(node_of(c, id)->v, LD_TARGET, 0, cdb, sizeof(cdb), param,
              sizeof(param), NULL, 0, r);
     g_assert_cmpuint(r->response, ==, VIRTIO_SCSI_S_OK);
@@ -781,9 +785,11 @@ static void test_pr_windows(void)
 }
 
 /*
- * Pacemaker fence_scsi: every node registers, one reserves Write
- * Exclusive Registrants Only, registrants write; then a node fences
+ * Pacemaker fence_scsi: every node registers with APTPL, one reserves
+ * Write Exclusive Registrants Only, registrants write; then a node fences
  * another with PREEMPT AND ABORT: the victim's writes conflict at once.
+ * Every node SIGKILLed and the cluster started again: the registrations
+ * and the reservation are back (APTPL, stored by the master).
  */
 static void test_pr_fence(void)
 {
@@ -792,9 +798,11 @@ static void test_pr_fence(void)
     gint64 ms;
 
     pr_cluster_start(&c);
+    pr_flags = 0x01;                                   /* APTPL */
     for (unsigned id = 5; id <= 7; id++) {
         pr_out_good(&c, id, 0x00, 0, 0, PR_KEY(id));   /* REGISTER */
     }
+    pr_flags = 0;
     pr_out_good(&c, 5, 0x01, 0x5, PR_KEY(5), 0);       /* RESERVE, WE RO */
     assert_pr_agree(&c, 3, PR_KEY(5), 0x5);
     for (unsigned id = 5; id <= 7; id++) {
@@ -815,6 +823,22 @@ static void test_pr_fence(void)
     /* the fenced node cannot register itself back with its old key */
     g_assert_cmphex(pr_out(&c, 6, 0x00, 0, PR_KEY(6), PR_KEY(6), &r), ==,
                     RESERVATION_CONFLICT);
+
+    /* power loss of the whole cluster, then power on */
+    for (unsigned id = 5; id <= 7; id++) {
+        node_kill(&c, id);
+    }
+    node_start(&c, 5);
+    assert_settled(&c, 5, "node 5 after the cluster's power loss");
+    node_start(&c, 6);
+    node_start(&c, 7);
+    assert_settled(&c, 5, "nodes 6 and 7 after the cluster's power loss");
+    for (unsigned i = 0; i < c.n; i++) {
+        ld_ready(c.node[i].v);
+    }
+    assert_pr_agree(&c, 2, PR_KEY(5), 0x5);
+    g_assert_cmphex(write_status(&c, 6), ==, RESERVATION_CONFLICT);
+    g_assert_cmphex(write_status(&c, 7), ==, GOOD);
     cluster_free(&c);
 }
 
