@@ -205,6 +205,8 @@ static SraidLdInfo *sraid_ld_info(SraidCtrl *s, unsigned i)
         info->has_requests_in_flight = info->has_requests_waiting = true;
         info->requests_in_flight = u->requests_in_flight;
         info->requests_waiting = u->requests_waiting;
+        info->has_reservations_ready = true;
+        info->reservations_ready = sraid_pr_host_ready(s, u->ld_id);
     }
     return info;
 }

@@ -46,10 +46,37 @@ start() {
     PORT1=$((base + 16 + NODE))
     for ((i = 0; i < 100; i++)); do
         python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT0), 1).close()" \
-            2>/dev/null && return 0
+            2>/dev/null && break
         kill -0 "$PID" 2>/dev/null || break
         sleep 0.1
     done
+    # and until the logical drive has the cluster's reservation state
+    # (it answers NOT READY, BECOMING READY before; query-sraid says)
+    python3 - "$W/qmp.sock" <<'PY' && return 0
+import json, socket, sys, time
+end = time.monotonic() + 30
+while time.monotonic() < end:
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(sys.argv[1])
+        f = s.makefile('rw')
+        f.readline()
+        for cmd in ('qmp_capabilities', 'query-sraid'):
+            f.write(json.dumps({'execute': cmd}) + '\n')
+            f.flush()
+            while True:
+                r = json.loads(f.readline())
+                if 'return' in r or 'error' in r:
+                    break
+        s.close()
+        if all(ld.get('reservations-ready', True)
+               for c in r.get('return', []) for ld in c.get('lds', [])):
+            sys.exit(0)
+    except (OSError, ValueError):
+        pass
+    time.sleep(0.1)
+sys.exit(1)
+PY
     cat "$W/qemu.log" >&2
     return 1
 }
