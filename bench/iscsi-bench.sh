@@ -105,6 +105,12 @@ truncate -s $((SIZE + 64 * 1024 * 1024)) "$OUT/member.img"
 start_ctrl 7 -blockdev "driver=file,filename=$OUT/member.img,node-name=m0,cache.direct=on,aio=${BENCH_AIO:-threads}" \
     -device sraid-drive,bus=c0.0,drive=m0,channel=0,target=0
 SRAID_URL=iscsi://127.0.0.1:$((BASE + 7))/$SRAID_TARGET/1
+# NOT READY, BECOMING READY until the node is master of its one-node
+# cluster (docs/persistent-reservations.md): qemu-img does not retry
+for _ in $(seq 300); do
+    iscsi-readcapacity16 -i "$HOST" "$SRAID_URL" >/dev/null 2>&1 && break
+    sleep 0.1
+done
 sraid_opts="driver=iscsi,transport=tcp,portal=127.0.0.1:$((BASE + 7)),target=$SRAID_TARGET,lun=1,initiator-name=$HOST"
 say "filling the logical drive with random data"
 head -c "$SIZE" /dev/urandom >"$OUT/fill.raw"
