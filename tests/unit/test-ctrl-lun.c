@@ -175,7 +175,7 @@ static void test_tur_and_request_sense(void)
  */
 static void test_report_opcodes_matches_execution(void)
 {
-    uint8_t rsoc[12] = { 0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 0x01, 0, 0, 0 };
+    uint8_t rsoc[12] = { 0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 0x02, 0, 0, 0 };
     uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
     bool listed[256] = { false };
     bool dcmd_listed[256] = { false };
@@ -211,7 +211,11 @@ static void test_report_opcodes_matches_execution(void)
                 uint8_t vcdb[10] = { 0x20, 0, dcmd };
 
                 exec(vcdb, sizeof(vcdb), buf, &res);
-                if (dcmd_listed[dcmd]) {
+                if (dcmd_listed[dcmd] && sraid_vendor_dcmd_host_only(dcmd)) {
+                    /* guest management, off until the owner allows it */
+                    assert_check(&res, SRAID_SENSE_ILLEGAL_REQUEST, 0x80);
+                    g_assert_cmphex(res.sense[13], ==, 0x09);
+                } else if (dcmd_listed[dcmd]) {
                     assert_check(&res, SRAID_SENSE_ILLEGAL_REQUEST, 0x20);
                     g_assert_cmphex(res.sense[13], ==, 0x02);
                 } else {
