@@ -15,6 +15,7 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/coroutine.h"
+#include "qemu/cutils.h"
 #include "qemu/main-loop.h"
 #include "hw/scsi/scsi.h"
 #include "system/block-backend.h"

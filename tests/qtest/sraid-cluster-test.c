@@ -14,6 +14,7 @@
 #include "libqtest.h"
 #include "libqos/virtio.h"
 #include "qobject/qdict.h"
+#include "qemu/bswap.h"
 #include "qemu/cutils.h"
 #include "qobject/qlist.h"
 #include "scsi/constants.h"
@@ -1095,6 +1096,18 @@ static void test_spc2_three_nodes(void)
     cluster_free(&c);
 }
 
+/* 80h/0Ah NOT THE MASTER, the master in INFORMATION (VALID) */
+static void assert_not_master(const ScsiResult *r, unsigned master)
+{
+    g_assert_cmpuint(r->response, ==, VIRTIO_SCSI_S_OK);
+    g_assert_cmpuint(r->status, ==, CHECK_CONDITION);
+    g_assert_cmphex(r->sense[0], ==, 0xf0);
+    g_assert_cmphex(r->sense[2] & 0xf, ==, ILLEGAL_REQUEST);
+    g_assert_cmphex(r->sense[12], ==, 0x80);
+    g_assert_cmphex(r->sense[13], ==, 0x0a);
+    g_assert_cmpuint(ldl_be_p(r->sense + 3), ==, master);
+}
+
 /*
  * Guest management in a cluster (docs/sraidctl.md): every guest sees the
  * nodes, their states and the master; a slave's guest asking for a change
@@ -1131,13 +1144,10 @@ static void test_guest_mgmt_slave(void)
     /* changes on the slave: "run it on node 5" */
     vscsi_mgmt(node_of(&c, 6)->v, CTRL_ID, 0x90, raid1, sizeof(raid1),
                NULL, 0, &r);
-    assert_sense(&r, ILLEGAL_REQUEST, 0x80, 0x0a);
-    g_assert_cmphex(r.sense[0], ==, 0xf0);          /* VALID */
-    g_assert_cmpuint(ldl_be_p(r.sense + 3), ==, 5);
+    assert_not_master(&r, 5);
     vscsi_mgmt(node_of(&c, 6)->v, CTRL_ID, 0x91, del, sizeof(del), NULL, 0,
                &r);
-    assert_sense(&r, ILLEGAL_REQUEST, 0x80, 0x0a);
-    g_assert_cmpuint(ldl_be_p(r.sense + 3), ==, 5);
+    assert_not_master(&r, 5);
 
     /* the master's guest sees itself as master */
     vscsi_mgmt(node_of(&c, 5)->v, CTRL_ID, 0x80, NULL, 0, buf, sizeof(buf),

@@ -487,29 +487,45 @@ static int cmd_ops(int fd)
 
 /* ---- changes ---- */
 
+/* A decimal number, optionally with K, M or G (powers of 1024) */
 static unsigned long long number(const char *s, const char *what,
                                  unsigned long long max)
 {
-    char *end;
-    unsigned long long v;
+    unsigned long long v = 0;
+    unsigned shift = 0;
+    const char *p = s;
 
-    errno = 0;
-    v = strtoull(s, &end, 0);
-    switch (*end) {
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (v > (max - (*p - '0')) / 10) {
+            goto bad;
+        }
+        v = v * 10 + (*p - '0');
+    }
+    switch (*p) {
     case 'k': case 'K':
-        v <<= 10, end++;
+        shift = 10;
         break;
     case 'm': case 'M':
-        v <<= 20, end++;
+        shift = 20;
         break;
     case 'g': case 'G':
-        v <<= 30, end++;
+        shift = 30;
         break;
     }
-    if (errno || *end || end == s || v > max) {
-        die(EXIT_USAGE, "%s '%s' is not a number up to %llu", what, s, max);
+    if (shift) {
+        p++;
+        if (v > max >> shift) {
+            goto bad;
+        }
+        v <<= shift;
+    }
+    if (p == s || *p) {
+        goto bad;
     }
     return v;
+bad:
+    die(EXIT_USAGE, "%s '%s' is not a number up to %llu", what, s, max);
+    return 0;
 }
 
 static SraidMgmtDrive drive(const char *s)

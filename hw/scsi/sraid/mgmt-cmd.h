@@ -42,9 +42,11 @@
 #define SRAID_MGMT_CTRL_MAX_LEN     (SRAID_MGMT_CTRL_FIXED_LEN + \
                                      SRAID_NODE_MAX * SRAID_MGMT_NODE_ENTRY_LEN)
 #define SRAID_MGMT_PD_MAX_LEN       (SRAID_MGMT_LIST_HDR_LEN + \
-                                     SRAID_MGMT_MAX_PDS * SRAID_MGMT_PD_ENTRY_LEN)
+                                     SRAID_MGMT_MAX_PDS * \
+                                     SRAID_MGMT_PD_ENTRY_LEN)
 #define SRAID_MGMT_LD_MAX_LEN       (SRAID_MGMT_LIST_HDR_LEN + \
-                                     SRAID_MGMT_MAX_LDS * SRAID_MGMT_LD_ENTRY_LEN)
+                                     SRAID_MGMT_MAX_LDS * \
+                                     SRAID_MGMT_LD_ENTRY_LEN)
 /* The longest data-in of the command set (the physical drive list) */
 #define SRAID_MGMT_MAX_DATA_IN      SRAID_MGMT_PD_MAX_LEN
 
