@@ -316,6 +316,7 @@ bool coroutine_fn sraid_ctrl_add_spare(SraidCtrl *s, SraidDrive *d,
 bool coroutine_fn sraid_ctrl_remove_spare(SraidCtrl *s, uint32_t member,
                                           Error **errp);
 bool sraid_ctrl_scrub(SraidCtrl *s, uint8_t ld, bool repair, Error **errp);
+bool sraid_ctrl_rebuild(SraidCtrl *s, uint32_t member, Error **errp);
 
 /*
  * sraid-mgmt.c: the guest's management commands (sraid/mgmt-exec.h).

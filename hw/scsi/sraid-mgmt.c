@@ -239,8 +239,7 @@ static void sraid_mgmt_bh(void *opaque)
         qemu_coroutine_enter(qemu_coroutine_create(sraid_mgmt_co, j));
         return;
     case SRAID_DCMD_MGMT_REBUILD:
-        ok = sraid_cluster_check_master(s, "rebuild", &err) &&
-             sraid_bg_rebuild_start(s, j->w.member, &err);
+        ok = sraid_ctrl_rebuild(s, j->w.member, &err);
         break;
     case SRAID_DCMD_MGMT_CHECK:
         ok = sraid_ctrl_scrub(s, j->w.ld, j->w.repair, &err);

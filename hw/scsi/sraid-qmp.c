@@ -639,6 +639,22 @@ bool sraid_ctrl_scrub(SraidCtrl *s, uint8_t ld, bool repair, Error **errp)
     return false;
 }
 
+bool sraid_ctrl_rebuild(SraidCtrl *s, uint32_t member, Error **errp)
+{
+    return sraid_cluster_check_master(s, "rebuild", errp) &&
+           sraid_bg_rebuild_start(s, member, errp);
+}
+
+void qmp_sraid_rebuild(const char *controller, uint32_t member,
+                       Error **errp)
+{
+    SraidCtrl *s = sraid_array_find(controller, errp);
+
+    if (s) {
+        sraid_ctrl_rebuild(s, member, errp);
+    }
+}
+
 void qmp_sraid_delete_ld(const char *controller, uint8_t ld, Error **errp)
 {
     SraidCtrl *s = sraid_array_find(controller, errp);

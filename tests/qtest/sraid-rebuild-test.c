@@ -801,6 +801,7 @@ static void test_guest_mgmt(void)
     const uint8_t *e;
     ScsiResult r;
     QDict *c, *ld;
+    char *err;
     Array a;
     VScsi *v;
 
@@ -905,6 +906,14 @@ static void test_guest_mgmt(void)
     assert_sense(&r, ILLEGAL_REQUEST, 0x80, 0x0b);
     mgmt_small(v, MGMT_REBUILD, 9, 0, &r);
     assert_param_field(&r, 0);
+    /* QMP's sraid-rebuild runs the same and says why */
+    err = qmp_error(qts, "{'execute': 'sraid-rebuild', 'arguments':"
+                    " {'controller': 'c0', 'member': 0}}");
+    g_assert_nonnull(strstr(err, "member 0 is in no logical drive that can"
+                            " be rebuilt"));
+    g_free(err);
+    g_assert_null(qmp_error(qts, "{'execute': 'sraid-rebuild', 'arguments':"
+                            " {'controller': 'c0', 'member': 3}}"));
     mgmt_read(v, MGMT_BG_INFO, buf, 48);
     g_assert_cmphex(buf[4], ==, 1);                 /* rebuild */
     g_assert_cmphex(buf[5], ==, 3);
