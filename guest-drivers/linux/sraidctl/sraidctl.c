@@ -573,7 +573,7 @@ int main(int argc, char **argv)
     bool have_level = false;
     int opt, fd;
 
-    /* options anywhere, like git's subcommands */
+    /* the tool's options, up to the command */
     while ((opt = getopt_long(argc, argv, "+d:jhl:s:S:n:r", longopts,
                               NULL)) != -1) {
         switch (opt) {
@@ -591,7 +591,14 @@ int main(int argc, char **argv)
         usage();
     }
     cmd = argv[optind];
-    optind++;
+    /*
+     * The command's own options, before or after its arguments: parse
+     * the rest as its own argument vector (the command as argv[0]);
+     * optind 0 makes getopt start over, permuting this time.
+     */
+    argv += optind;
+    argc -= optind;
+    optind = 0;
     while ((opt = getopt_long(argc, argv, "jl:s:S:n:r", longopts,
                               NULL)) != -1) {
         switch (opt) {
