@@ -6,6 +6,7 @@
 #   make check   build what is missing and run every test: 'N passed, N failed'
 #   make compliance  libiscsi's iscsi-test-cu against our target and tgtd,
 #                side by side (docs/compliance.md)
+#   make guest-tools  sraidctl for the guest, static: build/guest-drivers/
 #   make lint    checkpatch + hook patches still apply
 #   make fuzz    libFuzzer targets, FUZZ_SECONDS each (default 60)
 #   make sim-long  membership simulation: SIM_SEEDS random seeds (default
@@ -21,9 +22,9 @@ CORE_BUILD := $(BUILD)/core
 QEMU_BIN   := $(QEMU_BUILD)/qemu-system-x86_64
 export BUILD QEMU_SRC
 
-.PHONY: all deps core qemu check compliance demo lint fuzz clean
+.PHONY: all deps core qemu guest-tools check compliance demo lint fuzz clean
 
-all: core qemu
+all: core qemu guest-tools
 
 deps:
 	@scripts/install-deps.sh all
@@ -38,7 +39,13 @@ core: deps
 qemu: deps
 	@scripts/build-qemu.sh
 
-check: core qemu
+# guest tools (docs/sraidctl.md), built with the host's gcc, linked
+# statically; the guest image takes build/guest-drivers/sraidctl if there
+guest-tools:
+	@$(MAKE) --no-print-directory -C guest-drivers/linux/sraidctl \
+		REPO=$(CURDIR) OUT=$(BUILD)/guest-drivers
+
+check: core qemu guest-tools
 	@scripts/check.sh
 
 demo: core qemu

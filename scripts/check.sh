@@ -21,6 +21,7 @@ for t in json.load(sys.stdin): print(t["name"] + "=" + t["cmd"][0])'); do
 done
 # 2. host tools, as a user runs them
 tests+=("tools/sraid-img=$REPO/tests/tools/sraid-img-test.sh $BUILD/core/sraid-img")
+tests+=("tools/sraidctl=$REPO/tests/tools/sraidctl-test.sh $BUILD/core")
 # 3. the built QEMU lists our devices
 tests+=("smoke/device-help=$REPO/tests/smoke/device-help.sh $QEMU")
 # 4. qtest: real QEMU processes driven through virtio-scsi

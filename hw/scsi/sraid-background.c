@@ -393,6 +393,47 @@ void sraid_bg_kick(SraidCtrl *s)
     }
 }
 
+bool sraid_bg_rebuild_start(SraidCtrl *s, unsigned member, Error **errp)
+{
+    uint64_t need;
+    uint8_t st;
+
+    if (!s->has_array || member >= s->cod.nmembers) {
+        error_setg(errp, "member %u does not exist", member);
+        return false;
+    }
+    st = s->cod.members[member].state;
+    if (st == SRAID_MEMBER_REBUILDING) {
+        /* asked again: it runs, or waits for its drive */
+        sraid_bg_kick(s);
+        return true;
+    }
+    if (st != SRAID_MEMBER_FAILED) {
+        error_setg(errp, "member %u has not failed: nothing to rebuild",
+                   member);
+        return false;
+    }
+    if (!sraid_member_replaceable(s, member, &need)) {
+        error_setg(errp, "member %u is in no logical drive that can be"
+                   " rebuilt (unused, or a logical drive is offline)",
+                   member);
+        return false;
+    }
+    for (unsigned m = 0; m < s->cod.nmembers; m++) {
+        const SraidCodMember *c = &s->cod.members[m];
+
+        if (c->state == SRAID_MEMBER_SPARE && s->member_drive[m] &&
+            c->sectors >= need) {
+            /* the background work assigns the smallest that fits */
+            sraid_bg_kick(s);
+            return true;
+        }
+    }
+    error_setg(errp, "no hot spare of at least %" PRIu64 " sectors to"
+               " rebuild member %u on: add one", need, member);
+    return false;
+}
+
 /* Start a consistency check of logical drive @index (by COD position). */
 bool sraid_bg_scrub_start(SraidCtrl *s, unsigned index, bool repair,
                           Error **errp)

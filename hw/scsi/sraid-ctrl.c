@@ -33,6 +33,10 @@ typedef struct SraidCtrlReq {
     SCSIRequest req;
     SraidScsiResult res;
     size_t data_left;
+    /* a 20h command's parameter list (sraid_vendor_cdb_transfer) */
+    uint8_t *out;
+    uint32_t out_len;
+    bool have_data;
     uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
 } SraidCtrlReq;
 
@@ -42,27 +46,114 @@ typedef struct SraidCtrlReq {
  */
 #define SRAID_CTRL_WWN_BASE     0x3535241494443000ULL
 
-static int32_t sraid_ctrl_send_command(SCSIRequest *req, uint8_t *buf)
+static void sraid_ctrl_req_sense(SCSIRequest *req, const SraidScsiResult *res)
 {
-    SraidCtrlReq *r = DO_UPCAST(SraidCtrlReq, req, req);
     SraidCtrl *s = SRAID_CTRL(req->dev);
 
-    sraid_ctrl_lun_execute(&s->lun, buf, req->cmd.len, r->buf, sizeof(r->buf),
-                           &r->res);
+    trace_sraid_ctrl_check_condition(s->node_id, res->sense[2] & 0xf,
+                                     res->sense[12], res->sense[13]);
+    memcpy(req->sense, res->sense, res->sense_len);
+    req->sense_len = res->sense_len;
+    scsi_req_complete(req, res->status);
+}
+
+/* The command, with its parameter list if it has one, through the core */
+static int32_t sraid_ctrl_execute(SraidCtrlReq *r)
+{
+    SCSIRequest *req = &r->req;
+    SraidCtrl *s = SRAID_CTRL(req->dev);
+    /* the guest path: this node's host (guest management allowed) */
+    SraidVendorNexus nx = { .source = SRAID_VENDOR_FROM_HOST,
+                            .lun = req->lun };
+    const uint8_t *buf = req->cmd.buf;
+
+    s->mgmt_req = req;
+    sraid_ctrl_lun_execute_nexus(&s->lun, &nx, buf, req->cmd.len, r->out,
+                                 r->out_len, r->buf, sizeof(r->buf),
+                                 &r->res);
+    s->mgmt_req = NULL;
     trace_sraid_ctrl_command(s->node_id, req->tag, buf[0],
                              req->cmd.len > 1 ? buf[1] : 0,
                              req->cmd.len > 2 ? buf[2] : 0,
                              r->res.status, r->res.data_len);
+    if (r->res.pending) {
+        /* a management write: sraid_ctrl_mgmt_complete() ends it */
+        return 0;
+    }
     if (r->res.status != GOOD) {
-        trace_sraid_ctrl_check_condition(s->node_id, r->res.sense[2] & 0xf,
-                                         r->res.sense[12], r->res.sense[13]);
-        memcpy(req->sense, r->res.sense, r->res.sense_len);
-        req->sense_len = r->res.sense_len;
-        scsi_req_complete(req, r->res.status);
+        sraid_ctrl_req_sense(req, &r->res);
         return 0;
     }
     return sraid_req_data_in(req, r->buf, sizeof(r->buf), r->res.data_len,
                              &r->data_left);
+}
+
+static int32_t sraid_ctrl_send_command(SCSIRequest *req, uint8_t *buf)
+{
+    SraidCtrlReq *r = DO_UPCAST(SraidCtrlReq, req, req);
+
+    /* a parameter list the CDB announces comes first (parse_cdb said so) */
+    if (req->cmd.mode == SCSI_XFER_TO_DEV && req->cmd.xfer) {
+        r->out_len = req->cmd.xfer;
+        r->out = g_malloc0(r->out_len);
+        return -(int32_t)r->out_len;
+    }
+    return sraid_ctrl_execute(r);
+}
+
+static void sraid_ctrl_write_data(SCSIRequest *req)
+{
+    SraidCtrlReq *r = DO_UPCAST(SraidCtrlReq, req, req);
+
+    if (sraid_req_data_out_all(req, &r->have_data, r->out_len)) {
+        /* commands with a parameter list have no data-in */
+        if (sraid_ctrl_execute(r) > 0) {
+            scsi_req_complete(req, GOOD);
+        }
+    }
+}
+
+void sraid_ctrl_mgmt_complete(SCSIRequest *req, const SraidMgmtAnswer *a)
+{
+    SraidScsiResult res;
+
+    sraid_mgmt_answer(a, &res);
+    /* aborted meanwhile: scsi-bus already ended it */
+    if (!req->io_canceled) {
+        if (res.status != GOOD) {
+            sraid_ctrl_req_sense(req, &res);
+        } else {
+            scsi_req_complete(req, GOOD);
+        }
+    }
+    scsi_req_unref(req);
+}
+
+/*
+ * The 20h commands carry their transfer length in bytes 7-8 least
+ * significant byte first (seed 003 Table 4), and QEMU's generic parser
+ * would read it big-endian and take an unknown opcode for data-in.  A CDB
+ * the core refuses moves no data.
+ */
+static int sraid_ctrl_parse_cdb(SCSIDevice *d, SCSICommand *cmd,
+                                uint8_t *buf, size_t buf_len,
+                                void *hba_private)
+{
+    int ret = scsi_req_parse_cdb(d, cmd, buf, buf_len);
+    SraidVendorDir dir;
+    uint32_t len;
+
+    if (ret == 0 && buf[0] == SRAID_OP_VENDOR_20) {
+        if (!sraid_vendor_cdb_transfer(buf, cmd->len, &dir, &len)) {
+            dir = SRAID_VENDOR_DIR_NONE;
+            len = 0;
+        }
+        cmd->xfer = dir == SRAID_VENDOR_DIR_NONE ? 0 : len;
+        cmd->mode = !cmd->xfer ? SCSI_XFER_NONE
+                  : dir == SRAID_VENDOR_DIR_OUT ? SCSI_XFER_TO_DEV
+                  : SCSI_XFER_FROM_DEV;
+    }
+    return ret;
 }
 
 int32_t sraid_req_data_in(SCSIRequest *req, uint8_t *buf, size_t buf_size,
@@ -104,14 +195,22 @@ static uint8_t *sraid_ctrl_get_buf(SCSIRequest *req)
 {
     SraidCtrlReq *r = DO_UPCAST(SraidCtrlReq, req, req);
 
-    return r->buf;
+    /* a command with a parameter list has no data-in */
+    return r->out ? r->out : r->buf;
+}
+
+static void sraid_ctrl_free_req(SCSIRequest *req)
+{
+    g_free(DO_UPCAST(SraidCtrlReq, req, req)->out);
 }
 
 static const SCSIReqOps sraid_ctrl_req_ops = {
     .size         = sizeof(SraidCtrlReq),
     .send_command = sraid_ctrl_send_command,
     .read_data    = sraid_ctrl_read_data,
+    .write_data   = sraid_ctrl_write_data,
     .get_buf      = sraid_ctrl_get_buf,
+    .free_req     = sraid_ctrl_free_req,
 };
 
 static SCSIRequest *sraid_ctrl_alloc_req(SCSIDevice *d, uint32_t tag,
@@ -155,6 +254,11 @@ static void sraid_ctrl_realize(SCSIDevice *sd, Error **errp)
     if (s->channels < 1 || s->channels > SRAID_MAX_CHANNELS) {
         error_setg(errp, "channels %u is out of range: use 1 to %u",
                    s->channels, SRAID_MAX_CHANNELS);
+        return;
+    }
+    if (!sraid_mgmt_perm_parse(s->guest_management, &s->mgmt_perm)) {
+        error_setg(errp, "guest-management '%s' is not valid: use off, read"
+                   " or full", s->guest_management);
         return;
     }
     if (s->rebuild_rate < 1 || s->rebuild_rate > 100) {
@@ -207,6 +311,8 @@ static void sraid_ctrl_realize(SCSIDevice *sd, Error **errp)
     } else {
         sraid_ctrl_lun_attach_node(&s->lun, s->node_id, NULL, NULL);
     }
+    /* what sraidctl in the guest may see and change */
+    sraid_mgmt_init(&s->lun.node.mgmt, s->mgmt_perm, &sraid_mgmt_glue_ops, s);
     qbus_init(&s->drive_bus, sizeof(s->drive_bus), TYPE_SRAID_DRIVE_BUS,
               DEVICE(s), NULL);
     /* drives can be pulled and inserted while the VM runs */
@@ -288,6 +394,8 @@ static const Property sraid_ctrl_properties[] = {
     DEFINE_PROP_UINT32("negotiation-timeout", SraidCtrl, negotiation_ms,
                        SRAID_MEMBER_NEGOTIATION_MS_DEFAULT),
     DEFINE_PROP_STRING("nvram", SraidCtrl, nvram),
+    /* guest management over SG_IO (docs/sraidctl.md): off, read, full */
+    DEFINE_PROP_STRING("guest-management", SraidCtrl, guest_management),
 };
 
 static void sraid_ctrl_instance_init(Object *obj)
@@ -302,6 +410,12 @@ static void sraid_ctrl_instance_init(Object *obj)
     s->cluster = g_strdup("sraid");
     /* docs/iscsi-bus.md: the naming authority of sraid's iSCSI names */
     s->iqn_prefix = g_strdup("iqn.2026-11.org.sraid");
+    /*
+     * The guest sees the array but changes nothing unless the host says
+     * so: one guest's sraidctl would change the configuration every node
+     * of the cluster serves.
+     */
+    s->guest_management = g_strdup("read");
     /* no consistency check asked for, array or not */
     s->bg.scrub_pending = -1;
 }
@@ -355,6 +469,7 @@ static void sraid_ctrl_class_init(ObjectClass *klass, void *data)
     sc->realize = sraid_ctrl_realize;
     sc->unrealize = sraid_ctrl_unrealize;
     sc->alloc_req = sraid_ctrl_alloc_req;
+    sc->parse_cdb = sraid_ctrl_parse_cdb;
     dc->desc = "sraid clustered RAID controller";
     dc->fw_name = "storage";
     /* the array comes up at machine start (sraid_ctrl_machine_done) */

@@ -215,6 +215,12 @@ struct SraidCtrl {
 
     /* APTPL: the PR area on the members (sraid-ld-pr-store.c), or NULL */
     SraidLdPrStore *pr_store;
+
+    /* guest management (sraid-mgmt.c): off, read or full */
+    char *guest_management;
+    SraidMgmtPerm mgmt_perm;
+    /* the guest's command sraid_ctrl_lun_execute_nexus() runs now */
+    SCSIRequest *mgmt_req;
 };
 
 #define SRAID_LD_SCSI_ID_AUTO   UINT32_MAX
@@ -295,6 +301,30 @@ bool sraid_array_delete_ld(SraidCtrl *s, unsigned id, Error **errp);
 /* sraid-qmp.c */
 bool coroutine_fn sraid_array_add_spare(SraidCtrl *s, SraidDrive *d,
                                         Error **errp);
+/*
+ * The host's configuration commands, for QMP and the guest's management
+ * commands alike (master check included).  Strip size 0: 64 KiB; size 0:
+ * all the free space.  create_ld returns the new LD's index, or -1.
+ */
+int sraid_ctrl_create_ld(SraidCtrl *s, SraidRaidLevel level,
+                         SraidDrive **d, unsigned n, uint64_t strip_size,
+                         uint64_t size, const char *name,
+                         const char *array_name, Error **errp);
+bool sraid_ctrl_delete_ld(SraidCtrl *s, uint8_t ld, Error **errp);
+bool coroutine_fn sraid_ctrl_add_spare(SraidCtrl *s, SraidDrive *d,
+                                       Error **errp);
+bool coroutine_fn sraid_ctrl_remove_spare(SraidCtrl *s, uint32_t member,
+                                          Error **errp);
+bool sraid_ctrl_scrub(SraidCtrl *s, uint8_t ld, bool repair, Error **errp);
+bool sraid_ctrl_rebuild(SraidCtrl *s, uint32_t member, Error **errp);
+
+/*
+ * sraid-mgmt.c: the guest's management commands (sraid/mgmt-exec.h).
+ * The controller's request being executed, for a write that completes
+ * later; sraid_ctrl_mgmt_complete() ends it (sraid-ctrl.c).
+ */
+extern const SraidMgmtOps sraid_mgmt_glue_ops;
+void sraid_ctrl_mgmt_complete(SCSIRequest *req, const SraidMgmtAnswer *a);
 
 /*
  * sraid-cluster.c: membership (sraid/membership.h) backed by the bus, the
@@ -364,6 +394,11 @@ void sraid_iscsi_ld_detach(SraidLdUnit *u);
 void sraid_bg_init(SraidCtrl *s);
 void sraid_bg_stop(SraidCtrl *s);
 void sraid_bg_kick(SraidCtrl *s);
+/*
+ * Rebuild failed member @member onto a hot spare now (the background work
+ * assigns one by itself; this asks for it and says why it cannot be).
+ */
+bool sraid_bg_rebuild_start(SraidCtrl *s, unsigned member, Error **errp);
 bool sraid_bg_scrub_start(SraidCtrl *s, unsigned index, bool repair,
                           Error **errp);
 /* Queue background initialization (a check with repair) of an LD */

@@ -277,8 +277,9 @@ static void sraid_iscsi_report_luns(SraidCtrl *s, SraidIscsiTask *task)
 
 /*
  * Who is on the other end: a peer controller logs in under its own node
- * name (sraid_iscsi_target_name), anyone else is a host.  Only peers may
- * send the node-to-node commands (docs/vendor-commands.md).
+ * name (sraid_iscsi_target_name), anyone else is an external initiator of
+ * the SAN.  Only peers may send the node-to-node commands, and only the
+ * guest the management commands (docs/vendor-commands.md).
  */
 static SraidVendorNexus sraid_iscsi_nexus(SraidIscsiPortal *p,
                                           SraidIscsiTask *task)
@@ -287,7 +288,7 @@ static SraidVendorNexus sraid_iscsi_nexus(SraidIscsiPortal *p,
     const char *name = task->conn ? sraid_iscsi_conn_initiator(task->conn)
                                   : NULL;
     SraidVendorNexus nx = {
-        .source = SRAID_VENDOR_FROM_HOST,
+        .source = SRAID_VENDOR_FROM_SAN,
         .channel = p->channel,
         .lun = task->lun,
     };

@@ -38,6 +38,12 @@ void coroutine_fn qmp_sraid_remove_spare(const char *controller,
     sraid_not_built(errp);
 }
 
+void qmp_sraid_rebuild(const char *controller, uint32_t member,
+                       Error **errp)
+{
+    sraid_not_built(errp);
+}
+
 void qmp_sraid_scrub(const char *controller, uint8_t ld, bool has_repair,
                      bool repair, Error **errp)
 {

@@ -492,25 +492,26 @@ out:
     return ok;
 }
 
-void coroutine_fn qmp_sraid_add_spare(const char *controller,
-                                      const char *drive, Error **errp)
+/*
+ * The bodies of the host's commands, shared by QMP and the guest's
+ * management commands (sraid-mgmt.c): one set of rules, wherever the
+ * request comes from.
+ */
+bool coroutine_fn sraid_ctrl_add_spare(SraidCtrl *s, SraidDrive *d,
+                                       Error **errp)
 {
-    SraidCtrl *s = sraid_array_find(controller, errp);
-    SraidDrive *d = s ? sraid_drive_find(s, drive, errp) : NULL;
-
-    if (d && sraid_cluster_check_master(s, "add the spare", errp)) {
-        sraid_array_add_spare(s, d, errp);
-    }
+    return sraid_cluster_check_master(s, "add the spare", errp) &&
+           sraid_array_add_spare(s, d, errp);
 }
 
-void coroutine_fn qmp_sraid_remove_spare(const char *controller,
-                                         uint32_t member, Error **errp)
+bool coroutine_fn sraid_ctrl_remove_spare(SraidCtrl *s, uint32_t member,
+                                          Error **errp)
 {
-    SraidCtrl *s = sraid_array_find(controller, errp);
     SraidCod old;
+    bool ok = false;
 
-    if (!s || !sraid_cluster_check_master(s, "remove the spare", errp)) {
-        return;
+    if (!sraid_cluster_check_master(s, "remove the spare", errp)) {
+        return false;
     }
     qemu_co_mutex_lock(&s->cod_lock);
     if (member >= s->cod.nmembers ||
@@ -527,8 +528,31 @@ void coroutine_fn qmp_sraid_remove_spare(const char *controller,
     }
     s->member_drive[member] = NULL;
     sraid_array_notify_member(s, member);
+    ok = true;
 out:
     qemu_co_mutex_unlock(&s->cod_lock);
+    return ok;
+}
+
+void coroutine_fn qmp_sraid_add_spare(const char *controller,
+                                      const char *drive, Error **errp)
+{
+    SraidCtrl *s = sraid_array_find(controller, errp);
+    SraidDrive *d = s ? sraid_drive_find(s, drive, errp) : NULL;
+
+    if (d) {
+        sraid_ctrl_add_spare(s, d, errp);
+    }
+}
+
+void coroutine_fn qmp_sraid_remove_spare(const char *controller,
+                                         uint32_t member, Error **errp)
+{
+    SraidCtrl *s = sraid_array_find(controller, errp);
+
+    if (s) {
+        sraid_ctrl_remove_spare(s, member, errp);
+    }
 }
 
 static const SraidRaidLevel sraid_core_level[SRAID_LEVEL__MAX] = {
@@ -547,29 +571,17 @@ SraidLdInfo *qmp_sraid_create_ld(const char *controller, SraidLevel level,
 {
     SraidCtrl *s = sraid_ctrl_find(controller, errp);
     SraidDrive *d[SRAID_MAX_MEMBERS];
-    SraidLdRequest req = { .level = sraid_core_level[level], .name = name };
     unsigned n = 0;
     int index;
 
+    /* the master first: a slave names it whatever else is wrong */
     if (!s || !sraid_cluster_check_master(s, "create the logical drive",
                                           errp)) {
         return NULL;
     }
-    if (!has_strip_size) {
-        strip_size = 64 * KiB;
-    }
-    if (strip_size % SRAID_SECTOR || strip_size / SRAID_SECTOR > UINT32_MAX) {
-        error_setg(errp, "strip-size %" PRIu64 " is not a whole number of"
-                   " 512-byte sectors", strip_size);
+    if (has_size && !size) {
+        error_setg(errp, "size 0: leave it out for all the free space");
         return NULL;
-    }
-    req.strip_sectors = strip_size / SRAID_SECTOR;
-    if (has_size) {
-        if (!size) {
-            error_setg(errp, "size 0: leave it out for all the free space");
-            return NULL;
-        }
-        req.sectors = DIV_ROUND_UP(size, SRAID_SECTOR);
     }
     for (strList *e = drives; e; e = e->next) {
         if (n == SRAID_MAX_MEMBERS) {
@@ -581,17 +593,74 @@ SraidLdInfo *qmp_sraid_create_ld(const char *controller, SraidLevel level,
             return NULL;
         }
     }
-    index = sraid_array_create_ld(s, &req, d, n, array_name, errp);
+    index = sraid_ctrl_create_ld(s, sraid_core_level[level], d, n,
+                                 has_strip_size ? strip_size : 0,
+                                 has_size ? size : 0, name, array_name, errp);
     return index < 0 ? NULL : sraid_ld_info(s, index);
+}
+
+int sraid_ctrl_create_ld(SraidCtrl *s, SraidRaidLevel level,
+                         SraidDrive **d, unsigned n, uint64_t strip_size,
+                         uint64_t size, const char *name,
+                         const char *array_name, Error **errp)
+{
+    SraidLdRequest req = { .level = level, .name = name };
+
+    if (!sraid_cluster_check_master(s, "create the logical drive", errp)) {
+        return -1;
+    }
+    if (!strip_size) {
+        strip_size = 64 * KiB;
+    }
+    if (strip_size % SRAID_SECTOR || strip_size / SRAID_SECTOR > UINT32_MAX) {
+        error_setg(errp, "strip-size %" PRIu64 " is not a whole number of"
+                   " 512-byte sectors", strip_size);
+        return -1;
+    }
+    req.strip_sectors = strip_size / SRAID_SECTOR;
+    req.sectors = DIV_ROUND_UP(size, SRAID_SECTOR);
+    return sraid_array_create_ld(s, &req, d, n, array_name, errp);
+}
+
+bool sraid_ctrl_delete_ld(SraidCtrl *s, uint8_t ld, Error **errp)
+{
+    return sraid_cluster_check_master(s, "delete the logical drive", errp) &&
+           sraid_array_delete_ld(s, ld, errp);
+}
+
+bool sraid_ctrl_scrub(SraidCtrl *s, uint8_t ld, bool repair, Error **errp)
+{
+    for (unsigned i = 0; i < s->cod.nlds; i++) {
+        if (s->cod.lds[i].id == ld) {
+            return sraid_bg_scrub_start(s, i, repair, errp);
+        }
+    }
+    error_setg(errp, "logical drive %u does not exist", ld);
+    return false;
+}
+
+bool sraid_ctrl_rebuild(SraidCtrl *s, uint32_t member, Error **errp)
+{
+    return sraid_cluster_check_master(s, "rebuild", errp) &&
+           sraid_bg_rebuild_start(s, member, errp);
+}
+
+void qmp_sraid_rebuild(const char *controller, uint32_t member,
+                       Error **errp)
+{
+    SraidCtrl *s = sraid_array_find(controller, errp);
+
+    if (s) {
+        sraid_ctrl_rebuild(s, member, errp);
+    }
 }
 
 void qmp_sraid_delete_ld(const char *controller, uint8_t ld, Error **errp)
 {
     SraidCtrl *s = sraid_array_find(controller, errp);
 
-    if (s && sraid_cluster_check_master(s, "delete the logical drive",
-                                        errp)) {
-        sraid_array_delete_ld(s, ld, errp);
+    if (s) {
+        sraid_ctrl_delete_ld(s, ld, errp);
     }
 }
 
@@ -600,16 +669,9 @@ void qmp_sraid_scrub(const char *controller, uint8_t ld, bool has_repair,
 {
     SraidCtrl *s = sraid_array_find(controller, errp);
 
-    if (!s) {
-        return;
+    if (s) {
+        sraid_ctrl_scrub(s, ld, has_repair && repair, errp);
     }
-    for (unsigned i = 0; i < s->cod.nlds; i++) {
-        if (s->cod.lds[i].id == ld) {
-            sraid_bg_scrub_start(s, i, has_repair && repair, errp);
-            return;
-        }
-    }
-    error_setg(errp, "logical drive %u does not exist", ld);
 }
 
 void qmp_sraid_scrub_cancel(const char *controller, Error **errp)

@@ -92,7 +92,7 @@ lun_opts() { # port lun [initiator]
     echo "driver=iscsi,transport=tcp,portal=127.0.0.1:$1,target=$TARGET,lun=$2,initiator-name=${3:-$HOST}"
 }
 
-echo "1..30"
+echo "1..32"
 for i in 0 1 2; do truncate -s 64M "$W/m$i.img"; done
 "$IMG" create -l 5 -s 64K "$W"/m*.img >/dev/null
 BASE=$(free_ports 32)
@@ -129,6 +129,12 @@ ok "its Node_Read over channel 1 returns them" \
    has "data $PATTERN" $RAW "127.0.0.1:$PORT1" "$TARGET" "$PEER" 0 20000200000100100000 16
 ok "a host's Node_Read: ILLEGAL REQUEST, ACCESS DENIED (20h/02h)" \
    has "sense 700005000000000a00000000200200000000" $RAW "127.0.0.1:$PORT0" "$TARGET" "$HOST" 0 20000200000100100000 16
+# guest management (docs/sraidctl.md) is the guest's: neither an external
+# initiator nor a peer may read the views or change the array
+ok "a host's Mgmt_Ctrl_Info: ACCESS DENIED, it is not the guest" \
+   has "sense 700005000000000a00000000200200000000" $RAW "127.0.0.1:$PORT0" "$TARGET" "$HOST" 0 20008000000000010000 256
+ok "a peer's Mgmt_Delete_Ld: ACCESS DENIED" \
+   has "sense 700005000000000a00000000200200000000" $RAW "127.0.0.1:$PORT0" "$TARGET" "$PEER" 0 20009100000000080000 0 0000000000000000
 ok "a Node_Write with less data than its CDB says: PARAMETER LIST LENGTH ERROR" \
    has "sense 700005000000000a000000001a00" $RAW "127.0.0.1:$PORT0" "$TARGET" "$PEER" 0 20000300000100100000 0 0011
 

@@ -14,6 +14,7 @@
 #include "libqtest.h"
 #include "libqos/virtio.h"
 #include "qobject/qdict.h"
+#include "qemu/bswap.h"
 #include "qemu/cutils.h"
 #include "qobject/qlist.h"
 #include "scsi/constants.h"
@@ -1095,6 +1096,70 @@ static void test_spc2_three_nodes(void)
     cluster_free(&c);
 }
 
+/* 80h/0Ah NOT THE MASTER, the master in INFORMATION (VALID) */
+static void assert_not_master(const ScsiResult *r, unsigned master)
+{
+    g_assert_cmpuint(r->response, ==, VIRTIO_SCSI_S_OK);
+    g_assert_cmpuint(r->status, ==, CHECK_CONDITION);
+    g_assert_cmphex(r->sense[0], ==, 0xf0);
+    g_assert_cmphex(r->sense[2] & 0xf, ==, ILLEGAL_REQUEST);
+    g_assert_cmphex(r->sense[12], ==, 0x80);
+    g_assert_cmphex(r->sense[13], ==, 0x0a);
+    g_assert_cmpuint(ldl_be_p(r->sense + 3), ==, master);
+}
+
+/*
+ * Guest management in a cluster (docs/sraidctl.md): every guest sees the
+ * nodes, their states and the master; a slave's guest asking for a change
+ * is told to run it on the master, named in the sense's INFORMATION.
+ */
+static void test_guest_mgmt_slave(void)
+{
+    static const uint8_t raid1[48 + 4] = { 1, 1, 2, [48] = 0, 0, 1, 0 };
+    uint8_t del[8] = { 0 };
+    uint8_t buf[256];
+    ScsiResult r;
+    Cluster c;
+
+    cluster_init(&c, FAST_OPTS ",guest-management=full");
+    node_start(&c, 5);
+    assert_settled(&c, 5, "node 5 alone");
+    node_start(&c, 6);
+    assert_settled(&c, 5, "node 6 joined node 5");
+
+    vscsi_mgmt(node_of(&c, 6)->v, CTRL_ID, 0x80, NULL, 0, buf, sizeof(buf),
+               &r);
+    assert_good(&r);
+    g_assert_cmphex(buf[4], ==, 6);
+    g_assert_cmphex(buf[5], ==, 7);                 /* ACTIVE_SLAVE */
+    g_assert_cmphex(buf[7], ==, 5);                 /* the master */
+    g_assert_cmphex(buf[8] & 0x05, ==, 0x05);       /* cluster, array */
+    g_assert_cmphex(buf[11], ==, 2);
+    g_assert_cmphex(buf[80], ==, 5);
+    g_assert_cmphex(buf[81], ==, 1);                /* MASTER */
+    g_assert_cmphex(buf[83], ==, 0x02);
+    g_assert_cmphex(buf[88], ==, 6);
+    g_assert_cmphex(buf[91], ==, 0x01);             /* this node */
+
+    /* changes on the slave: "run it on node 5" */
+    vscsi_mgmt(node_of(&c, 6)->v, CTRL_ID, 0x90, raid1, sizeof(raid1),
+               NULL, 0, &r);
+    assert_not_master(&r, 5);
+    vscsi_mgmt(node_of(&c, 6)->v, CTRL_ID, 0x91, del, sizeof(del), NULL, 0,
+               &r);
+    assert_not_master(&r, 5);
+
+    /* the master's guest sees itself as master */
+    vscsi_mgmt(node_of(&c, 5)->v, CTRL_ID, 0x80, NULL, 0, buf, sizeof(buf),
+               &r);
+    assert_good(&r);
+    g_assert_cmphex(buf[4], ==, 5);
+    g_assert_cmphex(buf[5], ==, 1);
+    g_assert_cmphex(buf[7], ==, 5);
+    g_assert_cmphex(buf[83], ==, 0x03);             /* master, this node */
+    cluster_free(&c);
+}
+
 void sraid_cluster_test_register(void)
 {
     if (!getenv("SRAID_IMG")) {
@@ -1114,4 +1179,5 @@ void sraid_cluster_test_register(void)
     qtest_add_func("/sraid/cluster/pr-failover", test_pr_failover);
     qtest_add_func("/sraid/cluster/spc2-two-nodes", test_spc2_two_nodes);
     qtest_add_func("/sraid/cluster/spc2-three-nodes", test_spc2_three_nodes);
+    qtest_add_func("/sraid/cluster/guest-mgmt-slave", test_guest_mgmt_slave);
 }

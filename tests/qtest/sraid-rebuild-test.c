@@ -11,6 +11,7 @@
 #include "qemu/osdep.h"
 #include "libqtest.h"
 #include "qapi/error.h"
+#include "qemu/bswap.h"
 #include "qobject/qdict.h"
 #include "qobject/qjson.h"
 #include "qobject/qlist.h"
@@ -705,6 +706,290 @@ static void test_create_delete_ld(void)
     qtest_quit(qts);
 }
 
+/* ---- guest management (sraidctl's commands over the guest path) ---- */
+
+#define MGMT_CTRL_INFO      0x80
+#define MGMT_PD_LIST        0x81
+#define MGMT_LD_LIST        0x82
+#define MGMT_BG_INFO        0x83
+#define MGMT_CREATE_LD      0x90
+#define MGMT_DELETE_LD      0x91
+#define MGMT_ADD_SPARE      0x92
+#define MGMT_REMOVE_SPARE   0x93
+#define MGMT_REBUILD        0x94
+#define MGMT_CHECK          0x95
+
+static void mgmt_read(VScsi *v, uint8_t dcmd, uint8_t *buf, size_t len)
+{
+    ScsiResult r;
+
+    memset(buf, 0xee, len);
+    vscsi_mgmt(v, CTRL_ID, dcmd, NULL, 0, buf, len, &r);
+    assert_good(&r);
+    /* version 1, the additional length within what came */
+    g_assert_cmphex(buf[0], ==, 1);
+    g_assert_cmpuint(4 + lduw_be_p(buf + 2), <=, len);
+}
+
+/* An 8-byte parameter list: @b0, @b1, the rest zero */
+static void mgmt_small(VScsi *v, uint8_t dcmd, uint8_t b0, uint8_t b1,
+                       ScsiResult *r)
+{
+    uint8_t p[8] = { b0, b1 };
+
+    vscsi_mgmt(v, CTRL_ID, dcmd, p, sizeof(p), NULL, 0, r);
+}
+
+/* CREATE_LD: RAID @level on @n drives (channel, target pairs) */
+static void mgmt_create(VScsi *v, uint8_t level, uint32_t strip,
+                        uint64_t size, const char *name,
+                        const uint8_t *drives, unsigned n, ScsiResult *r)
+{
+    uint8_t p[48 + 64] = { 1, level, n };
+
+    stl_be_p(p + 4, strip);
+    stq_be_p(p + 8, size);
+    memcpy(p + 16, name, strlen(name));
+    memcpy(p + 48, drives, 2 * n);
+    vscsi_mgmt(v, CTRL_ID, MGMT_CREATE_LD, p, 48 + 2 * n, NULL, 0, r);
+}
+
+/* INVALID FIELD IN PARAMETER LIST pointing at byte @field */
+static void assert_param_field(const ScsiResult *r, uint16_t field)
+{
+    assert_sense(r, ILLEGAL_REQUEST, 0x26, 0x00);
+    g_assert_cmphex(r->sense[15], ==, 0x80);        /* SKSV, C/D = 0 */
+    g_assert_cmpuint(lduw_be_p(r->sense + 16), ==, field);
+}
+
+/* The physical drive entry at @ch/@tgt of a PD_LIST */
+static const uint8_t *pd_entry(const uint8_t *buf, uint8_t ch, uint8_t tgt)
+{
+    for (unsigned i = 0; i < buf[4]; i++) {
+        const uint8_t *e = buf + 8 + 24 * i;
+
+        if (e[0] == ch && e[1] == tgt) {
+            return e;
+        }
+    }
+    g_error("no drive %u:%u in the guest's PD_LIST", ch, tgt);
+}
+
+static void wait_scrub_done(QTestState *qts)
+{
+    QDict *ev = qtest_qmp_eventwait_ref(qts, "SRAID_SCRUB_DONE");
+
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(ev, "data"), "result"),
+                    ==, "done");
+    qobject_unref(ev);
+}
+
+/*
+ * guest-management=full: the guest reads the controller, its drives,
+ * logical drives and background work, creates a RAID 5, checks it, adds a
+ * spare that a failed member's rebuild takes, asks for that rebuild,
+ * removes a spare and deletes the logical drive; what it names wrongly
+ * is refused with a field pointer.  QMP sees the same array.
+ */
+static void test_guest_mgmt(void)
+{
+    static const uint8_t raid5[] = { 0, 0, 1, 0, 0, 1 };
+    static const uint8_t no_drive[] = { 0, 0, 1, 7 };
+    uint8_t buf[4096];
+    g_autofree char *args = NULL;
+    QTestState *qts;
+    const uint8_t *e;
+    ScsiResult r;
+    QDict *c, *ld;
+    char *err;
+    Array a;
+    VScsi *v;
+
+    memset(&a, 0, sizeof(a));
+    a.dir = g_dir_make_tmp("sraid-mgmt-test-XXXXXX", NULL);
+    for (int i = 0; i < 5; i++) {
+        array_add_blank(&a);
+    }
+    args = array_args_full(&a, -1, -1, -1,
+                           ",guest-management=full,rebuild-rate=100");
+    v = vscsi_start(args);
+    qts = v->qs->qts;
+
+    /* no array yet, alone: node 7, management full, no cluster */
+    mgmt_read(v, MGMT_CTRL_INFO, buf, 256);
+    g_assert_cmpuint(lduw_be_p(buf + 2), ==, 80 - 4);
+    g_assert_cmphex(buf[4], ==, 7);
+    g_assert_cmphex(buf[7], ==, 0xff);              /* no master */
+    g_assert_cmphex(buf[8], ==, 0);                 /* no cluster, array */
+    g_assert_cmphex(buf[9], ==, 2);                 /* full */
+    g_assert_cmphex(buf[10], ==, 2);                /* channels */
+    g_assert_cmphex(buf[11], ==, 0);                /* nodes */
+    mgmt_read(v, MGMT_LD_LIST, buf, 4096);
+    g_assert_cmphex(buf[4], ==, 0);
+    mgmt_read(v, MGMT_PD_LIST, buf, 4096);
+    g_assert_cmphex(buf[4], ==, 5);
+    g_assert_cmphex(buf[5], ==, 24);
+    e = pd_entry(buf, 1, 1);
+    g_assert_cmphex(e[2], ==, 0xff);                /* not a member */
+    g_assert_cmphex(e[4], ==, 0x01);                /* present */
+    g_assert_cmpuint(ldq_be_p(e + 8), ==, MEMBER_BYTES);
+
+    /* a drive that is not there: the pointer names its entry */
+    mgmt_create(v, 5, 16384, 8 << 20, "guest", no_drive, 2, &r);
+    assert_param_field(&r, 50);
+    /*
+     * RAID 5 on three blank drives, all their space (a rebuild long
+     * enough to ask about at rate 1): a new array, initialized
+     */
+    mgmt_create(v, 5, 16384, 0, "guest", raid5, 3, &r);
+    assert_good(&r);
+    wait_scrub_done(qts);
+    mgmt_read(v, MGMT_LD_LIST, buf, 4096);
+    g_assert_cmphex(buf[4], ==, 1);
+    e = buf + 8;
+    g_assert_cmphex(e[0], ==, 0);                   /* id */
+    g_assert_cmphex(e[1], ==, 5);                   /* RAID 5 */
+    g_assert_cmphex(e[2], ==, 0);                   /* optimal */
+    g_assert_cmphex(e[3], ==, 3);
+    g_assert_cmpuint(ldl_be_p(e + 4), ==, 32);      /* 16 KiB strips */
+    g_assert_cmpstr((const char *)e + 24, ==, "guest");
+    c = ctrl_info(qts);
+    ld = qobject_to(QDict, qlist_peek(qdict_get_qlist(c, "lds")));
+    g_assert_cmpuint(ldq_be_p(e + 8) * 512, ==, qdict_get_int(ld, "size"));
+    g_assert_cmpuint(ldq_be_p(e + 8), >, 16 * 2048);
+    {
+        g_autofree char *naa = g_strdup_printf("%016" PRIx64,
+                                               ldq_be_p(e + 16));
+
+        g_assert_cmpstr(qdict_get_str(ld, "naa"), ==, naa);
+        g_assert_cmpstr(qdict_get_str(ld, "serial"), ==,
+                        (const char *)e + 56);
+    }
+    qobject_unref(c);
+    mgmt_read(v, MGMT_CTRL_INFO, buf, 256);
+    g_assert_cmphex(buf[8], ==, 0x04);              /* an array */
+    g_assert_cmphex(buf[13], ==, 3);                /* members */
+    g_assert_cmphex(buf[14], ==, 1);                /* logical drives */
+
+    /* a consistency check; one of a drive not there */
+    mgmt_small(v, MGMT_CHECK, 5, 0, &r);
+    assert_param_field(&r, 0);
+    mgmt_small(v, MGMT_CHECK, 0, 1, &r);
+    assert_good(&r);
+    wait_scrub_done(qts);
+    mgmt_read(v, MGMT_BG_INFO, buf, 48);
+    g_assert_cmphex(buf[6], ==, 0);                 /* LD 0 checked */
+    g_assert_cmphex(buf[24], ==, 2);                /* done */
+    g_assert_cmphex(buf[25], ==, 1);                /* with repair */
+
+    /* a hot spare, which takes failed member 0's place */
+    mgmt_small(v, MGMT_ADD_SPARE, 1, 9, &r);
+    assert_param_field(&r, 0);
+    mgmt_small(v, MGMT_ADD_SPARE, 1, 1, &r);
+    assert_good(&r);
+    mgmt_read(v, MGMT_PD_LIST, buf, 4096);
+    e = pd_entry(buf, 1, 1);
+    g_assert_cmphex(e[2], ==, 3);
+    g_assert_cmphex(e[3], ==, 3);                   /* spare */
+    wait_member_state(qts, 3, "spare");
+    qtest_qmp_assert_success(qts, "{'execute': 'sraid-set-rebuild-rate',"
+                             " 'arguments': {'controller': 'c0',"
+                             " 'rate': 1}}");
+    qtest_qmp_assert_success(qts, "{'execute': 'sraid-fail-member',"
+                             " 'arguments': {'controller': 'c0',"
+                             " 'member': 0}}");
+    wait_member_state(qts, 3, "rebuilding");
+    /* asked while it runs: GOOD; a member out of every LD: refused */
+    mgmt_small(v, MGMT_REBUILD, 3, 0, &r);
+    assert_good(&r);
+    mgmt_small(v, MGMT_REBUILD, 0, 0, &r);
+    assert_sense(&r, ILLEGAL_REQUEST, 0x80, 0x0b);
+    mgmt_small(v, MGMT_REBUILD, 9, 0, &r);
+    assert_param_field(&r, 0);
+    /* QMP's sraid-rebuild runs the same and says why */
+    err = qmp_error(qts, "{'execute': 'sraid-rebuild', 'arguments':"
+                    " {'controller': 'c0', 'member': 0}}");
+    g_assert_nonnull(strstr(err, "member 0 is in no logical drive that can"
+                            " be rebuilt"));
+    g_free(err);
+    g_assert_null(qmp_error(qts, "{'execute': 'sraid-rebuild', 'arguments':"
+                            " {'controller': 'c0', 'member': 3}}"));
+    mgmt_read(v, MGMT_BG_INFO, buf, 48);
+    g_assert_cmphex(buf[4], ==, 1);                 /* rebuild */
+    g_assert_cmphex(buf[5], ==, 3);
+    g_assert_cmphex(buf[7], ==, 1);                 /* rate */
+    g_assert_cmpuint(ldq_be_p(buf + 16), >, 0);
+    g_assert_cmpuint(ldq_be_p(buf + 8), <=, ldq_be_p(buf + 16));
+    /* no delete while it rebuilds */
+    mgmt_small(v, MGMT_DELETE_LD, 0, 0, &r);
+    assert_sense(&r, ILLEGAL_REQUEST, 0x80, 0x04);
+    qtest_qmp_assert_success(qts, "{'execute': 'sraid-set-rebuild-rate',"
+                             " 'arguments': {'controller': 'c0',"
+                             " 'rate': 100}}");
+    wait_member_state(qts, 3, "online");
+
+    /* another spare, in failed member 0's free slot, and out again */
+    mgmt_small(v, MGMT_ADD_SPARE, 0, 2, &r);
+    assert_good(&r);
+    wait_member_state(qts, 0, "spare");
+    mgmt_small(v, MGMT_REMOVE_SPARE, 1, 0, &r);     /* not a spare */
+    assert_sense(&r, ILLEGAL_REQUEST, 0x80, 0x0b);
+    mgmt_small(v, MGMT_REMOVE_SPARE, 0, 0, &r);
+    assert_good(&r);
+    wait_member_state(qts, 0, "missing");
+
+    /* delete it: the guest and QMP see no logical drive */
+    mgmt_small(v, MGMT_DELETE_LD, 0, 0, &r);
+    assert_good(&r);
+    mgmt_read(v, MGMT_LD_LIST, buf, 4096);
+    g_assert_cmphex(buf[4], ==, 0);
+    c = ctrl_info(qts);
+    g_assert_null(qlist_peek(qdict_get_qlist(c, "lds")));
+    qobject_unref(c);
+    vscsi_stop(v);
+    array_free(&a);
+}
+
+/*
+ * The default is guest-management=read: the views, no changes (the
+ * vendor "not permitted" sense); off refuses the views too.
+ */
+static void test_guest_mgmt_read(void)
+{
+    static const uint8_t raid1[] = { 0, 0, 1, 0 };
+    uint8_t buf[256];
+    g_autofree char *args = NULL, *args_off = NULL;
+    ScsiResult r;
+    Array a;
+    VScsi *v;
+
+    memset(&a, 0, sizeof(a));
+    a.dir = g_dir_make_tmp("sraid-mgmt-test-XXXXXX", NULL);
+    for (int i = 0; i < 2; i++) {
+        array_add_blank(&a);
+    }
+    args = array_args_full(&a, -1, -1, -1, "");
+    v = vscsi_start(args);
+    mgmt_read(v, MGMT_CTRL_INFO, buf, sizeof(buf));
+    g_assert_cmphex(buf[9], ==, 1);                 /* read */
+    mgmt_read(v, MGMT_PD_LIST, buf, sizeof(buf));
+    g_assert_cmphex(buf[4], ==, 2);
+    mgmt_create(v, 1, 0, 0, "", raid1, 2, &r);
+    assert_sense(&r, ILLEGAL_REQUEST, 0x80, 0x09);
+    mgmt_small(v, MGMT_ADD_SPARE, 0, 0, &r);
+    assert_sense(&r, ILLEGAL_REQUEST, 0x80, 0x09);
+    mgmt_small(v, MGMT_CHECK, 0, 0, &r);
+    assert_sense(&r, ILLEGAL_REQUEST, 0x80, 0x09);
+    vscsi_stop(v);
+
+    args_off = array_args_full(&a, -1, -1, -1, ",guest-management=off");
+    v = vscsi_start(args_off);
+    vscsi_mgmt(v, CTRL_ID, MGMT_CTRL_INFO, NULL, 0, buf, sizeof(buf), &r);
+    assert_sense(&r, ILLEGAL_REQUEST, 0x80, 0x09);
+    vscsi_stop(v);
+    array_free(&a);
+}
+
 void sraid_rebuild_test_register(void)
 {
     if (!getenv("SRAID_IMG")) {
@@ -718,4 +1003,6 @@ void sraid_rebuild_test_register(void)
     qtest_add_func("/sraid/scrub", test_scrub);
     qtest_add_func("/sraid/qmp/errors", test_qmp_errors);
     qtest_add_func("/sraid/qmp/create-delete-ld", test_create_delete_ld);
+    qtest_add_func("/sraid/guest-mgmt/full", test_guest_mgmt);
+    qtest_add_func("/sraid/guest-mgmt/read", test_guest_mgmt_read);
 }

@@ -220,6 +220,10 @@ static void test_bad_properties(void)
     expect_startup_error("-device virtio-scsi-pci "
                          "-device sraid-ctrl,wwn=0x1234",
                          "is not an NAA 2h, 3h or 5h identifier");
+    expect_startup_error("-device virtio-scsi-pci "
+                         "-device sraid-ctrl,guest-management=write",
+                         "guest-management 'write' is not valid: use off,"
+                         " read or full");
 }
 
 /* Membership settings that do not fit, and an NVRAM file not ours */

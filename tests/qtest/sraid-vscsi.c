@@ -178,6 +178,23 @@ void vscsi_cmd(VScsi *v, uint8_t target, uint16_t lun, const uint8_t *cdb,
     memcpy(r->data, buf, data_in_len);
 }
 
+void vscsi_mgmt(VScsi *v, uint8_t target, uint8_t dcmd, const void *out,
+                size_t out_len, void *in, size_t in_len, ScsiResult *r)
+{
+    size_t len = out_len ? out_len : in_len;
+    uint8_t cdb[10] = { 0x20, 0, dcmd, 0, 0, 0, 0, len & 0xff, len >> 8 };
+
+    g_assert_cmpuint(len, <=, 0xffff);
+    for (int i = 0; i < 4; i++) {
+        vscsi_io(v, target, 0, cdb, sizeof(cdb), out, out_len, in, in_len,
+                 r);
+        if (r->status != CHECK_CONDITION ||
+            (r->sense[2] & 0xf) != UNIT_ATTENTION) {
+            return;
+        }
+    }
+}
+
 void assert_sense(const ScsiResult *r, uint8_t key, uint8_t asc,
                          uint8_t ascq)
 {

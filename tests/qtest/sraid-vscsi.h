@@ -61,6 +61,15 @@ void vscsi_submit_nowait(VScsi *v, uint8_t target, uint16_t lun,
 void vscsi_cmd(VScsi *v, uint8_t target, uint16_t lun, const uint8_t *cdb,
                size_t cdb_len, size_t data_in_len, ScsiResult *r);
 
+/*
+ * A guest management command (opcode 20h, DCMD @dcmd, docs/sraidctl.md)
+ * to the controller at @target, LUN 0: @out_len bytes of parameter list
+ * or up to @in_len bytes of data-in, the length in CDB bytes 7-8 least
+ * significant byte first; past unit attentions.
+ */
+void vscsi_mgmt(VScsi *v, uint8_t target, uint8_t dcmd, const void *out,
+                size_t out_len, void *in, size_t in_len, ScsiResult *r);
+
 void assert_sense(const ScsiResult *r, uint8_t key, uint8_t asc,
                   uint8_t ascq);
 void assert_good(const ScsiResult *r);

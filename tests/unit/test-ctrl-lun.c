@@ -175,7 +175,7 @@ static void test_tur_and_request_sense(void)
  */
 static void test_report_opcodes_matches_execution(void)
 {
-    uint8_t rsoc[12] = { 0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 0x01, 0, 0, 0 };
+    uint8_t rsoc[12] = { 0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 0x02, 0, 0, 0 };
     uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
     bool listed[256] = { false };
     bool dcmd_listed[256] = { false };
@@ -211,7 +211,11 @@ static void test_report_opcodes_matches_execution(void)
                 uint8_t vcdb[10] = { 0x20, 0, dcmd };
 
                 exec(vcdb, sizeof(vcdb), buf, &res);
-                if (dcmd_listed[dcmd]) {
+                if (dcmd_listed[dcmd] && sraid_vendor_dcmd_host_only(dcmd)) {
+                    /* guest management, off until the owner allows it */
+                    assert_check(&res, SRAID_SENSE_ILLEGAL_REQUEST, 0x80);
+                    g_assert_cmphex(res.sense[13], ==, 0x09);
+                } else if (dcmd_listed[dcmd]) {
                     assert_check(&res, SRAID_SENSE_ILLEGAL_REQUEST, 0x20);
                     g_assert_cmphex(res.sense[13], ==, 0x02);
                 } else {
@@ -354,6 +358,86 @@ static void test_report_vendor_opcode(void)
     g_assert_cmpmem(buf + 4, 10, usage, 10);
 }
 
+static void mgmt_ctrl_info(void *opaque, SraidMgmtCtrlInfo *c)
+{
+    c->node_id = 7;
+}
+
+static void mgmt_pd(void *opaque, SraidMgmtPdList *l)
+{
+}
+
+static void mgmt_ld(void *opaque, SraidMgmtLdList *l)
+{
+}
+
+static void mgmt_bg(void *opaque, SraidMgmtBg *o)
+{
+}
+
+static void mgmt_write(void *opaque, const SraidMgmtWrite *w,
+                       SraidMgmtAnswer *a)
+{
+    g_assert_not_reached();     /* read only */
+}
+
+static const SraidMgmtOps mgmt_ops = {
+    .ctrl_info = mgmt_ctrl_info,
+    .pd_list = mgmt_pd,
+    .ld_list = mgmt_ld,
+    .bg_info = mgmt_bg,
+    .write = mgmt_write,
+};
+
+/*
+ * The guest management DCMDs the unit lists are the ones it executes for
+ * the host: with guest-management read, every listed read answers its
+ * view and every listed write "not permitted"; their usage data has
+ * bytes 3-6 reserved and the length in 7-8.
+ */
+static void test_mgmt_through_unit(void)
+{
+    uint8_t rsoc[12] = { 0xa3, 0x0c, 0x02, 0x20, 0, 0, 0, 0, 0x01, 0, 0, 0 };
+    const uint8_t usage[10] = { 0x20, 0xe0, 0xff, 0, 0, 0, 0, 0xff, 0xff,
+                                0x00 };
+    uint8_t buf[SRAID_CTRL_LUN_MAX_DATA_IN];
+    SraidScsiResult res;
+    unsigned listed = 0;
+
+    setup();
+    sraid_mgmt_init(&lun.node.mgmt, SRAID_MGMT_PERM_READ, &mgmt_ops, NULL);
+    for (unsigned dcmd = SRAID_DCMD_MGMT_FIRST; dcmd <= SRAID_DCMD_MGMT_LAST;
+         dcmd++) {
+        uint8_t cdb[10] = { 0x20, 0, dcmd, 0, 0, 0, 0, 0x00, 0x01, 0 };
+        uint8_t out[256] = { 0 };
+
+        rsoc[5] = dcmd;
+        exec(rsoc, sizeof(rsoc), buf, &res);
+        g_assert_cmpuint(res.status, ==, SRAID_STATUS_GOOD);
+        if (buf[1] != 0x03) {
+            /* not supported: refused as an unknown DCMD */
+            g_assert_cmphex(buf[1], ==, 0x01);
+            exec(cdb, sizeof(cdb), buf, &res);
+            assert_check(&res, SRAID_SENSE_ILLEGAL_REQUEST, 0x24);
+            continue;
+        }
+        listed++;
+        g_assert_cmpmem(buf + 4, 10, usage, 10);
+        g_assert_true(sraid_vendor_dcmd_host_only(dcmd));
+        sraid_ctrl_lun_execute_nexus(&lun, &(SraidVendorNexus) { 0 }, cdb,
+                                     sizeof(cdb), out, sizeof(out), buf,
+                                     sizeof(buf), &res);
+        if (sraid_mgmt_dcmd_is_write(dcmd)) {
+            assert_check(&res, SRAID_SENSE_ILLEGAL_REQUEST, 0x80);
+            g_assert_cmphex(res.sense[13], ==, 0x09);
+        } else {
+            g_assert_cmpuint(res.status, ==, SRAID_STATUS_GOOD);
+            g_assert_cmphex(buf[0], ==, 1);
+        }
+    }
+    g_assert_cmpuint(listed, ==, 10);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -372,5 +456,6 @@ int main(int argc, char **argv)
                     test_peer_vendor_commands);
     g_test_add_func("/ctrl-lun/report-vendor-opcode",
                     test_report_vendor_opcode);
+    g_test_add_func("/ctrl-lun/mgmt-through-unit", test_mgmt_through_unit);
     return g_test_run();
 }

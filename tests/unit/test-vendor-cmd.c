@@ -16,6 +16,11 @@ static const uint8_t all_dcmds[] = {
     0x20, 0x21, 0x22, 0x23, 0x24, 0x25,
 };
 
+/* guest management (mgmt-cmd.h): from this node's host only */
+static const uint8_t mgmt_dcmds[] = {
+    0x80, 0x81, 0x82, 0x83, 0x90, 0x91, 0x92, 0x93, 0x94, 0x95,
+};
+
 /* The names are the seed's, in the order of its tables. */
 static void test_dcmd_table(void)
 {
@@ -36,10 +41,24 @@ static void test_dcmd_table(void)
         g_assert_cmpstr(sraid_vendor_dcmd_name(all_dcmds[i]), ==, names[i]);
         g_assert_true(sraid_vendor_dcmd_peer_only(all_dcmds[i]));
     }
+    for (unsigned i = 0; i < G_N_ELEMENTS(mgmt_dcmds); i++) {
+        g_assert_true(sraid_vendor_dcmd_host_only(mgmt_dcmds[i]));
+        g_assert_false(sraid_vendor_dcmd_peer_only(mgmt_dcmds[i]));
+        g_assert_false(sraid_vendor_dcmd_gatherable(mgmt_dcmds[i]));
+        g_assert_cmpint(sraid_vendor_dcmd_dir(mgmt_dcmds[i]), ==,
+                        mgmt_dcmds[i] < 0x90 ? SRAID_VENDOR_DIR_IN
+                                             : SRAID_VENDOR_DIR_OUT);
+    }
     for (unsigned d = 0; d < 256; d++) {
         known += sraid_vendor_dcmd_known(d);
+        /* the management range 80h-BFh holds them all */
+        if (sraid_vendor_dcmd_host_only(d)) {
+            g_assert_cmpuint(d, >=, SRAID_DCMD_MGMT_FIRST);
+            g_assert_cmpuint(d, <=, SRAID_DCMD_MGMT_LAST);
+        }
     }
-    g_assert_cmpuint(known, ==, G_N_ELEMENTS(all_dcmds));
+    g_assert_cmpuint(known, ==,
+                     G_N_ELEMENTS(all_dcmds) + G_N_ELEMENTS(mgmt_dcmds));
     g_assert_false(sraid_vendor_dcmd_known(0x00));
     g_assert_null(sraid_vendor_dcmd_name(0x12));
 

@@ -26,12 +26,15 @@
 #include "vendor-exec.h"
 
 /*
- * Largest data-in any command of this unit produces for the host: REPORT
- * SUPPORTED OPERATION CODES with timeouts descriptors is the longest.
+ * Largest data-in any command of this unit produces for the host: the
+ * guest management physical drive list (mgmt-cmd.h) is the longest, then
+ * REPORT SUPPORTED OPERATION CODES with timeouts descriptors.
  * A peer's Node_Read may ask for up to SRAID_VENDOR_MAX_XFER bytes; its
  * transport passes a buffer that size.
  */
-#define SRAID_CTRL_LUN_MAX_DATA_IN 1024
+#define SRAID_CTRL_LUN_MAX_DATA_IN 4096
+_Static_assert(SRAID_CTRL_LUN_MAX_DATA_IN >= SRAID_MGMT_MAX_DATA_IN,
+               "the management views fit the unit's data-in");
 
 typedef struct SraidCtrlLun {
     SraidLunIdentity id;

@@ -262,6 +262,17 @@ static const SraidOpcodeDesc ctrl_lun_cmds[] = {
     /* PR_Collect: the logical drive in byte 3 */
     { 0x20, 0x25, 10,
       { 0x20, 0xe0, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, 0 } },
+    /* guest management, sraidctl (mgmt-cmd.h): bytes 3-6 reserved */
+    VENDOR_20(0x80, 0, 0xff),       /* Mgmt_Ctrl_Info */
+    VENDOR_20(0x81, 0, 0xff),       /* Mgmt_Pd_List */
+    VENDOR_20(0x82, 0, 0xff),       /* Mgmt_Ld_List */
+    VENDOR_20(0x83, 0, 0xff),       /* Mgmt_Bg_Info */
+    VENDOR_20(0x90, 0, 0xff),       /* Mgmt_Create_Ld */
+    VENDOR_20(0x91, 0, 0xff),       /* Mgmt_Delete_Ld */
+    VENDOR_20(0x92, 0, 0xff),       /* Mgmt_Add_Spare */
+    VENDOR_20(0x93, 0, 0xff),       /* Mgmt_Remove_Spare */
+    VENDOR_20(0x94, 0, 0xff),       /* Mgmt_Rebuild */
+    VENDOR_20(0x95, 0, 0xff),       /* Mgmt_Check */
     /* REPORT LUNS */
     { 0xa0, NO_SA, 12,
       { 0xa0, 0, 0xff, 0, 0, 0, 0xff, 0xff,

@@ -7,6 +7,7 @@
 #ifndef SRAID_SCSI_RESULT_H
 #define SRAID_SCSI_RESULT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,11 @@ typedef struct SraidScsiResult {
     size_t data_len;                    /* data-in bytes produced */
     uint8_t sense[SRAID_SENSE_FIXED_LEN];
     size_t sense_len;
+    /*
+     * No status yet: the owner took the command and completes it later
+     * (a guest management write running through QMP's coroutines).
+     */
+    bool pending;
 } SraidScsiResult;
 
 /* End the command in CHECK CONDITION with @sense and no data. */

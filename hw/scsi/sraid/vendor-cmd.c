@@ -20,6 +20,7 @@ enum {
     F_PEER = 2,         /* node-to-node: only from a peer controller */
     F_GATHER = 4,       /* may be a record of Node_Gather */
     F_LD = 8,           /* byte 3 a logical drive id, bytes 4-6 reserved */
+    F_HOST = 16,        /* guest management: only from this node's host */
 };
 
 typedef struct DcmdDesc {
@@ -80,6 +81,22 @@ static const DcmdDesc dcmds[] = {
     /* the logical drive in byte 3 */
     { SRAID_DCMD_PR_COLLECT, SRAID_VENDOR_DIR_IN, F_PEER | F_LD,
       "PR_Collect" },
+    /* guest management (mgmt-cmd.h), sraidctl */
+    { SRAID_DCMD_MGMT_CTRL_INFO, SRAID_VENDOR_DIR_IN, F_HOST,
+      "Mgmt_Ctrl_Info" },
+    { SRAID_DCMD_MGMT_PD_LIST, SRAID_VENDOR_DIR_IN, F_HOST, "Mgmt_Pd_List" },
+    { SRAID_DCMD_MGMT_LD_LIST, SRAID_VENDOR_DIR_IN, F_HOST, "Mgmt_Ld_List" },
+    { SRAID_DCMD_MGMT_BG_INFO, SRAID_VENDOR_DIR_IN, F_HOST, "Mgmt_Bg_Info" },
+    { SRAID_DCMD_MGMT_CREATE_LD, SRAID_VENDOR_DIR_OUT, F_HOST,
+      "Mgmt_Create_Ld" },
+    { SRAID_DCMD_MGMT_DELETE_LD, SRAID_VENDOR_DIR_OUT, F_HOST,
+      "Mgmt_Delete_Ld" },
+    { SRAID_DCMD_MGMT_ADD_SPARE, SRAID_VENDOR_DIR_OUT, F_HOST,
+      "Mgmt_Add_Spare" },
+    { SRAID_DCMD_MGMT_REMOVE_SPARE, SRAID_VENDOR_DIR_OUT, F_HOST,
+      "Mgmt_Remove_Spare" },
+    { SRAID_DCMD_MGMT_REBUILD, SRAID_VENDOR_DIR_OUT, F_HOST, "Mgmt_Rebuild" },
+    { SRAID_DCMD_MGMT_CHECK, SRAID_VENDOR_DIR_OUT, F_HOST, "Mgmt_Check" },
 };
 
 static const DcmdDesc *find_dcmd(uint8_t dcmd)
@@ -137,6 +154,13 @@ bool sraid_vendor_dcmd_peer_only(uint8_t dcmd)
     const DcmdDesc *d = find_dcmd(dcmd);
 
     return d && (d->flags & F_PEER);
+}
+
+bool sraid_vendor_dcmd_host_only(uint8_t dcmd)
+{
+    const DcmdDesc *d = find_dcmd(dcmd);
+
+    return d && (d->flags & F_HOST);
 }
 
 static int top_bit(uint8_t v)

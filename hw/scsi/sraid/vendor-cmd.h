@@ -61,6 +61,18 @@ typedef enum SraidDcmd {
     SRAID_DCMD_PR_POLL = 0x23,              /* master -> node: aborts done? */
     SRAID_DCMD_PR_SYNC = 0x24,              /* node -> master: send state */
     SRAID_DCMD_PR_COLLECT = 0x25,           /* new master <- node: its state */
+    /* guest management, from the host only (mgmt-cmd.h): reads */
+    SRAID_DCMD_MGMT_CTRL_INFO = 0x80,       /* controller and cluster */
+    SRAID_DCMD_MGMT_PD_LIST = 0x81,         /* physical drives */
+    SRAID_DCMD_MGMT_LD_LIST = 0x82,         /* logical drives */
+    SRAID_DCMD_MGMT_BG_INFO = 0x83,         /* rebuild, check in progress */
+    /* ... and writes */
+    SRAID_DCMD_MGMT_CREATE_LD = 0x90,
+    SRAID_DCMD_MGMT_DELETE_LD = 0x91,
+    SRAID_DCMD_MGMT_ADD_SPARE = 0x92,
+    SRAID_DCMD_MGMT_REMOVE_SPARE = 0x93,
+    SRAID_DCMD_MGMT_REBUILD = 0x94,
+    SRAID_DCMD_MGMT_CHECK = 0x95,
 } SraidDcmd;
 
 /*
@@ -112,6 +124,8 @@ bool sraid_vendor_dcmd_has_address(uint8_t dcmd);
 bool sraid_vendor_dcmd_has_ld(uint8_t dcmd);
 /* Is @dcmd node-to-node (accepted only from a peer controller)? */
 bool sraid_vendor_dcmd_peer_only(uint8_t dcmd);
+/* Is @dcmd guest management (accepted only from this node's host)? */
+bool sraid_vendor_dcmd_host_only(uint8_t dcmd);
 
 /*
  * Check the @len byte CDB at @buf against Tables 3-16 and fill @cdb: the

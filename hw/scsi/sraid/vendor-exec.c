@@ -835,6 +835,20 @@ void sraid_vendor_cmd_execute(SraidVendorNode *n, const SraidVendorNexus *nx,
         answer_sense(&a, &sraid_sense_access_denied);
         goto done;
     }
+    if (sraid_vendor_dcmd_host_only(c.dcmd)) {
+        /*
+         * Guest management: this node's guest only.  A peer has its own
+         * host to ask; an external initiator of the SAN port is not the
+         * guest the host configuration speaks of (guest-management).
+         */
+        if (nx->source != SRAID_VENDOR_FROM_HOST) {
+            sraid_result_sense(res, &sraid_sense_access_denied);
+            return;
+        }
+        sraid_mgmt_execute(&n->mgmt, n->suspended, &c, data_out,
+                           data_out_len, data_in, data_in_len, res);
+        return;
+    }
     if (n->suspended) {
         answer_sense(&a, &sraid_sense_manual_intervention);
         goto done;

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "mailbox.h"
+#include "mgmt-exec.h"
 #include "node-memory.h"
 #include "node-state.h"
 #include "scsi-result.h"
@@ -42,10 +43,15 @@
 #define SRAID_ASCQ_REBUILD_IN_PROGRESS      0x04    /* step 1430 */
 #define SRAID_ASCQ_NO_CLUSTER               0x05    /* no ops for it */
 
-/* Who sent the command */
+/* Who sent the command (FROM_HOST: this node's guest) */
 typedef enum SraidVendorSource {
     SRAID_VENDOR_FROM_HOST = 0,     /* the guest, an external initiator */
     SRAID_VENDOR_FROM_PEER = 1,     /* a peer controller on the back end */
+    /*
+     * An external iSCSI initiator of the SAN port: neither this node's
+     * guest (no guest management) nor a peer (no node-to-node commands).
+     */
+    SRAID_VENDOR_FROM_SAN = 2,
 } SraidVendorSource;
 
 /* What the transport knows about the command's I_T_L nexus */
@@ -153,6 +159,11 @@ typedef struct SraidVendorNode {
     SraidNodeMemory mem;
     const SraidVendorOps *ops;
     void *opaque;
+    /*
+     * Guest management (DCMDs 80h-BFh, mgmt-exec.h): off with no ops after
+     * sraid_vendor_node_init(); the owner sets it after attaching.
+     */
+    SraidMgmt mgmt;
 } SraidVendorNode;
 
 /* No cluster: state NONE, no ops, empty memory and tables. */
