@@ -6,8 +6,9 @@
 # virtio-scsi); commands run in the guests through "exec" (the serial console
 # protocol of docs/guest.md): both guests see the logical drive with the
 # same VPD 83h identity, guest 7's direct writes read back identical in
-# guest 6, exit codes come through, and a persistent reservation made in
-# guest 7 holds in guest 6 (its write conflicts, it reads 7's key).  Boot
+# guest 6, exit codes come through, a persistent reservation made in
+# guest 7 holds in guest 6 (its write conflicts, it reads 7's key), and
+# "console" runs lines piped into it.  Boot
 # time and per-command latency are printed as diagnostics.  Prints TAP.
 #
 # Usage: sraid-cluster-guest-test.sh QEMU SRAID_IMG
@@ -36,7 +37,7 @@ x() {
 }
 KEY=0x5eed7
 
-echo "1..11"
+echo "1..12"
 START=$SECONDS
 
 up_guests() {
@@ -126,6 +127,15 @@ read_reservation() {
         { echo "$out"; return 1; }
 }
 ok "sg_persist --in --read-reservation in guest 6 shows guest 7's key" read_reservation
+
+console_lines() {   # console with commands piped in: each answered
+    local out
+    out=$(printf 'echo console-$((6 * 7))\nexit 3\n' |
+          "$TOOL" console --dir "$C" --timeout 30 6 2>&1) || { echo "$out"; return 1; }
+    grep -qx 'console-42' <<<"$out" && grep -qx '(exit 0)' <<<"$out" &&
+        grep -qx '(exit 3)' <<<"$out" || { echo "$out"; return 1; }
+}
+ok "console: lines piped in run in guest 6, each followed by its exit status" console_lines
 
 latency() {
     local t0 i
