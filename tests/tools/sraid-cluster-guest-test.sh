@@ -37,7 +37,7 @@ x() {
 }
 KEY=0x5eed7
 
-echo "1..12"
+echo "1..14"
 START=$SECONDS
 
 up_guests() {
@@ -161,5 +161,23 @@ PY
 export REPO
 latency
 latency_in_module
+killed_exec() {
+    local rc
+    "$TOOL" kill --dir "$C" 6 >/dev/null || return 1
+    "$TOOL" exec --dir "$C" 6 true >"$W/out" 2>&1
+    rc=$?
+    [ $rc = 255 ] && grep -q 'node 6 is not running.*restart 6' "$W/out" ||
+        { echo "rc $rc"; cat "$W/out"; return 1; }
+}
+ok "exec on a killed node: exit status 255, says to restart it" killed_exec
+restarted() {
+    local t0=$SECONDS
+    "$TOOL" restart --dir "$C" 6 || return 1
+    echo "# restart 6 with its guest: $((SECONDS - t0)) s" >&3
+    has "$KEY" x 6 "sraid-lds -w 30 >/dev/null &&
+                        sg_persist --in --read-keys \$(sraid-lds | cut -d' ' -f3)"
+}
+exec 3>&1
+ok "restart 6: its guest boots again and still reads guest 7's key" restarted
 ok "down: no node left" "$TOOL" down --dir "$C"
 echo "# $((SECONDS - START)) s"
