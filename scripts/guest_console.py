@@ -152,7 +152,7 @@ class GuestConsole:
         data_re = re.compile(rb'@@' + re.escape(cid.encode()) +
                              rb':([A-Za-z0-9+/=]*)$')
         end_re = re.compile(rb'@@SRAID-END ' + re.escape(cid.encode()) +
-                            rb' (\d+)')
+                            rb' (\d+) (\d+)')
         deadline = time.monotonic() + secs + ANSWER_SLACK
         chunks = None
         while True:
@@ -177,6 +177,12 @@ class GuestConsole:
         except binascii.Error as e:
             raise GuestError('output of %r from %s damaged on the serial'
                              ' line: %s' % (cmd, self.path, e)) from None
+        if len(out) != int(m.group(2)):
+            # a line garbled on the way (a kernel message inside it)
+            raise GuestError('output of %r from %s damaged on the serial'
+                             ' line: %d of %s bytes came'
+                             % (cmd, self.path, len(out),
+                                m.group(2).decode()))
         rc = int(m.group(1))
         return rc, out if binary else out.decode('utf-8', 'replace')
 
