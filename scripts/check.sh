@@ -32,6 +32,8 @@ tests+=("iscsi/target=$REPO/tests/iscsi/iscsi-target-test.sh $QEMU $QEMU_BUILD/q
 tests+=("iscsi/bus=$REPO/tests/iscsi/bus-test.sh $QEMU")
 # 4d. the cluster launcher, as users and tests drive clusters
 tests+=("tools/sraid-cluster=$REPO/tests/tools/sraid-cluster-test.sh $QEMU $QEMU_BUILD/qemu-img $BUILD/core/sraid-img")
+# 4d'. the launcher with Linux guests: exec, sg3-utils, reservations
+tests+=("tools/sraid-cluster-guests=$REPO/tests/tools/sraid-cluster-guest-test.sh $QEMU $BUILD/core/sraid-img")
 # 4e. libiscsi's SCSI/iSCSI compliance suite against a logical drive
 tests+=("iscsi/compliance=$REPO/tests/compliance/iscsi-compliance.sh --tap --sraid-only $QEMU $BUILD/core/sraid-img")
 # 4f. its reservation tests with initiator 1 on node 6, initiator 2 on node 7

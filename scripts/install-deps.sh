@@ -22,10 +22,11 @@ xz-utils"
 # From bookworm-backports: QEMU 10.0 needs meson >= 1.5.
 BACKPORT_PKGS="meson python3-pycotap"
 # What the tests run against: firmware for -kernel boot, libiscsi tools,
-# CUnit for iscsi-test-cu, tgt as the compliance baseline; kmod and cpio to
-# build the Linux guest image (scripts/guest-image.sh).
+# CUnit for iscsi-test-cu, tgt as the compliance baseline; kmod, cpio and
+# binutils (readelf: the libraries the guest's tools need) to build the
+# Linux guest image (scripts/guest-image.sh).
 TEST_PKGS="seabios ipxe-qemu qemu-system-data libiscsi-bin libcunit1 tgt
-kmod cpio"
+kmod cpio binutils"
 # make fuzz: clang's libFuzzer and sanitizers.
 FUZZ_PKGS="clang libclang-rt-14-dev"
 
