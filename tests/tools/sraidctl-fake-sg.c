@@ -9,7 +9,9 @@
  *
  * Environment: SRAID_FAKE_PERM off|read|full (default read),
  * SRAID_FAKE_ANSWER done|master|nosuch|progress|refused (default done),
- * SRAID_FAKE_LOG a file each write command is described in.
+ * SRAID_FAKE_LOG a file each write command is described in,
+ * SRAID_FAKE_UA N: the first N commands end in UNIT ATTENTION, POWER ON
+ * OCCURRED (29h/00h), as a fresh guest's first commands do.
  */
 #include <dlfcn.h>
 #include <stdarg.h>
@@ -143,8 +145,27 @@ static int fake_sg_io(sg_io_hdr_t *io)
     bool out = io->dxfer_direction == SG_DXFER_TO_DEV;
     SraidScsiResult res;
 
+    static int ua_left = -1;
+
     if (perm_s && !sraid_mgmt_perm_parse(perm_s, &perm)) {
         abort();
+    }
+    if (ua_left < 0) {
+        ua_left = getenv("SRAID_FAKE_UA") ? atoi(getenv("SRAID_FAKE_UA")) : 0;
+    }
+    if (ua_left > 0) {
+        static const uint8_t ua[18] = { 0x70, 0, 0x06, 0, 0, 0, 0, 10,
+                                        0, 0, 0, 0, 0x29, 0x00 };
+
+        ua_left--;
+        io->status = SRAID_STATUS_CHECK_CONDITION;
+        io->masked_status = io->status >> 1;
+        io->host_status = 0;
+        io->driver_status = 0x08;
+        io->sb_len_wr = MIN(sizeof(ua), (size_t)io->mx_sb_len);
+        memcpy(io->sbp, ua, io->sb_len_wr);
+        io->resid = io->dxfer_len;
+        return 0;
     }
     sraid_vendor_node_init(&node, 7);
     sraid_mgmt_init(&node.mgmt, perm, &fake_ops, NULL);

@@ -50,7 +50,7 @@ logged() {  # the last write the fake controller decoded contains text
     tail -n 1 "$W/log" | grep -qF -- "$1" || { cat "$W/log"; return 1; }
 }
 
-echo "1..26"
+echo "1..27"
 ok "show: this node, the master, the array" \
    has "cluster: master node 7 (epoch 3)" ctl show
 ok "show lists both nodes, this one marked" \
@@ -63,6 +63,8 @@ ok "pd --json" \
    json 'len(d) == 5 and d[2]["state"] == "rebuilding" and d[2]["rebuild-checkpoint"] == 4096 and "member" not in d[3] and d[3]["cable-cut"] and not d[4]["present"]' pd
 ok "ld: RAID 5, degraded, 40 MiB, 64 KiB strips, members 0,1,2" \
    has " 0 db                  5 degraded         40         64 3535241494443100 0,1,2" ctl ld
+ok "a fresh guest's power-on unit attentions are retried, not reported" \
+   env SRAID_FAKE_UA=2 "$TOOL" -d /dev/null ld
 ok "ld --json" \
    json 'd[0]["size"] == 81920 * 512 and d[0]["strip-size"] == 65536 and d[0]["members"] == [0, 1, 2] and d[0]["serial"] == "SRAIDLD-0" and d[0]["naa"] == "3535241494443100"' ld
 ok "ops: the rebuild's progress and the last check" \

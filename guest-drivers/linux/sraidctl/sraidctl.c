@@ -174,8 +174,19 @@ static int mgmt_cmd(int fd, uint8_t dcmd, uint8_t *buf, size_t len,
     if (!sraid_mgmt_cdb(dcmd, len, cdb)) {
         die(EXIT_USAGE, "DCMD %02xh cannot be built", dcmd);
     }
-    if (ioctl(fd, SG_IO, &io) < 0) {
-        die(EXIT_NO_DEVICE, "SG_IO: %s", strerror(errno));
+    /*
+     * A unit attention (power on, reset, a changed configuration) ends
+     * the command without executing it (SAM-5 5.14): report it once, as
+     * an initiator does, and send the command again.
+     */
+    for (int tries = 0; tries < 4; tries++) {
+        if (ioctl(fd, SG_IO, &io) < 0) {
+            die(EXIT_NO_DEVICE, "SG_IO: %s", strerror(errno));
+        }
+        if (io.status != SRAID_STATUS_CHECK_CONDITION || io.sb_len_wr < 3 ||
+            (sense[2] & 0xf) != SRAID_SENSE_UNIT_ATTENTION) {
+            break;
+        }
     }
     if (io.host_status || io.driver_status & ~0x08) {
         die(EXIT_NO_DEVICE, "DCMD %02xh: host status 0x%x, driver status"
