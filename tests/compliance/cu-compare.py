@@ -51,6 +51,19 @@ SUMMARY_RE = re.compile(r"^Run Summary:", re.M)
 ASSERT_RE = re.compile(r"^\s+\d+\. (\S+:\d+)\s+-", re.M)
 
 
+def collapse(items):
+    """a run of the same assert as "file:line*N": a test that loops over
+    every block size fails one assert hundreds of times (WriteAtomic16 on
+    a SG device), which would fill a screen per test"""
+    out = []
+    for item in items:
+        if out and out[-1][0] == item:
+            out[-1][1] += 1
+        else:
+            out.append([item, 1])
+    return [i if n == 1 else "%s*%d" % (i, n) for i, n in out]
+
+
 def parse(text):
     """[(suite, test, verdict, reason)] in run order"""
     end = SUMMARY_RE.search(text)
@@ -76,7 +89,7 @@ def parse(text):
             continue
         # after the verdict: the failed asserts, then the suite's cleanup
         # talking, not the test
-        asserts = ",".join(ASSERT_RE.findall(body[verdict.end():]))
+        asserts = ",".join(collapse(ASSERT_RE.findall(body[verdict.end():])))
         body = body[:verdict.start()]
         if verdict.group(1) == "FAILED":
             state = "fail"
