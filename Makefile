@@ -13,7 +13,8 @@
 #   make fuzz    libFuzzer targets, FUZZ_SECONDS each (default 60)
 #   make sim-long  membership simulation: SIM_SEEDS random seeds (default
 #                100000) from SIM_FIRST, or SIM_SECONDS of them
-#   make bench, make bench-iscsi   benchmarks (bench/), not tests
+#   make bench, make bench-iscsi, make bench-guest   benchmarks (bench/),
+#                not tests
 #   make clean   remove build/
 #
 # Variables: QEMU_SRC=<tree> builds against your own QEMU 10.0.x tree.
@@ -61,13 +62,17 @@ compliance: core qemu
 guest-compliance: core qemu guest-tools
 	@tests/guest/guest-compliance.sh $(QEMU_BIN) $(CORE_BUILD)/sraid-img
 
-.PHONY: bench bench-iscsi
+.PHONY: bench bench-iscsi bench-guest
 bench:
 	@bench/ld-bench.sh
 
 # the iSCSI target against tgtd, and the vendor command round trip
 bench-iscsi:
 	@bench/iscsi-bench.sh
+
+# fio in the Linux guest: a logical drive and a plain scsi-hd, ratios
+bench-guest: core qemu guest-tools
+	@bench/guest-fio-bench.sh
 
 # membership: SIGKILL of a master / slave to detection, false failures
 bench-membership: core qemu
