@@ -57,7 +57,7 @@ demo: core qemu
 compliance: core qemu
 	@tests/compliance/iscsi-compliance.sh $(QEMU_BIN) $(CORE_BUILD)/sraid-img
 
-# not in make check: 77 s under TCG, and it tests QEMU's SCSI path as much
+# not in make check: 47-52 s under TCG, and it tests QEMU's SCSI path as much
 # as ours (its scsi-hd column is the reference)
 guest-compliance: core qemu guest-tools
 	@tests/guest/guest-compliance.sh $(QEMU_BIN) $(CORE_BUILD)/sraid-img
