@@ -67,48 +67,17 @@ bool sraid_mgmt_cdb(uint8_t dcmd, uint16_t len,
 
 /* ---- helpers ---- */
 
-static bool err_at(SraidParamError *err, SraidParamErrorKind kind,
-                   uint32_t offset, int bit, const char *what)
-{
-    err->kind = kind;
-    err->offset = offset;
-    err->bit = bit;
-    err->what = what;
-    return false;
-}
-
 static bool bad_len(SraidParamError *err, const char *what)
 {
-    return err_at(err, SRAID_PARAM_LENGTH, 0, -1, what);
+    return sraid_param_error(err, SRAID_PARAM_LENGTH, 0, -1, what);
 }
 
 static bool bad_field(SraidParamError *err, uint32_t offset,
                       const char *what)
 {
-    return err_at(err, SRAID_PARAM_FIELD, offset, -1, what);
+    return sraid_param_error(err, SRAID_PARAM_FIELD, offset, -1, what);
 }
 
-static int top_bit(uint8_t v)
-{
-    int bit = 7;
-
-    while (bit > 0 && !(v & (1u << bit))) {
-        bit--;
-    }
-    return bit;
-}
-
-static bool reserved(const uint8_t *buf, size_t from, size_t to,
-                     SraidParamError *err)
-{
-    for (size_t i = from; i < to; i++) {
-        if (buf[i]) {
-            return err_at(err, SRAID_PARAM_FIELD, i, top_bit(buf[i]),
-                          "reserved byte not zero");
-        }
-    }
-    return true;
-}
 
 /* A NUL-padded ASCII field of @n bytes */
 static void put_name(uint8_t *p, size_t n, const char *s)
@@ -156,7 +125,7 @@ static bool get_hdr(const uint8_t *buf, size_t len, SraidParamError *err)
     if (buf[0] != SRAID_MGMT_VERSION) {
         return bad_field(err, 0, "unknown version");
     }
-    if (!reserved(buf, 1, 2, err)) {
+    if (!sraid_param_reserved(buf, 1, 2, 0, err)) {
         return false;
     }
     if (sraid_get_be16(buf + 2) != len - SRAID_MGMT_HDR_LEN) {
@@ -243,8 +212,9 @@ bool sraid_mgmt_ctrl_decode(const uint8_t *buf, size_t len,
         return bad_field(err, 7, "master out of range");
     }
     if (c->flags & 0xf0) {
-        return err_at(err, SRAID_PARAM_FIELD, 8, top_bit(c->flags),
-                      "reserved flag");
+        return sraid_param_error(err, SRAID_PARAM_FIELD, 8,
+                                     sraid_top_bit(c->flags),
+                                     "reserved flag");
     }
     if (c->perm > SRAID_MGMT_PERM_FULL) {
         return bad_field(err, 9, "unknown permission");
@@ -268,7 +238,7 @@ bool sraid_mgmt_ctrl_decode(const uint8_t *buf, size_t len,
     if (c->nlds > SRAID_MGMT_MAX_LDS) {
         return bad_field(err, 14, "too many logical drives");
     }
-    if (!reserved(buf, 15, 16, err)) {
+    if (!sraid_param_reserved(buf, 15, 16, 0, err)) {
         return false;
     }
     c->generation = sraid_get_be64(buf + 16);
@@ -292,14 +262,14 @@ bool sraid_mgmt_ctrl_decode(const uint8_t *buf, size_t len,
             return bad_field(err, o + 2, "unknown node state info");
         }
         if (e[3] & 0xfc) {
-            return err_at(err, SRAID_PARAM_FIELD, o + 3, top_bit(e[3]),
-                          "reserved flag");
+            return sraid_param_error(err, SRAID_PARAM_FIELD, o + 3,
+                                     sraid_top_bit(e[3]),
+                                     "reserved flag");
         }
         if (e[4] >> SRAID_CHANNEL_MAX) {
             return bad_field(err, o + 4, "channel out of range");
         }
-        if (!reserved(e, 5, 6, err)) {
-            err->offset += o;
+        if (!sraid_param_reserved(e, 5, 6, o, err)) {
             return false;
         }
         nd->node = e[0];
@@ -340,7 +310,7 @@ static bool list_decode(const uint8_t *buf, size_t len, unsigned max,
     if (buf[5] != entry) {
         return bad_field(err, 5, "unknown entry length");
     }
-    if (!reserved(buf, 6, 8, err)) {
+    if (!sraid_param_reserved(buf, 6, 8, 0, err)) {
         return false;
     }
     if (len != SRAID_MGMT_LIST_HDR_LEN + (size_t)buf[4] * entry) {
@@ -397,11 +367,11 @@ bool sraid_mgmt_pd_decode(const uint8_t *buf, size_t len,
             return bad_field(err, o + 3, "unknown member state");
         }
         if (e[4] & 0xfc) {
-            return err_at(err, SRAID_PARAM_FIELD, o + 4, top_bit(e[4]),
-                          "reserved flag");
+            return sraid_param_error(err, SRAID_PARAM_FIELD, o + 4,
+                                     sraid_top_bit(e[4]),
+                                     "reserved flag");
         }
-        if (!reserved(e, 5, 8, err)) {
-            err->offset += o;
+        if (!sraid_param_reserved(e, 5, 8, o, err)) {
             return false;
         }
         pd->channel = e[0];
@@ -489,12 +459,12 @@ bool sraid_mgmt_ld_decode(const uint8_t *buf, size_t len,
         }
         memcpy(ld->members, e + 88, ld->nmembers);
         if (e[120] & 0xfe) {
-            return err_at(err, SRAID_PARAM_FIELD, o + 120, top_bit(e[120]),
-                          "reserved flag");
+            return sraid_param_error(err, SRAID_PARAM_FIELD, o + 120,
+                                     sraid_top_bit(e[120]),
+                                     "reserved flag");
         }
         ld->flags = e[120];
-        if (!reserved(e, 121, SRAID_MGMT_LD_ENTRY_LEN, err)) {
-            err->offset += o;
+        if (!sraid_param_reserved(e, 121, SRAID_MGMT_LD_ENTRY_LEN, o, err)) {
             return false;
         }
     }
@@ -557,10 +527,11 @@ bool sraid_mgmt_bg_decode(const uint8_t *buf, size_t len, SraidMgmtBg *o,
         return bad_field(err, 24, "unknown check result");
     }
     if (buf[25] & 0xfe) {
-        return err_at(err, SRAID_PARAM_FIELD, 25, top_bit(buf[25]),
-                      "reserved flag");
+        return sraid_param_error(err, SRAID_PARAM_FIELD, 25,
+                                     sraid_top_bit(buf[25]),
+                                     "reserved flag");
     }
-    if (!reserved(buf, 26, 32, err)) {
+    if (!sraid_param_reserved(buf, 26, 32, 0, err)) {
         return false;
     }
     o->check_result = buf[24];
@@ -644,7 +615,7 @@ static bool create_decode(const uint8_t *buf, size_t len, SraidMgmtWrite *w,
     if (buf[2] < 1 || buf[2] > SRAID_MGMT_MAX_MEMBERS) {
         return bad_field(err, 2, "drive count out of range");
     }
-    if (!reserved(buf, 3, 4, err)) {
+    if (!sraid_param_reserved(buf, 3, 4, 0, err)) {
         return false;
     }
     if (len != SRAID_MGMT_CREATE_FIXED_LEN + 2u * buf[2]) {
@@ -702,22 +673,23 @@ bool sraid_mgmt_write_decode(uint8_t dcmd, const uint8_t *buf, size_t len,
         w->ld = buf[0];
         if (dcmd == SRAID_DCMD_MGMT_CHECK) {
             if (buf[1] & 0xfe) {
-                return err_at(err, SRAID_PARAM_FIELD, 1, top_bit(buf[1]),
-                              "reserved flag");
+                return sraid_param_error(err, SRAID_PARAM_FIELD, 1,
+                                     sraid_top_bit(buf[1]),
+                                     "reserved flag");
             }
             w->repair = buf[1];
-            return reserved(buf, 2, len, err);
+            return sraid_param_reserved(buf, 2, len, 0, err);
         }
-        return reserved(buf, 1, len, err);
+        return sraid_param_reserved(buf, 1, len, 0, err);
     case SRAID_DCMD_MGMT_ADD_SPARE:
         return get_drive(buf, 0, &w->drives[0], err) &&
-               reserved(buf, 2, len, err);
+               sraid_param_reserved(buf, 2, len, 0, err);
     default:
         /* REMOVE_SPARE, REBUILD: a member index */
         if (buf[0] >= SRAID_MGMT_MAX_MEMBERS) {
             return bad_field(err, 0, "member index out of range");
         }
         w->member = buf[0];
-        return reserved(buf, 1, len, err);
+        return sraid_param_reserved(buf, 1, len, 0, err);
     }
 }

@@ -42,28 +42,6 @@ static void cmd_put(const SraidPrCommand *c, uint8_t *p)
     }
 }
 
-static bool param_error(SraidParamError *err, SraidParamErrorKind kind,
-                        size_t offset, int bit, const char *what)
-{
-    err->kind = kind;
-    err->offset = offset;
-    err->bit = bit;
-    err->what = what;
-    return false;
-}
-
-static bool zero(const uint8_t *p, size_t from, size_t to, size_t base,
-                 SraidParamError *err)
-{
-    for (size_t i = from; i < to; i++) {
-        if (p[i]) {
-            return param_error(err, SRAID_PARAM_FIELD, base + i, -1,
-                               "reserved byte not zero");
-        }
-    }
-    return true;
-}
-
 /*
  * The command block at @p (@len bytes to the end of the list, @base its
  * offset in it): exactly the list's remaining length
@@ -74,16 +52,18 @@ static bool cmd_get(const uint8_t *p, size_t len, size_t base,
     uint16_t tid_len;
 
     if (len < SRAID_PR_CMD_HEADER_LEN) {
-        return param_error(err, SRAID_PARAM_LENGTH, base + len, -1,
+        return sraid_param_error(err, SRAID_PARAM_LENGTH, base + len, -1,
                            "command block cut short");
     }
     memset(c, 0, sizeof(*c));
     if (p[0] >= SRAID_NODE_MAX) {
-        return param_error(err, SRAID_PARAM_FIELD, base, -1,
+        return sraid_param_error(err, SRAID_PARAM_FIELD, base, -1,
                            "origin is no node id");
     }
-    if (!zero(p, 1, 2, base, err) || !zero(p, 14, 16, base, err) ||
-        !zero(p, 26, 28, base, err) || !zero(p, 32, 36, base, err)) {
+    if (!sraid_param_reserved(p, 1, 2, base, err) ||
+        !sraid_param_reserved(p, 14, 16, base, err) ||
+        !sraid_param_reserved(p, 26, 28, base, err) ||
+        !sraid_param_reserved(p, 32, 36, base, err)) {
         return false;
     }
     c->id.origin = p[0];
@@ -94,28 +74,28 @@ static bool cmd_get(const uint8_t *p, size_t len, size_t base,
     memcpy(c->cdb, p + 16, 10);
     c->param_len = sraid_get_be32(p + 28);
     if (!c->id.boot) {
-        return param_error(err, SRAID_PARAM_FIELD, base + 4, -1,
+        return sraid_param_error(err, SRAID_PARAM_FIELD, base + 4, -1,
                            "boot 0 is reserved");
     }
     if (!c->nexus.rtpi) {
-        return param_error(err, SRAID_PARAM_FIELD, base + 12, -1,
+        return sraid_param_error(err, SRAID_PARAM_FIELD, base + 12, -1,
                            "relative target port 0 is reserved");
     }
     if (c->cdb[0] != SRAID_OP_PERSISTENT_RESERVE_OUT) {
-        return param_error(err, SRAID_PARAM_FIELD, base + 16, -1,
+        return sraid_param_error(err, SRAID_PARAM_FIELD, base + 16, -1,
                            "not a PERSISTENT RESERVE OUT");
     }
     if (c->param_len > SRAID_PR_OUT_MAX_PARAM) {
-        return param_error(err, SRAID_PARAM_FIELD, base + 28, -1,
+        return sraid_param_error(err, SRAID_PARAM_FIELD, base + 28, -1,
                            "parameter list too long");
     }
     if ((uint64_t)SRAID_PR_CMD_HEADER_LEN + tid_len + c->param_len != len) {
-        return param_error(err, SRAID_PARAM_LENGTH, base + 2, -1,
+        return sraid_param_error(err, SRAID_PARAM_LENGTH, base + 2, -1,
                            "lengths do not add up to the list");
     }
     if (!sraid_pr_tid_decode(p + SRAID_PR_CMD_HEADER_LEN, tid_len,
                              &c->nexus.initiator)) {
-        return param_error(err, SRAID_PARAM_FIELD,
+        return sraid_param_error(err, SRAID_PARAM_FIELD,
                            base + SRAID_PR_CMD_HEADER_LEN, -1,
                            "not a TransportID sraid issues");
     }
@@ -157,23 +137,23 @@ static bool applied_get(const uint8_t *p, size_t base, SraidPrApplied *a,
     a->boot = sraid_get_be32(p);
     a->seq = sraid_get_be32(p + 4);
     a->status = p[8];
-    if (!zero(p, 9, 10, base, err)) {
+    if (!sraid_param_reserved(p, 9, 10, base, err)) {
         return false;
     }
     switch (a->status) {
     case SRAID_STATUS_CHECK_CONDITION:
         /* fixed format, current error (SPC-4 4.5.3) */
         if ((p[10] & 0x7f) != 0x70) {
-            return param_error(err, SRAID_PARAM_FIELD, base + 10, -1,
+            return sraid_param_error(err, SRAID_PARAM_FIELD, base + 10, -1,
                                "not fixed-format sense data");
         }
         memcpy(a->sense, p + 10, SRAID_SENSE_FIXED_LEN);
         return true;
     case SRAID_STATUS_GOOD:
     case SRAID_STATUS_RESERVATION_CONFLICT:
-        return zero(p, 10, SRAID_PR_APPLIED_LEN, base, err);
+        return sraid_param_reserved(p, 10, SRAID_PR_APPLIED_LEN, base, err);
     default:
-        return param_error(err, SRAID_PARAM_FIELD, base + 8, -1,
+        return sraid_param_error(err, SRAID_PARAM_FIELD, base + 8, -1,
                            "no status a PERSISTENT RESERVE OUT ends with");
     }
 }
@@ -225,12 +205,12 @@ bool sraid_pr_request_decode(const uint8_t *buf, size_t len,
                              SraidPrRequestMsg *m, SraidParamError *err)
 {
     if (len < SRAID_PR_REQUEST_HEADER_LEN) {
-        return param_error(err, SRAID_PARAM_LENGTH, len, -1,
+        return sraid_param_error(err, SRAID_PARAM_LENGTH, len, -1,
                            "PR_Request shorter than its header");
     }
     memset(m, 0, sizeof(*m));
     m->ld = buf[0];
-    return zero(buf, 1, 4, 0, err) &&
+    return sraid_param_reserved(buf, 1, 4, 0, err) &&
            cmd_get(buf + 4, len - 4, 4, &m->cmd, err);
 }
 
@@ -261,19 +241,19 @@ bool sraid_pr_apply_decode(const uint8_t *buf, size_t len,
                            SraidPrApplyMsg *m, SraidParamError *err)
 {
     if (len < SRAID_PR_APPLY_HEADER_LEN) {
-        return param_error(err, SRAID_PARAM_LENGTH, len, -1,
+        return sraid_param_error(err, SRAID_PARAM_LENGTH, len, -1,
                            "PR_Apply shorter than its header");
     }
     memset(m, 0, sizeof(*m));
     if (buf[1] & ~1) {
-        return param_error(err, SRAID_PARAM_FIELD, 1, -1,
+        return sraid_param_error(err, SRAID_PARAM_FIELD, 1, -1,
                            "reserved flag set");
     }
     m->ld = buf[0];
     m->complete = buf[1] & 1;
     version_get(buf + 8, &m->version);
     m->state_crc = sraid_get_be32(buf + 24);
-    return zero(buf, 2, 8, 0, err) &&
+    return sraid_param_reserved(buf, 2, 8, 0, err) &&
            applied_get(buf + 28, 28, &m->result, err) &&
            cmd_get(buf + 56, len - 56, 56, &m->cmd, err);
 }
@@ -312,15 +292,15 @@ bool sraid_pr_state_decode(const uint8_t *buf, size_t len,
     size_t off = 24;
 
     if (len < SRAID_PR_STATE_HEADER_LEN) {
-        return param_error(err, SRAID_PARAM_LENGTH, len, -1,
+        return sraid_param_error(err, SRAID_PARAM_LENGTH, len, -1,
                            "PR_State shorter than its header");
     }
     memset(m, 0, sizeof(*m));
     if (buf[1] & ~1) {
-        return param_error(err, SRAID_PARAM_FIELD, 1, -1,
+        return sraid_param_error(err, SRAID_PARAM_FIELD, 1, -1,
                            "reserved flag set");
     }
-    if (!zero(buf, 2, 8, 0, err)) {
+    if (!sraid_param_reserved(buf, 2, 8, 0, err)) {
         return false;
     }
     m->ld = buf[0];
@@ -334,7 +314,7 @@ bool sraid_pr_state_decode(const uint8_t *buf, size_t len,
     }
     m->state_len = sraid_get_be32(buf + off);
     if (m->state_len != len - SRAID_PR_STATE_HEADER_LEN) {
-        return param_error(err, SRAID_PARAM_LENGTH, off, -1,
+        return sraid_param_error(err, SRAID_PARAM_LENGTH, off, -1,
                            "state length does not fit the list");
     }
     m->state = buf + SRAID_PR_STATE_HEADER_LEN;
@@ -358,13 +338,13 @@ bool sraid_pr_poll_decode(const uint8_t *buf, size_t len,
                           SraidPrPollMsg *m, SraidParamError *err)
 {
     if (len != SRAID_PR_POLL_LEN) {
-        return param_error(err, SRAID_PARAM_LENGTH, MIN(len, 24), -1,
+        return sraid_param_error(err, SRAID_PARAM_LENGTH, MIN(len, 24), -1,
                            "PR_Poll is 24 bytes");
     }
     memset(m, 0, sizeof(*m));
     m->ld = buf[0];
     version_get(buf + 8, &m->version);
-    return zero(buf, 1, 8, 0, err);
+    return sraid_param_reserved(buf, 1, 8, 0, err);
 }
 
 /* 24h PR_Sync: 0-3 the sender's boot, 4-7 reserved */
@@ -383,13 +363,13 @@ bool sraid_pr_sync_decode(const uint8_t *buf, size_t len,
                           SraidPrSyncMsg *m, SraidParamError *err)
 {
     if (len != SRAID_PR_SYNC_LEN) {
-        return param_error(err, SRAID_PARAM_LENGTH, MIN(len, 8), -1,
+        return sraid_param_error(err, SRAID_PARAM_LENGTH, MIN(len, 8), -1,
                            "PR_Sync is 8 bytes");
     }
     m->boot = sraid_get_be32(buf);
     if (!m->boot) {
-        return param_error(err, SRAID_PARAM_FIELD, 0, -1,
+        return sraid_param_error(err, SRAID_PARAM_FIELD, 0, -1,
                            "boot 0 is reserved");
     }
-    return zero(buf, 4, 8, 0, err);
+    return sraid_param_reserved(buf, 4, 8, 0, err);
 }

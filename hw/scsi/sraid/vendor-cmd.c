@@ -163,7 +163,7 @@ bool sraid_vendor_dcmd_host_only(uint8_t dcmd)
     return d && (d->flags & F_HOST);
 }
 
-static int top_bit(uint8_t v)
+int sraid_top_bit(uint8_t v)
 {
     int bit = 7;
 
@@ -177,7 +177,7 @@ static int top_bit(uint8_t v)
 static bool bad_cdb_bits(SraidSense *sense, unsigned i, uint8_t bits)
 {
     *sense = sraid_sense_at(&sraid_sense_invalid_field, true, i,
-                            top_bit(bits));
+                            sraid_top_bit(bits));
     return false;
 }
 
@@ -270,8 +270,8 @@ bool sraid_vendor_cdb_transfer(const uint8_t *buf, size_t len,
     return true;
 }
 
-static bool param_error(SraidParamError *err, SraidParamErrorKind kind,
-                        uint32_t offset, int bit, const char *what)
+bool sraid_param_error(SraidParamError *err, SraidParamErrorKind kind,
+                       uint32_t offset, int bit, const char *what)
 {
     err->kind = kind;
     err->offset = offset;
@@ -282,23 +282,24 @@ static bool param_error(SraidParamError *err, SraidParamErrorKind kind,
 
 static bool bad_length(SraidParamError *err, const char *what)
 {
-    return param_error(err, SRAID_PARAM_LENGTH, 0, -1, what);
+    return sraid_param_error(err, SRAID_PARAM_LENGTH, 0, -1, what);
 }
 
 static bool bad_field(SraidParamError *err, uint32_t offset,
                       const char *what)
 {
-    return param_error(err, SRAID_PARAM_FIELD, offset, -1, what);
+    return sraid_param_error(err, SRAID_PARAM_FIELD, offset, -1, what);
 }
 
 /* Reserved bytes [@from, @to) of @buf must be zero. */
-static bool check_reserved(const uint8_t *buf, size_t from, size_t to,
-                           SraidParamError *err)
+bool sraid_param_reserved(const uint8_t *buf, size_t from, size_t to,
+                          size_t base, SraidParamError *err)
 {
     for (size_t i = from; i < to; i++) {
         if (buf[i]) {
-            return param_error(err, SRAID_PARAM_FIELD, i, top_bit(buf[i]),
-                               "reserved byte not zero");
+            return sraid_param_error(err, SRAID_PARAM_FIELD, base + i,
+                                     sraid_top_bit(buf[i]),
+                                     "reserved byte not zero");
         }
     }
     return true;
@@ -367,7 +368,7 @@ bool sraid_resv_entry_decode(const uint8_t *buf, size_t len,
     if (buf[2] >= SRAID_NODE_MAX) {
         return bad_field(err, 2, "node id out of range");
     }
-    if (!check_reserved(buf, 3, 4, err)) {
+    if (!sraid_param_reserved(buf, 3, 4, 0, err)) {
         return false;
     }
     e->ld = buf[0];
@@ -415,7 +416,7 @@ bool sraid_rebuild_request_decode(const uint8_t *buf, size_t len,
     if (buf[3] >= SRAID_NODE_MAX) {
         return bad_field(err, 3, "origin node id out of range");
     }
-    if (!check_reserved(buf, 4, 8, err)) {
+    if (!sraid_param_reserved(buf, 4, 8, 0, err)) {
         return false;
     }
     r->ld = buf[0];
@@ -457,7 +458,7 @@ bool sraid_rebuild_status_decode(const uint8_t *buf, size_t len,
     if (buf[4] < SRAID_REBUILD_STARTED || buf[4] > SRAID_REBUILD_ABORTED) {
         return bad_field(err, 4, "unknown rebuild phase");
     }
-    if (!check_reserved(buf, 5, 8, err)) {
+    if (!sraid_param_reserved(buf, 5, 8, 0, err)) {
         return false;
     }
     s->ld = buf[0];

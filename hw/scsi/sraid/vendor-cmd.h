@@ -172,6 +172,18 @@ typedef struct SraidParamError {
     const char *what;           /* for people: which rule was broken */
 } SraidParamError;
 
+/* The highest set bit of @v (0 when none), for bit pointers */
+int sraid_top_bit(uint8_t v);
+/* Fill @err; returns false, for "return sraid_param_error(...)" */
+bool sraid_param_error(SraidParamError *err, SraidParamErrorKind kind,
+                       uint32_t offset, int bit, const char *what);
+/*
+ * Bytes [@from, @to) of @buf must be zero; else false with @err at the
+ * first non-zero one (its offset + @base, its highest set bit).
+ */
+bool sraid_param_reserved(const uint8_t *buf, size_t from, size_t to,
+                          size_t base, SraidParamError *err);
+
 /*
  * Node_Cable_Check data-in (seed 003 step 1165: "returns the channel
  * number on which it received the command"; the rest is an sraid
