@@ -454,6 +454,8 @@ void sraid_ld_req_miscompare(SCSIRequest *req, uint32_t offset);
  */
 bool sraid_req_data_out_all(SCSIRequest *req, bool *have_data,
                             uint32_t len);
+/* End @req with the core's result: its status, and sense if CHECK CONDITION */
+void sraid_req_complete_result(SCSIRequest *req, const SraidScsiResult *res);
 
 /*
  * A request of sraid-ld served by a coroutine (COMPARE AND WRITE, VERIFY).

@@ -56,15 +56,6 @@ typedef struct SraidPrReq {
     bool have_data;
 } SraidPrReq;
 
-static void sraid_pr_req_result(SCSIRequest *req, const SraidScsiResult *res)
-{
-    if (res->status == CHECK_CONDITION) {
-        memcpy(req->sense, res->sense, res->sense_len);
-        req->sense_len = res->sense_len;
-    }
-    scsi_req_complete(req, res->status);
-}
-
 /* The aborts one change asks of this controller (PREEMPT AND ABORT) */
 typedef struct SraidPrAbortSet SraidPrAbortSet;
 
@@ -193,7 +184,7 @@ void sraid_ld_pr_out_done(SCSIRequest *req, const SraidScsiResult *res)
                           sraid_pr_host_state(u->ctrl, u->ld_id)->generation
                           : 0, 0);
     if (!req->io_canceled) {
-        sraid_pr_req_result(req, res);
+        sraid_req_complete_result(req, res);
     }
 }
 
@@ -223,7 +214,7 @@ static int32_t sraid_pr_send_command(SCSIRequest *req, uint8_t *cdb)
         trace_sraid_ld_pr_in(u->ctrl->node_id, u->ld_id, cdb[1] & 0x1f,
                              r->nexus.rtpi, res.status, res.data_len);
         if (res.status != GOOD) {
-            sraid_pr_req_result(req, &res);
+            sraid_req_complete_result(req, &res);
             return 0;
         }
         return sraid_req_data_in(req, r->buf, r->buf_len, res.data_len,

@@ -173,16 +173,6 @@ static void sraid_ld_resv2_send(void *opaque, uint8_t node, uint8_t channel,
                      0, timeout_ms, sraid_ld_resv2_cmd_cb, cmd);
 }
 
-static void sraid_resv2_req_result(SCSIRequest *req,
-                                   const SraidScsiResult *res)
-{
-    if (res->status == CHECK_CONDITION) {
-        memcpy(req->sense, res->sense, res->sense_len);
-        req->sense_len = res->sense_len;
-    }
-    scsi_req_complete(req, res->status);
-}
-
 /* A RESERVE/RELEASE that waited for the other nodes ended */
 static void sraid_ld_resv2_done(void *opaque, uint64_t tag,
                                 const SraidScsiResult *res)
@@ -193,7 +183,7 @@ static void sraid_ld_resv2_done(void *opaque, uint64_t tag,
     trace_sraid_ld_resv2_done(r->s ? r->s->node_id : 0xff, req->cmd.buf[0],
                               res->status, req->io_canceled);
     if (!req->io_canceled) {
-        sraid_resv2_req_result(req, res);
+        sraid_req_complete_result(req, res);
     }
     scsi_req_unref(req);
 }
@@ -296,7 +286,7 @@ static int32_t sraid_resv2_send_command(SCSIRequest *req, uint8_t *cdb)
                          res.status,
                          sraid_resv2_cluster_is_holder(r->rc, u->index,
                                                        &q->nexus));
-    sraid_resv2_req_result(req, &res);
+    sraid_req_complete_result(req, &res);
     return 0;
 }
 

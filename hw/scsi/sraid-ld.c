@@ -175,6 +175,15 @@ static const AIOCBInfo sraid_req_aiocb_info = {
     .aiocb_size = sizeof(BlockAIOCB),
 };
 
+void sraid_req_complete_result(SCSIRequest *req, const SraidScsiResult *res)
+{
+    if (res->status == CHECK_CONDITION) {
+        memcpy(req->sense, res->sense, res->sense_len);
+        req->sense_len = res->sense_len;
+    }
+    scsi_req_complete(req, res->status);
+}
+
 bool sraid_req_data_out_all(SCSIRequest *req, bool *have_data,
                             uint32_t len)
 {
