@@ -8,8 +8,10 @@
 # same VPD 83h identity, guest 7's direct writes read back identical in
 # guest 6, exit codes come through, a persistent reservation made in
 # guest 7 holds in guest 6 (its write conflicts, it reads 7's key), and
-# "console" runs lines piped into it.  Boot
-# time and per-command latency are printed as diagnostics.  Prints TAP.
+# "console" runs lines piped into it.  A second cluster puts node 6 behind
+# megasas-gen2 and node 7 behind lsi53c895a: the same identity (the NAA
+# sraid-img reads from the members) and data across them.  Boot time and
+# per-command latency are printed as diagnostics.  Prints TAP.
 #
 # Usage: sraid-cluster-guest-test.sh QEMU SRAID_IMG
 
@@ -37,7 +39,7 @@ x() {
 }
 KEY=0x5eed7
 
-echo "1..14"
+echo "1..19"
 START=$SECONDS
 
 up_guests() {
@@ -180,4 +182,40 @@ restarted() {
 exec 3>&1
 ok "restart 6: its guest boots again and still reads guest 7's key" restarted
 ok "down: no node left" "$TOOL" down --dir "$C"
+
+# The other two HBAs of the matrix (tests/guest/hba-scan-test.sh boots all
+# four with one controller): a cluster whose nodes use them.
+C=$W/c2
+T0=$SECONDS
+up_other_hbas() {
+    "$TOOL" up --dir "$C" --name "h$$" --nodes 2 --disks 3 --disk-size 32M \
+        --guests --hba 6=megasas-gen2,7=lsi53c895a >"$W/up.out" 2>&1 ||
+        { cat "$W/up.out"; return 1; }
+}
+ok "up --guests: node 6 behind megasas-gen2, node 7 behind lsi53c895a" \
+   up_other_hbas
+echo "# up with megasas-gen2 and lsi53c895a guests: $((SECONDS - T0)) s"
+find_ld 7 >"$W/ld.out" 2>&1 && find_ld 6 >>"$W/ld.out" 2>&1
+ok "both guests find the logical drive: guest 7 ${BLK[7]} ${SG[7]}, guest 6 ${BLK[6]} ${SG[6]}" \
+   bash -c "[ -n '${SG[7]}' ] && [ -n '${SG[6]}' ] || { cat '$W/ld.out'; exit 1; }"
+# the NAA designator (sg_vpd prints it as 0x<hex>) against the one
+# sraid-img finds in the members' configuration
+naa_matches_members() {
+    local files naa a b
+    files=$("$TOOL" status --dir "$C" --json | python3 -c '
+import json, sys
+print(" ".join(d["file"] for d in json.load(sys.stdin)["array"]["disks"]))')
+    # shellcheck disable=SC2086
+    naa=$("$SRAID_IMG" info $files | sed -n 's/.*logical drive 0 .* naa \([0-9a-f]*\).*/\1/p')
+    a=$(x 7 "sg_vpd -p di ${SG[7]}") || { echo "$a"; return 1; }
+    b=$(x 6 "sg_vpd -p di ${SG[6]}") || { echo "$b"; return 1; }
+    [ -n "$naa" ] && grep -qi "0x$naa" <<<"$a" ||
+        { echo "members' naa '$naa', guest 7: $a"; return 1; }
+    [ "$a" = "$b" ] || { printf 'guest 7:\n%s\nguest 6:\n%s\n' "$a" "$b"; return 1; }
+}
+ok "both guests see the NAA identity sraid-img reads from the members" \
+   naa_matches_members
+ok "guest 7 (lsi53c895a) writes 2 MiB" write_7
+ok "guest 6 (megasas-gen2) reads them back identical" read_6
+"$TOOL" down --dir "$C" >/dev/null 2>&1
 echo "# $((SECONDS - START)) s"
