@@ -27,6 +27,7 @@
 
 #include "sraid/core-error.h"
 #include "sraid/ctrl-lun.h"
+#include "sraid/opcode-report.h"
 #include "sraid/version.h"
 
 typedef struct SraidCtrlReq {
@@ -133,7 +134,10 @@ void sraid_ctrl_mgmt_complete(SCSIRequest *req, const SraidMgmtAnswer *a)
  * The 20h commands carry their transfer length in bytes 7-8 least
  * significant byte first (seed 003 Table 4), and QEMU's generic parser
  * would read it big-endian and take an unknown opcode for data-in.  A CDB
- * the core refuses moves no data.
+ * the core refuses moves no data, nor does a command the controller unit
+ * does not implement (whatever its CDB would parse as: virtio-scsi fails a
+ * request whose buffers disagree with a parsed data phase, and the guest
+ * would see a host error instead of INVALID COMMAND OPERATION CODE).
  */
 static int sraid_ctrl_parse_cdb(SCSIDevice *d, SCSICommand *cmd,
                                 uint8_t *buf, size_t buf_len,
@@ -142,6 +146,11 @@ static int sraid_ctrl_parse_cdb(SCSIDevice *d, SCSICommand *cmd,
     int ret = scsi_req_parse_cdb(d, cmd, buf, buf_len);
     SraidVendorDir dir;
     uint32_t len;
+
+    if (ret == 0 && !sraid_opcode_listed(&sraid_ctrl_lun_opcodes, buf[0])) {
+        cmd->xfer = 0;
+        cmd->mode = SCSI_XFER_NONE;
+    }
 
     if (ret == 0 && buf[0] == SRAID_OP_VENDOR_20) {
         if (!sraid_vendor_cdb_transfer(buf, cmd->len, &dir, &len)) {

@@ -320,7 +320,9 @@ static SCSIRequest *sraid_ld_alloc_req(SCSIDevice *d, uint32_t tag,
 /*
  * QEMU's generic CDB parser does not know COMPARE AND WRITE: its data-out
  * is twice NUMBER OF LOGICAL BLOCKS blocks (verify data, then write data);
- * nor ORWRITE (16), whose TRANSFER LENGTH is in blocks.
+ * nor ORWRITE (16), whose TRANSFER LENGTH is in blocks.  A command we do
+ * not implement moves no data (sraid_ld_alloc_req refuses it first), so it
+ * announces none, whatever its CDB would parse as.
  *
  * The length and direction of every other command come from the CDB too,
  * never from the HBA (scsi_bus_parse_cdb() asks the HBA, which is for
@@ -334,6 +336,10 @@ static int sraid_ld_parse_cdb(SCSIDevice *d, SCSICommand *cmd, uint8_t *buf,
 {
     int ret = scsi_req_parse_cdb(d, cmd, buf, buf_len);
 
+    if (ret == 0 && !sraid_opcode_listed(&sraid_ld_opcodes, buf[0])) {
+        cmd->xfer = 0;
+        cmd->mode = SCSI_XFER_NONE;
+    }
     if (ret == 0 && buf[0] == COMPARE_AND_WRITE) {
         cmd->xfer = 2 * (size_t)buf[13] * d->blocksize;
         cmd->mode = cmd->xfer ? SCSI_XFER_TO_DEV : SCSI_XFER_NONE;

@@ -654,6 +654,51 @@ static void test_report_opcodes(void)
     array_free(&a);
 }
 
+/*
+ * A command the logical drive does not implement is refused the same way
+ * whatever buffers the guest attached.  The CDB of an unknown opcode says
+ * nothing reliable about its data (QEMU's parser reads WRITE ATOMIC (16)'s
+ * ATOMIC BOUNDARY and TRANSFER LENGTH as one data-in length in bytes), and
+ * virtio-scsi fails a request whose buffers disagree with the parsed
+ * direction: Linux then saw a host error instead of the sense data, and
+ * libiscsi's WriteAtomic16 tests failed rather than skipped in the guest.
+ */
+static void test_unlisted_opcodes_any_buffer(void)
+{
+    /* SBC-4 5.48: WRITE ATOMIC (16), boundary 0, one block */
+    static const uint8_t write_atomic16[16] = { 0x9c, 0, 0, 0, 0, 0, 0, 0,
+                                                0, 0, 0, 0, 0, 1, 0, 0 };
+    g_autoptr(GString) wrong = g_string_new("");
+    g_autofree char *args = NULL;
+    bool listed[256];
+    Array a;
+    VScsi *v;
+
+    array_create(&a, 5, 3);
+    args = array_args(&a, -1, -1);
+    v = vscsi_start(args);
+    ld_ready(v);
+    vscsi_listed_opcodes(v, LD_TARGET, 0, listed);
+    g_assert_false(listed[write_atomic16[0]]);
+    g_assert_true(vscsi_refused_with_any_buffer(v, LD_TARGET, 0,
+                                                write_atomic16,
+                                                sizeof(write_atomic16)));
+    for (unsigned op = 0; op < 256; op++) {
+        uint8_t cdb[16];
+
+        vscsi_cdb_large_lengths(op, cdb);
+        if (!listed[op] &&
+            !vscsi_refused_with_any_buffer(v, LD_TARGET, 0, cdb,
+                                           sizeof(cdb))) {
+            g_string_append_printf(wrong, " %02x", op);
+        }
+    }
+    g_assert_cmpstr(wrong->str, ==, "");
+    assert_reads_back(v, &a);
+    vscsi_stop(v);
+    array_free(&a);
+}
+
 /* PERSISTENT RESERVE OUT @sa, type @type, with the basic parameter list */
 static void prout(VScsi *v, uint8_t sa, uint8_t type, uint64_t key,
                   uint64_t sa_key, uint8_t flags, ScsiResult *r)
@@ -1017,6 +1062,8 @@ void sraid_ld_test_register(void)
     qtest_add_func("/sraid/ld/offline", test_offline);
     qtest_add_func("/sraid/ld/compare-and-write", test_compare_and_write);
     qtest_add_func("/sraid/ld/report-opcodes", test_report_opcodes);
+    qtest_add_func("/sraid/ld/unlisted-opcodes-any-buffer",
+                   test_unlisted_opcodes_any_buffer);
     qtest_add_func("/sraid/ld/persistent-reservations",
                    test_persistent_reservations);
     qtest_add_func("/sraid/ld/aptpl", test_aptpl);

@@ -148,6 +148,34 @@ static void test_invalid_cdbs(void)
     vscsi_stop(v);
 }
 
+/*
+ * An opcode the controller unit does not implement is refused with INVALID
+ * COMMAND OPERATION CODE whatever buffers come with it (see
+ * test_unlisted_opcodes_any_buffer in sraid-ld-test.c).
+ */
+static void test_unlisted_opcodes_any_buffer(void)
+{
+    g_autoptr(GString) wrong = g_string_new("");
+    VScsi *v = ctrl_start(NULL);
+    bool listed[256];
+
+    clear_power_on_ua(v);
+    vscsi_listed_opcodes(v, CTRL_TARGET, 0, listed);
+    g_assert_true(listed[INQUIRY]);
+    for (unsigned op = 0; op < 256; op++) {
+        uint8_t cdb[16];
+
+        vscsi_cdb_large_lengths(op, cdb);
+        if (!listed[op] &&
+            !vscsi_refused_with_any_buffer(v, CTRL_TARGET, 0, cdb,
+                                           sizeof(cdb))) {
+            g_string_append_printf(wrong, " %02x", op);
+        }
+    }
+    g_assert_cmpstr(wrong->str, ==, "");
+    vscsi_stop(v);
+}
+
 static void test_report_luns(void)
 {
     static const uint8_t cdb[12] = { REPORT_LUNS, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
@@ -351,6 +379,8 @@ int main(int argc, char **argv)
     qtest_add_func("/sraid/ctrl/allocation-length", test_allocation_length);
     qtest_add_func("/sraid/ctrl/invalid-cdbs", test_invalid_cdbs);
     qtest_add_func("/sraid/ctrl/report-luns", test_report_luns);
+    qtest_add_func("/sraid/ctrl/unlisted-opcodes-any-buffer",
+                   test_unlisted_opcodes_any_buffer);
     qtest_add_func("/sraid/ctrl/listed-and-blocks-migration",
                    test_listed_and_blocks_migration);
     qtest_add_func("/sraid/ctrl/bad-properties", test_bad_properties);

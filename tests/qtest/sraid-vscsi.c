@@ -195,6 +195,80 @@ void vscsi_mgmt(VScsi *v, uint8_t target, uint8_t dcmd, const void *out,
     }
 }
 
+/*
+ * Which opcodes @target/@lun reports in REPORT SUPPORTED OPERATION CODES
+ * (all commands, SPC-4 6.35): @listed[op] is true for each.
+ */
+void vscsi_listed_opcodes(VScsi *v, uint8_t target, uint16_t lun,
+                          bool listed[256])
+{
+    static const uint8_t all[12] = { 0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 0x02 };
+    ScsiResult r;
+    size_t n;
+
+    memset(listed, 0, 256 * sizeof(bool));
+    for (int i = 0; i < 4; i++) {
+        vscsi_cmd(v, target, lun, all, sizeof(all), 512, &r);
+        if (r.status != CHECK_CONDITION ||
+            (r.sense[2] & 0xf) != UNIT_ATTENTION) {
+            break;
+        }
+    }
+    assert_good(&r);
+    n = get_be32(r.data) / 8;
+    g_assert_cmpuint(4 + 8 * n, <=, sizeof(r.data));
+    for (size_t i = 0; i < n; i++) {
+        listed[r.data[4 + 8 * i]] = true;
+    }
+}
+
+/*
+ * A CDB of opcode @op whose other bytes parse as large lengths in every
+ * layout, with a zero CONTROL byte (NACA and LINK are refused on their own)
+ */
+void vscsi_cdb_large_lengths(uint8_t op, uint8_t cdb[16])
+{
+    static const uint8_t len_of_group[8] = { 6, 10, 10, 0, 16, 12, 0, 0 };
+    unsigned len = len_of_group[op >> 5];
+
+    memset(cdb, 0x11, 16);
+    cdb[0] = op;
+    if (len) {
+        cdb[len - 1] = 0;
+    }
+}
+
+/*
+ * @cdb names a command the device does not implement; send it with each
+ * data phase an initiator may attach (none, 4 KiB data-in, 4 KiB data-out).
+ * True when every one ends in INVALID COMMAND OPERATION CODE (20h/00h)
+ * rather than in the HBA failing the transfer: the CDB of an unknown
+ * command says nothing reliable about its data.
+ */
+bool vscsi_refused_with_any_buffer(VScsi *v, uint8_t target, uint16_t lun,
+                                   const uint8_t *cdb, size_t cdb_len)
+{
+    g_autofree uint8_t *buf = g_malloc0(4096);
+    ScsiResult r;
+
+    for (int phase = 0; phase < 3; phase++) {
+        vscsi_io(v, target, lun, cdb, cdb_len,
+                 phase == 2 ? buf : NULL, phase == 2 ? 4096 : 0,
+                 phase == 1 ? buf : NULL, phase == 1 ? 4096 : 0, &r);
+        if (r.response != VIRTIO_SCSI_S_OK || r.status != CHECK_CONDITION ||
+            (r.sense[2] & 0xf) != ILLEGAL_REQUEST || r.sense[12] != 0x20) {
+            g_test_message("opcode %02xh, %s: response %u status %02xh "
+                           "sense %x/%02x/%02x", cdb[0],
+                           phase == 0 ? "no data" :
+                           phase == 1 ? "data-in" : "data-out",
+                           r.response, r.status, r.sense[2] & 0xf,
+                           r.sense[12], r.sense[13]);
+            return false;
+        }
+    }
+    return true;
+}
+
 void assert_sense(const ScsiResult *r, uint8_t key, uint8_t asc,
                          uint8_t ascq)
 {

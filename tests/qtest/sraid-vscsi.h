@@ -70,6 +70,12 @@ void vscsi_cmd(VScsi *v, uint8_t target, uint16_t lun, const uint8_t *cdb,
 void vscsi_mgmt(VScsi *v, uint8_t target, uint8_t dcmd, const void *out,
                 size_t out_len, void *in, size_t in_len, ScsiResult *r);
 
+void vscsi_listed_opcodes(VScsi *v, uint8_t target, uint16_t lun,
+                          bool listed[256]);
+void vscsi_cdb_large_lengths(uint8_t op, uint8_t cdb[16]);
+bool vscsi_refused_with_any_buffer(VScsi *v, uint8_t target, uint16_t lun,
+                                   const uint8_t *cdb, size_t cdb_len);
+
 void assert_sense(const ScsiResult *r, uint8_t key, uint8_t asc,
                   uint8_t ascq);
 void assert_good(const ScsiResult *r);
