@@ -2,7 +2,8 @@
 #
 # sraid: the front door.  Everything lands in build/ (git-ignored).
 #
-#   make demo    build what is missing, start QEMU with sraid-ctrl, show it
+#   make demo    build what is missing, then a 2-node cluster with Linux
+#                guests tells the story (scripts/demo.sh, docs/user-guide.md)
 #   make check   build what is missing and run every test: 'N passed, N failed'
 #   make compliance  libiscsi's iscsi-test-cu against our target and tgtd,
 #                side by side (docs/compliance.md)
@@ -51,14 +52,13 @@ guest-tools:
 check: core qemu guest-tools
 	@scripts/check.sh
 
-demo: core qemu
+demo: core qemu guest-tools
 	@scripts/demo.sh
 
 compliance: core qemu
 	@tests/compliance/iscsi-compliance.sh $(QEMU_BIN) $(CORE_BUILD)/sraid-img
 
-# not in make check: 47-52 s under TCG, and it tests QEMU's SCSI path as much
-# as ours (its scsi-hd column is the reference)
+# also in make check (guest/compliance); its scsi-hd column is the reference
 guest-compliance: core qemu guest-tools
 	@tests/guest/guest-compliance.sh $(QEMU_BIN) $(CORE_BUILD)/sraid-img
 

@@ -40,6 +40,10 @@ tests+=("iscsi/compliance=$REPO/tests/compliance/iscsi-compliance.sh --tap --sra
 tests+=("iscsi/cross-node=$REPO/tests/compliance/iscsi-cross-node.sh --tap $QEMU $BUILD/core/sraid-img")
 # 5. guest boot: unmodified Linux behind each HBA finds the controller
 tests+=("guest/hba-scan=$REPO/tests/guest/hba-scan-test.sh $QEMU $BUILD/core/sraid-img")
+# 5b. libiscsi's LINUX family in the guest on the LD's and a scsi-hd's sg
+tests+=("guest/compliance=$REPO/tests/guest/guest-compliance.sh $QEMU $BUILD/core/sraid-img")
+# 5c. make demo, as a user runs it: exit 0 in under 3 minutes, torn down
+tests+=("guest/demo=$REPO/tests/guest/demo-test.sh")
 # 6. lint: checkpatch, SPDX, core layering, hook patches
 tests+=("lint=$REPO/scripts/lint.sh")
 

@@ -22,7 +22,7 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$REPO/build}
 QEMU=$BUILD/qemu-build/qemu-system-x86_64
 TOOL=$REPO/tools/sraid-cluster
-DIR=$BUILD/demo
+DIR=${DEMO_DIR:-$BUILD/demo}
 export QEMU SRAID_IMG=$BUILD/core/sraid-img
 T0=$SECONDS
 
