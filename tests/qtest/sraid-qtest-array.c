@@ -202,6 +202,23 @@ void ld_ready(VScsi *v)
     ld_ready_at(v, LD_TARGET);
 }
 
+/*
+ * A fresh RAID @level array of @members files (array_create), its QEMU
+ * started with every member present, the logical drive past its unit
+ * attentions
+ */
+VScsi *ld_array_start(Array *a, unsigned level, unsigned members)
+{
+    g_autofree char *args = NULL;
+    VScsi *v;
+
+    array_create(a, level, members);
+    args = array_args(a, -1, -1);
+    v = vscsi_start(args);
+    ld_ready(v);
+    return v;
+}
+
 /* Random writes of 1..MAX_SECTORS sectors, mirrored into a->ref. */
 void random_writes(VScsi *v, Array *a, GRand *rnd, unsigned count)
 {

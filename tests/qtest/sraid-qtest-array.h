@@ -55,6 +55,8 @@ void ld_rw(VScsi *v, bool write, uint64_t lba, uint32_t n, uint8_t *buf,
 /* past the power-on (or hotplug) unit attentions */
 void ld_ready_at(VScsi *v, uint8_t target);
 void ld_ready(VScsi *v);
+/* array_create, then its QEMU with every member, the LD ready */
+VScsi *ld_array_start(Array *a, unsigned level, unsigned members);
 /* random writes of 1..MAX_SECTORS sectors, mirrored into a->ref */
 void random_writes(VScsi *v, Array *a, GRand *rnd, unsigned count);
 /* the first @sectors of the LD at @target read back as @ref */

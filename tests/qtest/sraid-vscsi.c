@@ -269,6 +269,30 @@ bool vscsi_refused_with_any_buffer(VScsi *v, uint8_t target, uint16_t lun,
     return true;
 }
 
+/*
+ * Every opcode @target/@lun does not list in REPORT SUPPORTED OPERATION
+ * CODES, sent with each data phase (vscsi_refused_with_any_buffer): the
+ * ones not refused that way, as " xx" each; empty when all were.
+ */
+char *vscsi_unlisted_not_refused(VScsi *v, uint8_t target, uint16_t lun)
+{
+    GString *wrong = g_string_new("");
+    bool listed[256];
+
+    vscsi_listed_opcodes(v, target, lun, listed);
+    for (unsigned op = 0; op < 256; op++) {
+        uint8_t cdb[16];
+
+        vscsi_cdb_large_lengths(op, cdb);
+        if (!listed[op] &&
+            !vscsi_refused_with_any_buffer(v, target, lun, cdb,
+                                           sizeof(cdb))) {
+            g_string_append_printf(wrong, " %02x", op);
+        }
+    }
+    return g_string_free(wrong, false);
+}
+
 void assert_sense(const ScsiResult *r, uint8_t key, uint8_t asc,
                          uint8_t ascq)
 {

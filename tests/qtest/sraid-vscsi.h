@@ -76,6 +76,8 @@ void vscsi_cdb_large_lengths(uint8_t op, uint8_t cdb[16]);
 bool vscsi_refused_with_any_buffer(VScsi *v, uint8_t target, uint16_t lun,
                                    const uint8_t *cdb, size_t cdb_len);
 
+char *vscsi_unlisted_not_refused(VScsi *v, uint8_t target, uint16_t lun);
+
 void assert_sense(const ScsiResult *r, uint8_t key, uint8_t asc,
                   uint8_t ascq);
 void assert_good(const ScsiResult *r);
