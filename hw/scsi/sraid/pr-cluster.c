@@ -1200,7 +1200,17 @@ static uint8_t recv_state(SraidPrCluster *c, const SraidVendorNexus *nx,
     if (!l) {
         return refuse(sense, &sense_no_such_ld);
     }
-    /* the master's state replaces this replica, whatever it was */
+    /*
+     * Within one epoch only its master orders versions: an older one of
+     * this epoch is a message that arrived late (the original of a retry),
+     * and this replica already has what followed it.  Otherwise the
+     * master's state replaces the replica, whatever it was (a new master's
+     * line wins over a diverged one).
+     */
+    if (l->ready && m.version.epoch == l->ver.epoch &&
+        m.version.seq < l->ver.seq) {
+        return SRAID_STATUS_GOOD;
+    }
     memcpy(l->applied, m.applied, sizeof(l->applied));
     adopt(c, m.ld, st, &m.version);
     l->ready = true;
