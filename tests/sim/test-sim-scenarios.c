@@ -500,6 +500,33 @@ static void test_stopped_claim(void)
 }
 
 /*
+ * Regression, seed 5592 of the PR workload: node 6 starts cut off from
+ * the bus while node 5 is master, and is stopped for longer than a lease.
+ * Resumed, it took node 5's slot for dead on its clock alone, before
+ * reading the drives again, and became a second master in a partition.
+ * A slot stands still only if a read begun a lease after its last change
+ * says so: node 6 sees node 5 writing, does not take over, and suspends
+ * as partitioned (its negotiation timeout has passed).
+ */
+static void test_paused_starter(void)
+{
+    static const uint8_t ids[] = { 5, 6 };
+    Sim *s = make(2, ids, NULL);
+
+    sim_add_fault(s, 538, SIM_F_START, 5, 0, 0);
+    sim_add_fault(s, 2399, SIM_F_PARTITION, 0, 0, 1u << 6);
+    sim_add_fault(s, 3813, SIM_F_START, 6, 0, 0);
+    sim_add_fault(s, 9156, SIM_F_PAUSE, 6, 0, 15517);
+    for (uint64_t t = 24 * S_MS; t <= 30 * S_MS; t += 100) {
+        run_ok(s, t);
+        g_assert_cmphex(sim_masters(s), ==, 1u << 5);
+    }
+    /* cut off past its negotiation timeout: it waits for a person */
+    g_assert_true(sim_node_suspended(s, 6));
+    sim_free(s);
+}
+
+/*
  * Regression, random seed 444138: both nodes restart (node 5 twice,
  * fast), and with every node's record of the old terms gone the next
  * master took epoch 1 again, below a term already written to the drives.
@@ -637,6 +664,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sim/regress/lost-kill", test_lost_kill);
     g_test_add_func("/sim/regress/stopped-claim", test_stopped_claim);
     g_test_add_func("/sim/regress/epochs-grow", test_epochs_grow);
+    g_test_add_func("/sim/regress/paused-starter", test_paused_starter);
     g_test_add_func("/sim/regress/stale-master-config",
                     test_stale_master_config);
     g_test_add_func("/sim/replay/deterministic", test_replay);
