@@ -10,7 +10,8 @@
 # guest 7 holds in guest 6 (its write conflicts, it reads 7's key), and
 # "console" runs lines piped into it.  A second cluster puts node 6 behind
 # megasas-gen2 and node 7 behind lsi53c895a: the same identity (the NAA
-# sraid-img reads from the members) and data across them.  Boot time and
+# sraid-img reads from the members), data across them, and sraidctl
+# reaching the controller's unit through each.  Boot time and
 # per-command latency are printed as diagnostics.  Prints TAP.
 #
 # Usage: sraid-cluster-guest-test.sh QEMU SRAID_IMG
@@ -39,7 +40,7 @@ x() {
 }
 KEY=0x5eed7
 
-echo "1..19"
+echo "1..21"
 START=$SECONDS
 
 up_guests() {
@@ -217,5 +218,10 @@ ok "both guests see the NAA identity sraid-img reads from the members" \
    naa_matches_members
 ok "guest 7 (lsi53c895a) writes 2 MiB" write_7
 ok "guest 6 (megasas-gen2) reads them back identical" read_6
+# the controller's own unit behind these HBAs: sraidctl over SG_IO
+ok "sraidctl show in guest 6 (megasas-gen2): this node and the cluster's master" \
+   has "cluster: master node" x 6 "sraidctl show"
+ok "sraidctl ld in guest 7 (lsi53c895a): the RAID 5 logical drive, optimal" \
+   has "optimal" x 7 "sraidctl ld"
 "$TOOL" down --dir "$C" >/dev/null 2>&1
 echo "# $((SECONDS - START)) s"
