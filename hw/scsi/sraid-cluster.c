@@ -13,9 +13,10 @@
  * and QMP events.
  *
  * The core forbids re-entrant completions: no op may call back into it
- * before it returns.  So every completion (even one sraid_peers_send()
- * gives at once, as for a cut cable) reaches the core from a bottom half
- * or a coroutine scheduled in the main loop, never from inside an op.
+ * before it returns.  So every completion reaches the core from a bottom
+ * half or a coroutine scheduled in the main loop, never from inside an
+ * op: the peers' answers come from sraid-peer.c's bottom half (even a
+ * failure known at once, as for a cut cable: sraid-peer.h).
  */
 
 #include "qemu/osdep.h"
@@ -130,18 +131,25 @@ typedef struct SraidClusterCmd {
     uint8_t *data;
 } SraidClusterCmd;
 
-static void sraid_cluster_cmd_done_bh(void *opaque)
+static void sraid_cluster_cmd_done_bh(void *opaque);
+
+/* Hand @cmd's answer, with its data-in @data, to the core */
+static void sraid_cluster_cmd_complete(SraidClusterCmd *cmd,
+                                       const uint8_t *data)
 {
-    SraidClusterCmd *cmd = opaque;
     SraidCluster *c = cmd->c;
 
     if (!c->stopped) {
+        if (c->depth && data != cmd->data) {
+            /* the core is running: a copy waits with the answer */
+            cmd->data = g_memdup2(data, cmd->err ? 0 : cmd->r.data_len);
+        }
         if (!sraid_cluster_can_complete(c, sraid_cluster_cmd_done_bh, cmd)) {
             return;
         }
         sraid_cluster_enter(c);
         sraid_member_cmd_done(c->m, cmd->token, cmd->err,
-                              cmd->err ? NULL : &cmd->r, cmd->data,
+                              cmd->err ? NULL : &cmd->r, data,
                               cmd->err ? 0 : cmd->r.data_len);
         sraid_cluster_leave(c);
     }
@@ -150,7 +158,14 @@ static void sraid_cluster_cmd_done_bh(void *opaque)
     g_free(cmd);
 }
 
-/* sraid_peers_send's answer: may come before sraid_peers_send returns */
+static void sraid_cluster_cmd_done_bh(void *opaque)
+{
+    SraidClusterCmd *cmd = opaque;
+
+    sraid_cluster_cmd_complete(cmd, cmd->data);
+}
+
+/* sraid_peers_send's answer: from a bottom half, @data_in only for now */
 static void sraid_cluster_cmd_cb(void *opaque, int err,
                                  const SraidScsiResult *r,
                                  const uint8_t *data_in)
@@ -160,12 +175,10 @@ static void sraid_cluster_cmd_cb(void *opaque, int err,
     cmd->err = err;
     if (!err) {
         cmd->r = *r;
-        cmd->data = g_memdup2(data_in, r->data_len);
     }
     trace_sraid_cluster_cmd_done(cmd->c->s->node_id, cmd->node, cmd->channel,
                                  cmd->opcode, err, err ? 0xff : r->status);
-    aio_bh_schedule_oneshot(qemu_get_aio_context(), sraid_cluster_cmd_done_bh,
-                            cmd);
+    sraid_cluster_cmd_complete(cmd, data_in);
 }
 
 static void sraid_cluster_send(void *opaque, uint8_t node, uint8_t channel,

@@ -18,14 +18,13 @@
  * Node_Release the vendor layer received, and membership's node changes.
  *
  * Like sraid-cluster.c: no completion reaches the core from inside one of
- * its ops; answers of the peers come from a bottom half.
+ * its ops; answers of the peers come from sraid-peer.c's bottom half
+ * (sraid-peer.h), never before sraid_peers_send() returns.
  */
 
 #include "qemu/osdep.h"
 #include "hw/scsi/scsi.h"
-#include "qemu/main-loop.h"
 #include "qemu/timer.h"
-#include "block/aio.h"
 #include "scsi/constants.h"
 #include "sraid-glue.h"
 #include "trace/trace-hw_scsi_sraid.h"
@@ -118,40 +117,28 @@ typedef struct SraidLdResv2Cmd {
     SraidLdResv2 *r;
     uint64_t token;
     uint8_t node, dcmd;
-    int err;
-    SraidScsiResult res;
 } SraidLdResv2Cmd;
 
-static void sraid_ld_resv2_cmd_done_bh(void *opaque)
-{
-    SraidLdResv2Cmd *cmd = opaque;
-    SraidLdResv2 *r = cmd->r;
-
-    if (r->s) {
-        sraid_resv2_cluster_cmd_done(r->rc, cmd->token, cmd->err,
-                                     cmd->err ? NULL : &cmd->res);
-        sraid_ld_resv2_rearm(r);
-    }
-    sraid_ld_resv2_unref(r);
-    g_free(cmd);
-}
-
-/* sraid_peers_send's answer: may come before sraid_peers_send returns */
+/*
+ * sraid_peers_send's answer: from a bottom half, so never inside one of
+ * the core's ops, and into the core at once
+ */
 static void sraid_ld_resv2_cmd_cb(void *opaque, int err,
                                   const SraidScsiResult *res,
                                   const uint8_t *data_in)
 {
     SraidLdResv2Cmd *cmd = opaque;
+    SraidLdResv2 *r = cmd->r;
 
-    cmd->err = err;
-    if (!err) {
-        cmd->res = *res;
+    trace_sraid_ld_resv2_answer(r->s ? r->s->node_id : 0xff, cmd->node,
+                                cmd->dcmd, err, err ? 0xff : res->status);
+    if (r->s) {
+        sraid_resv2_cluster_cmd_done(r->rc, cmd->token, err,
+                                     err ? NULL : res);
+        sraid_ld_resv2_rearm(r);
     }
-    trace_sraid_ld_resv2_answer(cmd->r->s ? cmd->r->s->node_id : 0xff,
-                                cmd->node, cmd->dcmd, err,
-                                err ? 0xff : res->status);
-    aio_bh_schedule_oneshot(qemu_get_aio_context(),
-                            sraid_ld_resv2_cmd_done_bh, cmd);
+    sraid_ld_resv2_unref(r);
+    g_free(cmd);
 }
 
 static void sraid_ld_resv2_send(void *opaque, uint8_t node, uint8_t channel,

@@ -72,6 +72,11 @@ struct SraidPeers {
     char *iqn_prefix, *cluster, *chap_user, *chap_password;
     QEMUTimer *scan_timer;
     SraidPeerLink *links;           /* [channel * SRAID_BUS_NODES + node] */
+    /* commands that ended, for done_bh to complete (sraid-peer.h) */
+    QTAILQ_HEAD(, SraidPeerCmd) done;
+    QEMUBH *done_bh;
+    unsigned delivering;            /* completion callbacks running */
+    bool closing;                   /* in sraid_peers_free() */
 };
 
 struct SraidPeerLink {
@@ -97,7 +102,8 @@ struct SraidPeerLink {
 };
 
 struct SraidPeerCmd {
-    SraidPeerLink *link;
+    SraidPeers *peers;              /* NULL: sent without a bus */
+    SraidPeerLink *link;            /* NULL: failed before reaching one */
     uint8_t cdb[16];
     size_t cdb_len;
     uint8_t *data_out;
@@ -106,9 +112,13 @@ struct SraidPeerCmd {
     struct scsi_task *task;         /* once handed to libiscsi */
     QEMUTimer *timer;
     bool timed_out;
+    /* the outcome, kept from its end to its completion */
+    int err;
+    struct scsi_task *answer;       /* status, sense and data-in */
+    int status;
     SraidPeerCb *cb;
     void *opaque;
-    QTAILQ_ENTRY(SraidPeerCmd) next;
+    QTAILQ_ENTRY(SraidPeerCmd) next;    /* waiting, running or done */
 };
 
 static void sraid_peer_set_events(SraidPeerLink *l);
@@ -116,20 +126,21 @@ static void sraid_peer_set_events(SraidPeerLink *l);
 static void sraid_peer_cmd_free(SraidPeerCmd *c)
 {
     timer_free(c->timer);
+    scsi_free_scsi_task(c->answer);
     g_free(c->data_out);
     g_free(c);
 }
 
-/* Complete @c (already unlinked) with @err or the result of its task */
-static void sraid_peer_cmd_finish(SraidPeerCmd *c, int err,
-                                  struct scsi_task *task, int status)
+/* Hand @c's outcome to its sender (the callback), then free it */
+static void sraid_peer_cmd_deliver(SraidPeerCmd *c)
 {
-    SraidScsiResult r = { .status = status };
+    SraidScsiResult r = { .status = c->status };
+    struct scsi_task *task = c->answer;
     const uint8_t *data = NULL;
     SraidPeerLink *l = c->link;
 
-    if (!err && task) {
-        if (status == SCSI_STATUS_CHECK_CONDITION) {
+    if (!c->err && task) {
+        if (c->status == SCSI_STATUS_CHECK_CONDITION) {
             /* fixed format (SPC-4 4.5.3) from libiscsi's parsed sense */
             r.sense[0] = 0x70;
             r.sense[2] = task->sense.key & 0xf;
@@ -141,10 +152,83 @@ static void sraid_peer_cmd_finish(SraidPeerCmd *c, int err,
         data = task->datain.data;
         r.data_len = MIN((size_t)MAX(task->datain.size, 0), c->in_len);
     }
-    trace_sraid_peer_cmd_done(l->peers->cfg.node_id, l->node,
-                              l->channel, c->cdb[0], err, r.status);
-    c->cb(c->opaque, err, err ? NULL : &r, data);
+    if (l) {
+        trace_sraid_peer_cmd_done(l->peers->cfg.node_id, l->node,
+                                  l->channel, c->cdb[0], c->err, r.status);
+    }
+    c->cb(c->opaque, c->err, c->err ? NULL : &r, data);
     sraid_peer_cmd_free(c);
+}
+
+/* Complete the commands that ended, up to @last (NULL: all of them) */
+static void sraid_peers_deliver(SraidPeers *p, SraidPeerCmd *last)
+{
+    SraidPeerCmd *c;
+    bool end = false;
+
+    p->delivering++;
+    while (!end && (c = QTAILQ_FIRST(&p->done))) {
+        QTAILQ_REMOVE(&p->done, c, next);
+        end = c == last;
+        sraid_peer_cmd_deliver(c);
+    }
+    p->delivering--;
+}
+
+static void sraid_peers_done_bh(void *opaque)
+{
+    SraidPeers *p = opaque;
+
+    /*
+     * Only what ended before this bottom half ran: what a callback sends
+     * and sees fail at once waits for the next turn of the main loop, so
+     * a sender that retries at once cannot hold this one forever.
+     */
+    if (!QTAILQ_EMPTY(&p->done)) {
+        sraid_peers_deliver(p, QTAILQ_LAST(&p->done));
+    }
+}
+
+/* Without a bus there is no SraidPeers to queue on */
+static void sraid_peer_cmd_deliver_bh(void *opaque)
+{
+    sraid_peer_cmd_deliver(opaque);
+}
+
+/*
+ * @c (on no list) ended with @err, or with @task and its @status, which
+ * it now owns.  Its sender learns it from a bottom half, never from here:
+ * we may be inside sraid_peers_send() or a libiscsi callback.
+ */
+static void sraid_peer_cmd_finish(SraidPeerCmd *c, int err,
+                                  struct scsi_task *task, int status)
+{
+    SraidPeers *p = c->peers;
+
+    timer_free(c->timer);
+    c->timer = NULL;
+    c->err = err;
+    c->answer = task;
+    c->status = status;
+    if (!p) {
+        aio_bh_schedule_oneshot(qemu_get_aio_context(),
+                                sraid_peer_cmd_deliver_bh, c);
+        return;
+    }
+    QTAILQ_INSERT_TAIL(&p->done, c, next);
+    qemu_bh_schedule(p->done_bh);
+}
+
+/* A command refused before it reached a link: @err, as for any other */
+static void sraid_peer_fail(SraidPeers *p, int err, SraidPeerCb *cb,
+                            void *opaque)
+{
+    SraidPeerCmd *c = g_new0(SraidPeerCmd, 1);
+
+    c->peers = p;
+    c->cb = cb;
+    c->opaque = opaque;
+    sraid_peer_cmd_finish(c, err, NULL, 0);
 }
 
 static void sraid_peer_link_down(SraidPeerLink *l, int err);
@@ -178,14 +262,15 @@ static void sraid_peer_task_cb(struct iscsi_context *iscsi, int status,
         int err = c->timed_out ? -ETIMEDOUT :
                   status == SCSI_STATUS_CANCELLED ? l->cancel_err : -EIO;
 
+        scsi_free_scsi_task(task);
         sraid_peer_cmd_finish(c, err, NULL, 0);
         if (status != SCSI_STATUS_CANCELLED) {
             sraid_peer_link_down_later(l, -EIO);
         }
     } else {
+        /* the task is the answer: it outlives the context (libiscsi) */
         sraid_peer_cmd_finish(c, 0, task, status);
     }
-    scsi_free_scsi_task(task);
 }
 
 static void sraid_peer_submit(SraidPeerCmd *c)
@@ -383,19 +468,25 @@ void sraid_peers_send(SraidPeers *p, unsigned node, unsigned channel,
     assert(cdb_len <= 16 && !(out_len && in_len));
     if (!p || node >= SRAID_BUS_NODES || node == p->cfg.node_id ||
         channel >= p->cfg.channels) {
-        cb(opaque, -ENODEV, NULL, NULL);
+        sraid_peer_fail(p, -ENODEV, cb, opaque);
+        return;
+    }
+    if (p->closing) {
+        /* from a callback sraid_peers_free() runs: no new connection */
+        sraid_peer_fail(p, -ESHUTDOWN, cb, opaque);
         return;
     }
     if (p->cut & (1u << channel)) {
-        cb(opaque, -ENETDOWN, NULL, NULL);
+        sraid_peer_fail(p, -ENETDOWN, cb, opaque);
         return;
     }
     if (p->unreachable & (1u << node)) {
-        cb(opaque, -ENETUNREACH, NULL, NULL);
+        sraid_peer_fail(p, -ENETUNREACH, cb, opaque);
         return;
     }
     l = &p->links[channel * SRAID_BUS_NODES + node];
     c = g_new0(SraidPeerCmd, 1);
+    c->peers = p;
     c->link = l;
     memcpy(c->cdb, cdb, cdb_len);
     c->cdb_len = cdb_len;
@@ -439,6 +530,17 @@ static void sraid_peer_msg_free(SraidPeerMsg *m)
 {
     g_free(m->payload);
     g_free(m);
+}
+
+/* A message refused before it was posted: its outcome, like a batch's */
+static void sraid_peer_msg_refused(void *opaque, int err,
+                                   const SraidScsiResult *r,
+                                   const uint8_t *data_in)
+{
+    SraidPeerMsg *m = opaque;
+
+    m->cb(m->opaque, err, NULL);
+    sraid_peer_msg_free(m);
 }
 
 /*
@@ -506,30 +608,29 @@ void sraid_peers_post(SraidPeers *p, unsigned node, unsigned channel,
                       size_t len, unsigned timeout_ms, SraidPeerPostCb *cb,
                       void *opaque)
 {
+    SraidPeerMsg *m = g_new0(SraidPeerMsg, 1);
     SraidPeerLink *l;
-    SraidPeerMsg *m;
 
+    m->cb = cb;
+    m->opaque = opaque;
     if (!p || node >= SRAID_BUS_NODES || node == p->cfg.node_id ||
         channel >= p->cfg.channels) {
-        cb(opaque, -ENODEV, NULL);
+        sraid_peer_fail(p, -ENODEV, sraid_peer_msg_refused, m);
         return;
     }
     /* a message that could never travel in a container is refused now */
     if (!sraid_vendor_dcmd_gatherable(dcmd) ||
         len > SRAID_GATHER_MAX_LEN - SRAID_GATHER_HEADER_LEN -
               SRAID_GATHER_RECORD_LEN) {
-        cb(opaque, -EINVAL, NULL);
+        sraid_peer_fail(p, -EINVAL, sraid_peer_msg_refused, m);
         return;
     }
     l = &p->links[channel * SRAID_BUS_NODES + node];
-    m = g_new0(SraidPeerMsg, 1);
     m->dcmd = dcmd;
     m->address = address;
     m->payload = g_memdup2(payload, len);
     m->len = len;
     m->timeout_ms = timeout_ms;
-    m->cb = cb;
-    m->opaque = opaque;
     QSIMPLEQ_INSERT_TAIL(&l->posted, m, next);
     sraid_peer_gather_flush(l);
 }
@@ -671,10 +772,27 @@ SraidPeers *sraid_peers_new(const SraidPeerConfig *cfg)
         QSIMPLEQ_INIT(&l->posted);
         l->down_bh = qemu_bh_new(sraid_peer_link_down_bh, l);
     }
+    QTAILQ_INIT(&p->done);
+    p->done_bh = qemu_bh_new(sraid_peers_done_bh, p);
     p->scan_timer = timer_new_ms(QEMU_CLOCK_REALTIME, sraid_peer_scan, p);
     /* the first scan right away: a starting node looks at the bus */
     timer_mod(p->scan_timer, qemu_clock_get_ms(QEMU_CLOCK_REALTIME));
     return p;
+}
+
+/* Fail the messages still posted on every link (they never left) */
+static void sraid_peers_fail_posted(SraidPeers *p, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        SraidPeerLink *l = &p->links[i];
+        SraidPeerMsg *m;
+
+        while ((m = QSIMPLEQ_FIRST(&l->posted))) {
+            QSIMPLEQ_REMOVE_HEAD(&l->posted, next);
+            m->cb(m->opaque, -ESHUTDOWN, NULL);
+            sraid_peer_msg_free(m);
+        }
+    }
 }
 
 void sraid_peers_free(SraidPeers *p)
@@ -684,21 +802,28 @@ void sraid_peers_free(SraidPeers *p)
     if (!p) {
         return;
     }
+    /* not from a completion callback: its caller still holds @p */
+    assert(!p->delivering && !p->closing);
     n = p->cfg.channels * SRAID_BUS_NODES;
+    p->closing = true;
     timer_free(p->scan_timer);
     for (unsigned i = 0; i < n; i++) {
-        SraidPeerLink *l = &p->links[i];
-        SraidPeerMsg *m;
-
-        sraid_peer_link_down(l, -ESHUTDOWN);
-        /* a batch out was failed by the teardown; these never left */
-        while ((m = QSIMPLEQ_FIRST(&l->posted))) {
-            QSIMPLEQ_REMOVE_HEAD(&l->posted, next);
-            m->cb(m->opaque, -ESHUTDOWN, NULL);
-            sraid_peer_msg_free(m);
-        }
-        qemu_bh_delete(l->down_bh);
+        sraid_peer_link_down(&p->links[i], -ESHUTDOWN);
     }
+    /*
+     * Nothing of @p may run once it is gone, so whatever ended completes
+     * here: commands still running ended above with -ESHUTDOWN, and so
+     * does what a callback sends or posts now (a batch's end flushes the
+     * messages posted behind it).
+     */
+    do {
+        sraid_peers_deliver(p, NULL);
+        sraid_peers_fail_posted(p, n);
+    } while (!QTAILQ_EMPTY(&p->done));
+    for (unsigned i = 0; i < n; i++) {
+        qemu_bh_delete(p->links[i].down_bh);
+    }
+    qemu_bh_delete(p->done_bh);
     g_free(p->links);
     for (unsigned i = 0; i < n; i++) {
         g_free(p->hosts[i]);

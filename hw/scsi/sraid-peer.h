@@ -47,25 +47,47 @@ typedef struct SraidPeers SraidPeers;
 /*
  * Completion of a command sent to a peer: @err < 0 when no answer came
  * (-ETIMEDOUT, -ECONNREFUSED, -EIO...), else the SCSI result and its
- * data-in (@r->data_len bytes at @data_in).
+ * data-in (@r->data_len bytes at @data_in).  @r and @data_in are valid
+ * only during the call: a receiver that keeps the data-in copies it.
+ *
+ * When it runs: exactly once per command, from a bottom half of the main
+ * loop (or of a nested event loop that runs bottom halves, as a drain
+ * does).  Never before sraid_peers_send() or sraid_peers_post() returns,
+ * not even for a failure known at once (-ENODEV, -EINVAL, -ENETDOWN,
+ * -ENETUNREACH, -ECONNREFUSED when the connection cannot even start);
+ * never inside sraid_peers_set_channel() or sraid_peers_set_node(); never
+ * inside one of libiscsi's callbacks or calls (an answer is read in
+ * iscsi_service(), a command cancelled in iscsi_destroy_context(): both
+ * only queue the completion).  So a callback may send, post, cut a cable
+ * or a partition again.  The one exception is sraid_peers_free(), which
+ * completes everything before it returns; a callback must not call it.
  */
 typedef void SraidPeerCb(void *opaque, int err, const SraidScsiResult *r,
                          const uint8_t *data_in);
 
 /* Start the links and the periodic bus scan */
 SraidPeers *sraid_peers_new(const SraidPeerConfig *cfg);
-/* Drop every link; commands still running complete with -ESHUTDOWN */
+/*
+ * Drop every link.  Every command not completed yet completes before this
+ * returns (after it nothing of @p runs, no bottom half either): those
+ * still running with -ESHUTDOWN, those that ended with their outcome, and
+ * what their callbacks send or post meanwhile with -ESHUTDOWN.
+ */
 void sraid_peers_free(SraidPeers *p);
 /*
  * Send @cdb with @out_len bytes of data-out or up to @in_len of data-in to
  * node @node on @channel; @cb gets the answer, or an error if none came
- * within @timeout_ms (the link then goes down: no retry).
+ * within @timeout_ms (the link then goes down: no retry).  @p may be NULL
+ * (no bus): -ENODEV.  @cb runs later, never before this returns (above).
  */
 void sraid_peers_send(SraidPeers *p, unsigned node, unsigned channel,
                       const uint8_t *cdb, size_t cdb_len,
                       const void *data_out, size_t out_len, size_t in_len,
                       unsigned timeout_ms, SraidPeerCb *cb, void *opaque);
-/* The outcome of a posted message: its container's */
+/*
+ * The outcome of a posted message: its container's, when SraidPeerCb
+ * would run (never before sraid_peers_post() returns).
+ */
 typedef void SraidPeerPostCb(void *opaque, int err, const SraidScsiResult *r);
 
 /*

@@ -95,21 +95,31 @@ typedef struct SraidPrHostCmd {
     uint8_t *data;                  /* PR_Collect's data-in */
 } SraidPrHostCmd;
 
-static void sraid_pr_host_cmd_done_bh(void *opaque)
+static void sraid_pr_host_cmd_done_bh(void *opaque);
+
+/* Hand @cmd's answer, with its data-in @data, to the core */
+static void sraid_pr_host_cmd_complete(SraidPrHostCmd *cmd,
+                                       const uint8_t *data)
 {
-    SraidPrHostCmd *cmd = opaque;
     SraidPrHost *h = cmd->h;
 
-    if (h->s) {
+    /*
+     * -ESHUTDOWN: sraid_peers_free() in the controller's unrealize, before
+     * sraid_pr_host_cleanup(): the core goes next and learns nothing more.
+     */
+    if (h->s && cmd->err != -ESHUTDOWN) {
         if (h->depth) {
             /* the core is running: next turn of the main loop */
+            if (data != cmd->data) {
+                cmd->data = g_memdup2(data, cmd->err ? 0 : cmd->r.data_len);
+            }
             aio_bh_schedule_oneshot(qemu_get_aio_context(),
                                     sraid_pr_host_cmd_done_bh, cmd);
             return;
         }
         sraid_pr_host_enter(h);
         sraid_prc_cmd_done(h->prc, cmd->token, cmd->err,
-                           cmd->err ? NULL : &cmd->r, cmd->data,
+                           cmd->err ? NULL : &cmd->r, data,
                            cmd->err ? 0 : cmd->r.data_len);
         sraid_pr_host_leave(h);
     }
@@ -118,7 +128,14 @@ static void sraid_pr_host_cmd_done_bh(void *opaque)
     g_free(cmd);
 }
 
-/* sraid_peers_send's answer: may come before sraid_peers_send returns */
+static void sraid_pr_host_cmd_done_bh(void *opaque)
+{
+    SraidPrHostCmd *cmd = opaque;
+
+    sraid_pr_host_cmd_complete(cmd, cmd->data);
+}
+
+/* sraid_peers_send's answer: from a bottom half, @data_in only for now */
 static void sraid_pr_host_cmd_cb(void *opaque, int err,
                                  const SraidScsiResult *r,
                                  const uint8_t *data_in)
@@ -128,10 +145,8 @@ static void sraid_pr_host_cmd_cb(void *opaque, int err,
     cmd->err = err;
     if (!err) {
         cmd->r = *r;
-        cmd->data = g_memdup2(data_in, r->data_len);
     }
-    aio_bh_schedule_oneshot(qemu_get_aio_context(), sraid_pr_host_cmd_done_bh,
-                            cmd);
+    sraid_pr_host_cmd_complete(cmd, data_in);
 }
 
 static void sraid_pr_host_send(void *opaque, uint8_t node, uint8_t channel,
@@ -148,7 +163,10 @@ static void sraid_pr_host_send(void *opaque, uint8_t node, uint8_t channel,
     trace_sraid_pr_cluster_send(h->s->node_id, node, channel, cdb[2],
                                 out_len);
     if (!h->s->peers) {
-        sraid_pr_host_cmd_cb(cmd, -ENOTCONN, NULL, NULL);
+        /* inside the core's op: the answer waits for the main loop */
+        cmd->err = -ENOTCONN;
+        aio_bh_schedule_oneshot(qemu_get_aio_context(),
+                                sraid_pr_host_cmd_done_bh, cmd);
         return;
     }
     sraid_peers_send(h->s->peers, node, channel, cdb, cdb_len, out, out_len,

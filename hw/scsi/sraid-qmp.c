@@ -708,7 +708,6 @@ void qmp_sraid_set_rebuild_rate(const char *controller, uint8_t rate,
 
 typedef struct SraidPeerWait {
     Coroutine *co;
-    bool waiting;                   /* yielded: wake it */
     bool done;
     int err;
     SraidScsiResult r;
@@ -728,10 +727,8 @@ static void sraid_peer_wait_cb(void *opaque, int err, const SraidScsiResult *r,
         }
     }
     w->done = true;
-    /* the answer may come before the sender waits (a cut cable) */
-    if (w->waiting) {
-        aio_co_wake(w->co);
-    }
+    /* never before sraid_peers_send() returned: the sender has yielded */
+    aio_co_wake(w->co);
 }
 
 /* Send a vendor command to a peer and wait; the time it took in *@us */
@@ -757,9 +754,7 @@ static bool coroutine_fn sraid_peer_vendor(SraidCtrl *s, unsigned node,
                      write ? buf : NULL, write ? len : 0, write ? 0 : len,
                      timeout, sraid_peer_wait_cb, &w);
     while (!w.done) {
-        w.waiting = true;
         qemu_coroutine_yield();
-        w.waiting = false;
     }
     *us = qemu_clock_get_us(QEMU_CLOCK_REALTIME) - start;
     if (w.err) {
@@ -785,7 +780,6 @@ static bool coroutine_fn sraid_peer_vendor(SraidCtrl *s, unsigned node,
 
 typedef struct SraidPostWait {
     Coroutine *co;
-    bool waiting;
     unsigned pending;
     int err;
     uint8_t status;
@@ -801,7 +795,8 @@ static void sraid_post_wait_cb(void *opaque, int err, const SraidScsiResult *r)
     if (!err && r->status != SRAID_STATUS_GOOD) {
         w->status = r->status;
     }
-    if (--w->pending == 0 && w->waiting) {
+    /* never before sraid_peers_post() returned: the sender has yielded */
+    if (--w->pending == 0) {
         aio_co_wake(w->co);
     }
 }
@@ -827,9 +822,7 @@ static bool coroutine_fn sraid_peer_post_pieces(SraidCtrl *s, unsigned node,
         off += n;
     }
     while (w.pending) {
-        w.waiting = true;
         qemu_coroutine_yield();
-        w.waiting = false;
     }
     *us = qemu_clock_get_us(QEMU_CLOCK_REALTIME) - start;
     if (w.err || w.status) {

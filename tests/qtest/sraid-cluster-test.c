@@ -498,6 +498,65 @@ static void test_partition(void)
     cluster_free(&c);
 }
 
+/*
+ * sraid-peer-test from node @from to @to over @channel fails with @why
+ * (strerror), sent as one command and as gathered messages
+ */
+static void peer_test_fails(Cluster *c, unsigned from, unsigned to,
+                            unsigned channel, const char *why)
+{
+    static const char *const what[2] = {
+        "no answer to Node_Write", "gathered Node_Write failed"
+    };
+
+    for (unsigned gathered = 0; gathered < 2; gathered++) {
+        QDict *resp = qtest_qmp(qts(c, from), "{'execute':"
+                                " 'sraid-peer-test', 'arguments':"
+                                " {'controller': 'c0', 'node': %u,"
+                                " 'channel': %u, 'bytes': 512,"
+                                " 'pieces': %u}}", to, channel,
+                                gathered ? 4 : 1);
+        QDict *err = qdict_get_qdict(resp, "error");
+        g_autofree char *want = g_strdup_printf("%s: %s", what[gathered],
+                                                why);
+        const char *desc;
+
+        g_assert_nonnull(err);
+        desc = qdict_get_str(err, "desc");
+        g_test_message("from node %u: %s", from, desc);
+        g_assert_nonnull(strstr(desc, want));
+        qobject_unref(resp);
+    }
+}
+
+/*
+ * Peer commands that fail before they leave: a connection that cannot
+ * even start (node 5's portal is a multicast address: connect() fails at
+ * once), a cut cable, a partition.  sraid_peers_send() and
+ * sraid_peers_post() answer them from the main loop like any answer,
+ * never before they return (sraid-peer.h), and sraid-peer-test relies on
+ * it: its coroutine yields and the answer wakes it.  An answer before the
+ * yield would wake the running coroutine, which aborts QEMU.
+ */
+static void test_peer_fails_at_once(void)
+{
+    Cluster c;
+
+    cluster_init(&c, FAST_OPTS ",portals=5.0=224.0.0.1:3260");
+    node_start(&c, 7);
+    peer_test_fails(&c, 7, 5, 0, "Connection refused");
+    /* nobody at node 3's portal: refused later, by the loopback's TCP */
+    peer_test_fails(&c, 7, 3, 0, "Input/output error");
+    qmp_ok(qts(&c, 7), "{'execute': 'sraid-set-cable', 'arguments':"
+           " {'controller': 'c0', 'channel': 1, 'connected': false}}");
+    peer_test_fails(&c, 7, 3, 1, "Network is down");
+    qmp_ok(qts(&c, 7), "{'execute': 'sraid-set-link', 'arguments':"
+           " {'controller': 'c0', 'node': 4, 'connected': false}}");
+    peer_test_fails(&c, 7, 4, 0, "Network is unreachable");
+    qtest_qmp_assert_success(qts(&c, 7), "{'execute': 'query-status'}");
+    cluster_free(&c);
+}
+
 static void resume(Cluster *c, unsigned id)
 {
     qmp_ok(qts(c, id), "{'execute': 'sraid-resume', 'arguments':"
@@ -1171,6 +1230,8 @@ void sraid_cluster_test_register(void)
     qtest_add_func("/sraid/cluster/fast-restart", test_fast_restart);
     qtest_add_func("/sraid/cluster/cables", test_cables);
     qtest_add_func("/sraid/cluster/partition", test_partition);
+    qtest_add_func("/sraid/cluster/peer-fails-at-once",
+                   test_peer_fails_at_once);
     qtest_add_func("/sraid/cluster/faults", test_faults);
     qtest_add_func("/sraid/cluster/pr-windows", test_pr_windows);
     qtest_add_func("/sraid/cluster/pr-fence", test_pr_fence);
