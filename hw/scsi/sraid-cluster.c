@@ -761,6 +761,14 @@ static void sraid_cluster_master_changed(void *opaque, uint8_t master)
     sraid_pr_host_view_changed(c->s);
 }
 
+/* A new master's reservation state waits for nodes alive on the drives */
+static void sraid_cluster_drives_alive_changed(void *opaque)
+{
+    SraidCluster *c = opaque;
+
+    sraid_pr_host_view_changed(c->s);
+}
+
 static const SraidMemberOps sraid_cluster_member_ops = {
     .now_ms = sraid_cluster_now_ms,
     .send = sraid_cluster_send,
@@ -776,6 +784,7 @@ static const SraidMemberOps sraid_cluster_member_ops = {
     .resume = sraid_cluster_resume_op,
     .node_changed = sraid_cluster_node_changed,
     .master_changed = sraid_cluster_master_changed,
+    .drives_alive_changed = sraid_cluster_drives_alive_changed,
 };
 
 /* ---- the vendor commands membership receives (ctrl-lun) ---- */

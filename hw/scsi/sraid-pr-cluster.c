@@ -469,7 +469,7 @@ static void sraid_pr_host_view_bh(void *opaque)
                   qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + 50);
     }
     trace_sraid_pr_cluster_view(s->node_id, master, epoch, live,
-                                v.suspended);
+                                v.drives_alive, v.suspended);
     sraid_pr_host_enter(h);
     if (v.suspended) {
         /* SPC: a command the controller cannot finish ends NOT READY */
@@ -480,6 +480,7 @@ static void sraid_pr_host_view_bh(void *opaque)
         sraid_prc_stop(h->prc, &res);
     } else {
         sraid_prc_set_view(h->prc, master, epoch, live);
+        sraid_prc_set_alive(h->prc, v.drives_alive);
     }
     sraid_pr_host_leave(h);
     sraid_pr_host_unref(h);

@@ -71,7 +71,7 @@ void sim_pr_nexus(uint8_t id, unsigned nexus, SraidPrNexus *nx)
  * comes with a callback)
  */
 static void member_word(SimNode *n, uint8_t *master, uint64_t *epoch,
-                        uint16_t *live)
+                        uint16_t *live, uint16_t *alive)
 {
     SraidMemberView v;
 
@@ -80,6 +80,7 @@ static void member_word(SimNode *n, uint8_t *master, uint64_t *epoch,
     n->pr_mmaster = v.master;
     sraid_prc_member_view(&v, sraid_member_may_write_cod(n->m), master,
                           epoch, live);
+    *alive = v.drives_alive;
 }
 
 static bool member_is_master(SimNode *n)
@@ -299,13 +300,14 @@ void sim_pr_view(SimNode *n)
 {
     uint8_t master;
     uint64_t epoch;
-    uint16_t live;
+    uint16_t live, alive;
 
     if (!n->prc || !n->m) {
         return;
     }
-    member_word(n, &master, &epoch, &live);
+    member_word(n, &master, &epoch, &live, &alive);
     sraid_prc_set_view(n->prc, master, epoch, live);
+    sraid_prc_set_alive(n->prc, alive);
 }
 
 void sim_pr_suspend(SimNode *n)
@@ -535,12 +537,12 @@ static void lie_hook(Sim *s)
     SimNode *n = sim_node_by_id(s, s->p.hooks.pr_lie_master - 1);
     uint8_t master;
     uint64_t epoch;
-    uint16_t live;
+    uint16_t live, alive;
 
     if (!sim_running(n) || !n->prc) {
         return;
     }
-    member_word(n, &master, &epoch, &live);
+    member_word(n, &master, &epoch, &live, &alive);
     sraid_prc_set_view(n->prc, n->id, epoch, live);
     sim_pr_rearm(n);
 }
@@ -727,12 +729,12 @@ static bool must_agree(SimNode *n)
 {
     uint8_t master;
     uint64_t epoch;
-    uint16_t live;
+    uint16_t live, alive;
 
     if (!sim_running(n) || !n->prc || member_suspended(n)) {
         return false;
     }
-    member_word(n, &master, &epoch, &live);
+    member_word(n, &master, &epoch, &live, &alive);
     return master != SRAID_NODE_NONE;
 }
 

@@ -558,6 +558,11 @@ static void op_master_changed(void *opaque, uint8_t master)
     sim_pr_view(n);
 }
 
+static void op_drives_alive_changed(void *opaque)
+{
+    sim_pr_view(opaque);
+}
+
 static const SraidMemberOps member_ops = {
     .now_ms = op_now,
     .send = op_send,
@@ -573,6 +578,7 @@ static const SraidMemberOps member_ops = {
     .resume = op_resume,
     .node_changed = op_node_changed,
     .master_changed = op_master_changed,
+    .drives_alive_changed = op_drives_alive_changed,
 };
 
 /* The vendor commands for membership, forwarded as the glue does */

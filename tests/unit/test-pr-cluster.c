@@ -1002,6 +1002,53 @@ static void test_stale_state_ignored(void)
 }
 
 /*
+ * A new master cut off on the bus from the node that holds the newest
+ * state, which still writes its lease (simulator seeds 3606, 6826: the
+ * new master collected nothing and the others followed its empty state
+ * once the partition healed).  Its collection waits for every node alive
+ * on the drives: not ready until that node is live and offered its
+ * replica, which it then takes; or until the node is no longer alive.
+ */
+static void test_collect_waits_for_alive(void)
+{
+    Net *net = two_nodes();
+    SraidPrNexus g7 = guest(7);
+
+    prout(net, 7, &g7, SRAID_PROUT_REGISTER, 0, 0, 0x77, 0, 1);
+    settle(net, 10);
+    assert_status(net, 7, 1, SRAID_STATUS_GOOD);
+    /* master 5 dies; 6 starts, elected while cut off from 7 */
+    node_crash(net, 5);
+    node_start(net, 6, 0x6666);
+    net->cut[6][7] = net->cut[7][6] = true;
+    sraid_prc_set_alive(net->n[6].c, 1 << 7);
+    sraid_prc_set_view(net->n[6].c, 6, 2, 1 << 6);
+    settle(net, 500);
+    g_assert_false(sraid_prc_ready(net->n[6].c, LD));
+    /* healed: 7 joins the new master, which collects its replica */
+    net->cut[6][7] = net->cut[7][6] = false;
+    view(net, 6, 2, (1 << 6) | (1 << 7));
+    settle(net, 500);
+    g_assert_true(sraid_prc_ready(net->n[6].c, LD));
+    g_assert_true(sraid_pr_registered(state(net, 6), &g7, NULL));
+    assert_agree(net, (1 << 6) | (1 << 7));
+
+    /* the same, but the cut-off node dies: its lease stops, no more wait */
+    node_crash(net, 6);
+    node_start(net, 5, 0x5556);
+    net->cut[5][7] = net->cut[7][5] = true;
+    sraid_prc_set_alive(net->n[5].c, 1 << 7);
+    sraid_prc_set_view(net->n[5].c, 5, 3, 1 << 5);
+    settle(net, 500);
+    g_assert_false(sraid_prc_ready(net->n[5].c, LD));
+    node_crash(net, 7);
+    sraid_prc_set_alive(net->n[5].c, 0);
+    settle(net, 10);
+    g_assert_true(sraid_prc_ready(net->n[5].c, LD));
+    net_free(net);
+}
+
+/*
  * A node that just started becomes master (its old self restarted and
  * won the election again): it collects the replicas first, so the
  * cluster's registrations are not replaced by its empty state.
@@ -1107,6 +1154,8 @@ int main(int argc, char **argv)
                     test_apply_detects_divergence);
     g_test_add_func("/pr-cluster/stale-state-ignored",
                     test_stale_state_ignored);
+    g_test_add_func("/pr-cluster/collect-waits-for-alive",
+                    test_collect_waits_for_alive);
     g_test_add_func("/pr-cluster/fresh-master-collects",
                     test_fresh_master_collects);
     g_test_add_func("/pr-cluster/readded-node-resynced",

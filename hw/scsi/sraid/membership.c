@@ -182,6 +182,7 @@ struct SraidMembership {
     uint64_t lease_ok_at;       /* start of the last good read */
     uint64_t lease_counter;
     bool lease_first_done;
+    uint16_t drives_alive_told; /* drives_alive() at the last callback */
     uint64_t scan_started_at;
     bool election_decide;       /* an election waits for a fresh lease */
     unsigned config_tries;      /* Node_Config_Changed sent for a change */
@@ -703,12 +704,26 @@ static void scan_op_done(SraidMembership *m, Op *op, int err,
  * for dead before reading it again and started a second cluster in a
  * partition (found by the simulator, seed 5592 with --pr).
  */
-static bool slot_live(SraidMembership *m, uint8_t id)
+static bool slot_live(const SraidMembership *m, uint8_t id)
 {
-    Peer *p = &m->peers[id];
+    const Peer *p = &m->peers[id];
 
     return p->lease_seen && p->lease.valid &&
            m->lease_ok_at < p->lease_changed_at + lease_ms(m);
+}
+
+/* Other nodes whose slot is live and not suspended (drives_alive) */
+static uint16_t drives_alive(const SraidMembership *m)
+{
+    uint16_t alive = 0;
+
+    for (uint8_t id = 0; id < SRAID_NODE_MAX; id++) {
+        if (id != m->cfg.node_id && slot_live(m, id) &&
+            !(m->peers[id].lease.flags & SRAID_LEASE_SUSPENDED)) {
+            alive |= 1u << id;
+        }
+    }
+    return alive;
 }
 
 /* Another node holds a live master claim that outranks @epoch */
@@ -939,6 +954,12 @@ static void lease_read_done(SraidMembership *m, bool ok, const uint8_t *area)
     }
     m->lease_ok_at = m->lease_read_started;
     m->lease_first_done = true;
+    if (drives_alive(m) != m->drives_alive_told) {
+        m->drives_alive_told = drives_alive(m);
+        if (m->ops->drives_alive_changed) {
+            m->ops->drives_alive_changed(m->opaque);
+        }
+    }
     if (m->phase == PHASE_SLAVE && !m->master_lost &&
         m->master < SRAID_NODE_MAX && m->peers[m->master].lease.valid &&
         (m->peers[m->master].lease.flags & SRAID_LEASE_MASTER)) {
@@ -2363,6 +2384,7 @@ void sraid_member_view(const SraidMembership *m, SraidMemberView *v)
     v->epoch = m->epoch;
     v->config_generation = m->config_generation;
     v->transitions = m->transitions;
+    v->drives_alive = drives_alive(m);
     for (unsigned id = 0; id < SRAID_NODE_MAX; id++) {
         const Peer *p = &m->peers[id];
 

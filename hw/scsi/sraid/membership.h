@@ -130,6 +130,11 @@ typedef struct SraidMemberOps {
                          uint8_t state, uint8_t info);
     /* The master this node follows changed (SRAID_NODE_NONE: none) */
     void (*master_changed)(void *opaque, uint8_t master);
+    /*
+     * SraidMemberView.drives_alive changed (a lease read told; may be
+     * NULL)
+     */
+    void (*drives_alive_changed)(void *opaque);
 } SraidMemberOps;
 
 /*
@@ -220,6 +225,12 @@ typedef struct SraidMemberView {
     uint64_t epoch;                     /* master epoch followed */
     uint64_t config_generation;
     uint64_t transitions;               /* state changes seen, all nodes */
+    /*
+     * Other nodes alive on the drives, whether or not this node reaches
+     * them over the bus: their lease slot moved within a lease time as
+     * this node's reads tell, and does not say SUSPENDED (bitmap of ids)
+     */
+    uint16_t drives_alive;
     SraidMemberNodeView nodes[SRAID_NODE_MAX];
 } SraidMemberView;
 

@@ -140,6 +140,7 @@ struct SraidPrCluster {
     uint8_t master;
     uint64_t epoch;
     uint16_t live;
+    uint16_t alive;                 /* sraid_prc_set_alive() */
     bool stopped;
     Ld lds[SRAID_PRC_MAX_LDS];
     uint32_t next_seq;              /* request counter of this boot */
@@ -527,8 +528,13 @@ static void commit_check(SraidPrCluster *c, uint8_t ld)
     }
     for (unsigned n = 0; n < SRAID_NODE_MAX; n++) {
         if ((m->nodes & BIT(n)) && m->t[n].step != STEP_DONE) {
-            if (!(c->live & BIT(n))) {
-                /* left the cluster: membership has fenced it */
+            if (!(c->live & BIT(n)) &&
+                !(m->job && m->job->kind == JOB_COLLECT &&
+                  (c->alive & BIT(n)))) {
+                /*
+                 * Left the cluster: membership has fenced it.  (A node
+                 * alive on the drives still counts for a collection.)
+                 */
                 m->t[n].step = STEP_DONE;
                 continue;
             }
@@ -711,11 +717,14 @@ static void commit_push(SraidPrCluster *c, uint8_t ld, Commit *m)
     commit_check(c, ld);
 }
 
-/* A new master asks every live node for its replica */
+/*
+ * A new master asks every live node for its replica, and every node alive
+ * on the drives once it is live (sraid_prc_set_alive())
+ */
 static void commit_collect(SraidPrCluster *c, uint8_t ld, Commit *m)
 {
     Ld *l = &c->lds[ld];
-    uint16_t to = reachable(c);
+    uint16_t to = (reachable(c) | c->alive) & ~BIT(c->cfg.node_id);
 
     m->origin = SRAID_NODE_NONE;
     m->phase = PHASE_NODES;
@@ -1506,6 +1515,33 @@ void sraid_prc_set_view(SraidPrCluster *c, uint8_t master, uint64_t epoch,
     }
     if (needs_sync(c) && !c->sync_in_flight) {
         c->sync_due = 0;
+    }
+}
+
+void sraid_prc_set_alive(SraidPrCluster *c, uint16_t alive)
+{
+    alive &= ~BIT(c->cfg.node_id);
+    if (alive == c->alive) {
+        return;
+    }
+    c->alive = alive;
+    for (unsigned ld = 0; ld < SRAID_PRC_MAX_LDS; ld++) {
+        Commit *m = c->lds[ld].commit;
+        uint16_t added;
+
+        if (!m || !m->job || m->job->kind != JOB_COLLECT) {
+            continue;
+        }
+        /* a collection under way waits for the newly alive too */
+        added = alive & ~m->nodes;
+        m->nodes |= added;
+        for (unsigned n = 0; n < SRAID_NODE_MAX; n++) {
+            if (added & BIT(n)) {
+                target_start(m, n, STEP_COLLECT);
+            }
+        }
+        commit_kick(c, ld);
+        commit_check(c, ld);
     }
 }
 

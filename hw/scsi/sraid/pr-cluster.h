@@ -139,6 +139,18 @@ void sraid_prc_set_view(SraidPrCluster *c, uint8_t master, uint64_t epoch,
                         uint16_t live);
 
 /*
+ * Membership's drives_alive (membership.h): the nodes that write their
+ * lease on the drives and are not suspended, reachable over the bus or
+ * not.  A new master's collection of the replicas waits for each of them
+ * until it is live and has offered its replica, or is no longer alive:
+ * one cut off from this node on the bus may hold the newest state
+ * (simulator seeds 3606, 6826), and a master that ordered without it
+ * would fork the cluster's reservations.  Meanwhile the logical drives are
+ * not ready here.  0 (the default): no such wait.
+ */
+void sraid_prc_set_alive(SraidPrCluster *c, uint16_t alive);
+
+/*
  * Membership's view (membership.h) as sraid_prc_set_view() wants it: the
  * master this node follows (none while it is suspended; and none while
  * this node is master without @lease_held, sraid_member_may_write_cod():
