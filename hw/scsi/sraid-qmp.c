@@ -267,16 +267,22 @@ static SraidBusInfo *sraid_query_bus(SraidCtrl *s)
     return bus;
 }
 
-static uint8List *sraid_channel_list(uint32_t bitmap)
+/* The bits set among the @n lowest of @bitmap, in ascending order */
+static uint8List *sraid_bit_list(uint32_t bitmap, unsigned n)
 {
     uint8List *head = NULL;
 
-    for (unsigned ch = SRAID_MAX_CHANNELS; ch-- > 0;) {
-        if (bitmap & (1u << ch)) {
-            QAPI_LIST_PREPEND(head, ch);
+    for (unsigned bit = n; bit-- > 0;) {
+        if (bitmap & (1u << bit)) {
+            QAPI_LIST_PREPEND(head, bit);
         }
     }
     return head;
+}
+
+static uint8List *sraid_channel_list(uint32_t bitmap)
+{
+    return sraid_bit_list(bitmap, SRAID_MAX_CHANNELS);
 }
 
 static SraidClusterInfo *sraid_query_cluster(SraidCtrl *s)
@@ -302,6 +308,7 @@ static SraidClusterInfo *sraid_query_cluster(SraidCtrl *s)
     info->connected_channels = sraid_channel_list(v->connected_channels);
     info->comm_channel = v->comm_channel;
     info->config_generation = v->config_generation;
+    info->drives_alive = sraid_bit_list(v->drives_alive, SRAID_NODE_MAX);
     for (unsigned n = 0; n < SRAID_NODE_MAX; n++) {
         const SraidMemberNodeView *nv = &v->nodes[n];
         SraidClusterNode *cn;

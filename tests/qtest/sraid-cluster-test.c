@@ -17,6 +17,7 @@
 #include "qemu/bswap.h"
 #include "qemu/cutils.h"
 #include "qobject/qlist.h"
+#include "qobject/qnum.h"
 #include "scsi/constants.h"
 #include "sraid-cluster-test.h"
 #include "sraid-qtest-array.h"
@@ -168,6 +169,7 @@ typedef struct View {
     bool booting;
     char reason[32];
     uint8_t comm;
+    uint16_t drives_alive;              /* bitmap of node ids */
     char node_state[16][32];            /* "" when not in the Nodes list */
 } View;
 
@@ -184,6 +186,10 @@ static void view(Cluster *c, unsigned id, View *v)
     v->booting = qdict_get_bool(cl, "booting");
     pstrcpy(v->reason, sizeof(v->reason), qdict_get_str(cl, "suspend-reason"));
     v->comm = qdict_get_int(cl, "comm-channel");
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(cl, "drives-alive"), e) {
+        v->drives_alive |= 1u << qnum_get_uint(qobject_to(QNum,
+                                                          qlist_entry_obj(e)));
+    }
     QLIST_FOREACH_ENTRY(nodes, e) {
         QDict *nd = qobject_to(QDict, qlist_entry_obj(e));
 
@@ -191,6 +197,15 @@ static void view(Cluster *c, unsigned id, View *v)
                 qdict_get_str(nd, "state"));
     }
     qobject_unref(cl);
+}
+
+/* The nodes @id sees alive on the drives (query-sraid drives-alive) */
+static uint16_t drives_alive_of(Cluster *c, unsigned id)
+{
+    View v;
+
+    view(c, id, &v);
+    return v.drives_alive;
 }
 
 static bool is_master(Cluster *c, unsigned id)
@@ -477,6 +492,8 @@ static void test_partition(void)
     node_start(&c, 7);
     node_start(&c, 6);
     assert_settled(&c, 7, "2 nodes");
+    g_assert_cmphex(drives_alive_of(&c, 7), ==, 1u << 6);
+    g_assert_cmphex(drives_alive_of(&c, 6), ==, 1u << 7);
     qmp_ok(qts(&c, 7), "{'execute': 'sraid-set-link', 'arguments':"
            " {'controller': 'c0', 'node': 6, 'connected': false}}");
     t0 = now_ms();
@@ -494,6 +511,8 @@ static void test_partition(void)
 
         view(&c, 6, &v);
         g_test_message("node 6 suspended: %s", v.reason);
+        /* cut off from 7 on the bus, its lease now says suspended */
+        g_assert_true(WAIT_UNTIL(SETTLE_MS, drives_alive_of(&c, 7) == 0));
     }
     cluster_free(&c);
 }
