@@ -527,6 +527,33 @@ static void test_paused_starter(void)
 }
 
 /*
+ * Regression, seed 27376 of the PR workload: the master restarts fast and
+ * announces it by a bus reset while its two slaves each lost a different
+ * channel (no channel and no drive in common).  The bus reset started an
+ * election without the rule that only a node reading every channel may
+ * take over: both slaves became master.  Now both suspend (partitioned).
+ */
+static void test_disjoint_slaves_master_reboot(void)
+{
+    static const uint8_t ids[] = { 7, 5, 6 };
+    Sim *s = make(3, ids, NULL);
+
+    sim_start_all(s, 0);
+    expect_nexus(s, 0, 7);
+    sim_add_fault(s, 30 * S_MS, SIM_F_CABLE_CUT, 5, 0, 0);
+    sim_add_fault(s, 31 * S_MS, SIM_F_CABLE_CUT, 6, 1, 0);
+    sim_add_fault(s, 40 * S_MS, SIM_F_FAST_REBOOT, 7, 0, 45);
+    for (uint64_t t = 40 * S_MS; t <= 50 * S_MS; t += 100) {
+        run_ok(s, t);
+        g_assert_false((sim_masters(s) & (1u << 5)) &&
+                       (sim_masters(s) & (1u << 6)));
+    }
+    g_assert_true(sim_node_suspended(s, 5));
+    g_assert_true(sim_node_suspended(s, 6));
+    sim_free(s);
+}
+
+/*
  * Regression, random seed 444138: both nodes restart (node 5 twice,
  * fast), and with every node's record of the old terms gone the next
  * master took epoch 1 again, below a term already written to the drives.
@@ -665,6 +692,8 @@ int main(int argc, char **argv)
     g_test_add_func("/sim/regress/stopped-claim", test_stopped_claim);
     g_test_add_func("/sim/regress/epochs-grow", test_epochs_grow);
     g_test_add_func("/sim/regress/paused-starter", test_paused_starter);
+    g_test_add_func("/sim/regress/disjoint-slaves-master-reboot",
+                    test_disjoint_slaves_master_reboot);
     g_test_add_func("/sim/regress/stale-master-config",
                     test_stale_master_config);
     g_test_add_func("/sim/replay/deterministic", test_replay);

@@ -871,17 +871,6 @@ static void lease_evaluate(SraidMembership *m)
         }
         if (!slot_live(m, master) || !(p->lease.flags & SRAID_LEASE_MASTER) ||
             (p->lease.flags & SRAID_LEASE_SUSPENDED)) {
-            if (connected(m) != m->channels_all) {
-                /*
-                 * The counter stands still on the drives this node reaches,
-                 * but the master may be writing it on a channel this node
-                 * lost.  Found by the simulator (/sim/partition/disjoint-
-                 * drives): two masters, each on its own drives, both wrote
-                 * COD.  Only a node reading every channel may take over.
-                 */
-                do_suspend(m, SRAID_SUSPEND_PARTITIONED);
-                return;
-            }
             election(m);
         }
     }
@@ -1801,6 +1790,20 @@ static void master_is_lost(SraidMembership *m)
 static void election(SraidMembership *m)
 {
     if (m->scan == SCAN_ELECTION) {
+        return;
+    }
+    if (connected(m) != m->channels_all) {
+        /*
+         * The lost master's counter stands still on the drives this node
+         * reaches, but it (or another survivor) may be writing on a
+         * channel this node lost.  Found by the simulator (/sim/partition/
+         * disjoint-drives): two masters, each on its own drives, both
+         * wrote COD.  Only a node reading every channel may take over;
+         * the same when the master announced its restart by a bus reset
+         * (PR seed 27376: two survivors with disjoint cut channels both
+         * became master).
+         */
+        do_suspend(m, SRAID_SUSPEND_PARTITIONED);
         return;
     }
     if (m->scan != SCAN_NONE) {
