@@ -554,6 +554,32 @@ static void test_disjoint_slaves_master_reboot(void)
 }
 
 /*
+ * Regression, seed 40293 of the PR workload: the master is stopped; its
+ * slave starts an election with every cable, and loses one during the
+ * election scan.  It became master anyway, reading only the other
+ * channel's drives, and the old master, resumed, kept ordering on the
+ * drives of the channel it still had: two masters on disjoint drives.  The
+ * every-channel rule holds at the decision too: the slave suspends.
+ */
+static void test_cable_lost_in_election(void)
+{
+    static const uint8_t ids[] = { 6, 7 };
+    Sim *s = make(2, ids, NULL);
+
+    sim_start_all(s, 0);
+    expect_nexus(s, 0, 7);
+    sim_add_fault(s, 30 * S_MS, SIM_F_PAUSE, 7, 0, 20 * S_MS);
+    /* node 6's election scan runs from t=36008 to t=37008 */
+    sim_add_fault(s, 36500, SIM_F_CABLE_CUT, 6, 1, 0);
+    for (uint64_t t = 30 * S_MS; t <= 45 * S_MS; t += 100) {
+        run_ok(s, t);
+        g_assert_false(sim_masters(s) & (1u << 6));
+    }
+    g_assert_true(sim_node_suspended(s, 6));
+    sim_free(s);
+}
+
+/*
  * Regression, random seed 444138: both nodes restart (node 5 twice,
  * fast), and with every node's record of the old terms gone the next
  * master took epoch 1 again, below a term already written to the drives.
@@ -692,6 +718,8 @@ int main(int argc, char **argv)
     g_test_add_func("/sim/regress/stopped-claim", test_stopped_claim);
     g_test_add_func("/sim/regress/epochs-grow", test_epochs_grow);
     g_test_add_func("/sim/regress/paused-starter", test_paused_starter);
+    g_test_add_func("/sim/regress/cable-lost-in-election",
+                    test_cable_lost_in_election);
     g_test_add_func("/sim/regress/disjoint-slaves-master-reboot",
                     test_disjoint_slaves_master_reboot);
     g_test_add_func("/sim/regress/stale-master-config",

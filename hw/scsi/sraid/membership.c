@@ -1852,7 +1852,13 @@ static void election_scan_done(SraidMembership *m)
         m->election_decide = true;      /* lease_read_done() decides */
         return;
     }
-    if (live_claim_above(m, 0)) {
+    /*
+     * A cable may have gone during the scan: the every-channel rule of
+     * election() holds when the decision is taken too (PR seed 40293: a
+     * cut 200 ms before the decision left this node and the old master,
+     * back from a pause, on disjoint drives, both ordering).
+     */
+    if (live_claim_above(m, 0) || connected(m) != m->channels_all) {
         m->exclude = SRAID_NODE_NONE;
         do_suspend(m, SRAID_SUSPEND_PARTITIONED);
         return;
