@@ -182,7 +182,6 @@ struct SraidMembership {
     uint64_t lease_ok_at;       /* start of the last good read */
     uint64_t lease_counter;
     bool lease_first_done;
-    bool lease_history_read;    /* a read since this object was created */
     uint16_t drives_alive_told; /* drives_alive() at the last callback */
     uint64_t scan_started_at;
     bool election_decide;       /* an election waits for a fresh lease */
@@ -782,19 +781,6 @@ static uint64_t max_epoch(SraidMembership *m)
     return e;
 }
 
-/*
- * The epoch of a term this node starts: the next term number above every
- * epoch known, with this node's id in the low bits (SRAID_NODE_MAX is
- * 16), so two nodes never start the same epoch even when one of them
- * decided on a stale lease (stopped after its last read, or powered on
- * without its history): the higher claim wins by epoch alone.
- */
-static uint64_t next_epoch(SraidMembership *m)
-{
-    G_STATIC_ASSERT(SRAID_NODE_MAX <= 16);
-    return ((max_epoch(m) >> 4) + 1) << 4 | m->cfg.node_id;
-}
-
 static void lease_cycle(SraidMembership *m)
 {
     SraidLeaseSlot s = {
@@ -810,21 +796,6 @@ static void lease_cycle(SraidMembership *m)
     SraidMailbox *mb;
 
     if (m->lease_busy) {
-        return;
-    }
-    if (!m->lease_history_read) {
-        /*
-         * Read before the first write: this node's own slot from an
-         * earlier start carries the newest epoch it knew, and the write
-         * would replace it with what it knows now (nothing, after a power
-         * on).  A new master then took an epoch a former master had had
-         * (found by the simulator, PR seed 57403: two states of one
-         * version).  The write follows the read at once.
-         */
-        m->lease_busy = true;
-        m->lease_read_started = now(m);
-        m->ops->lease_read(m->opaque,
-                           new_op(m, OP_LEASE_READ, m->cfg.node_id, 0));
         return;
     }
     if (is_master(m)) {
@@ -972,7 +943,6 @@ static void lease_read_done(SraidMembership *m, bool ok, const uint8_t *area)
     }
     m->lease_ok_at = m->lease_read_started;
     m->lease_first_done = true;
-    m->lease_history_read = true;
     if (drives_alive(m) != m->drives_alive_told) {
         m->drives_alive_told = drives_alive(m);
         if (m->ops->drives_alive_changed) {
@@ -1374,7 +1344,7 @@ static void become_master(SraidMembership *m)
     m->phase = PHASE_MASTER;
     m->master_lost = false;
     m->cod_pending = false;
-    m->epoch = next_epoch(m);
+    m->epoch = max_epoch(m) + 1;
     m->claim_at = t;
     set_master(m, m->cfg.node_id);
     set_self(m, SRAID_NODE_MASTER, SRAID_NODE_INFO_STARTING_UP);  /* 435 */
@@ -2176,7 +2146,6 @@ void sraid_member_lease_read(SraidMembership *m, uint64_t token, bool ok,
                              const uint8_t *area)
 {
     g_autofree Op *op = take_op(m, token);
-    bool history = !m->lease_history_read;
 
     if (!op) {
         return;
@@ -2186,9 +2155,6 @@ void sraid_member_lease_read(SraidMembership *m, uint64_t token, bool ok,
         return;
     }
     lease_read_done(m, ok, area);
-    if (history && m->lease_history_read && m->phase != PHASE_OFF) {
-        lease_cycle(m);                 /* the write the read put off */
-    }
 }
 
 void sraid_member_on_kill(SraidMembership *m, const SraidVendorNexus *nx)
