@@ -86,13 +86,15 @@ wait_for() {    # seconds, status expression
     status_is "$2"
 }
 
-echo "1..28"
+echo "1..29"
 START=$SECONDS
 
 ok "up: 2 nodes, RAID 5 on 3 disks of 32 MiB" \
    sc up --name "$NAME" --nodes 2 --disks 3 --disk-size 32M --level 5 --initiator "$HOST"
 ok "status --json: nodes 7 and 6 alive, LUN 0 and LUN 1; node 7 master, node 6 its slave" \
    wait_for 15 "[n['node-id'] for n in s['nodes']] == [7, 6] and all(n['alive'] and n['master'] == 7 and not n['suspended'] and [l['lun'] for l in n['luns']] == [0, 1] for n in s['nodes']) and node[7]['state'] == 'master' and node[6]['state'] == 'active-slave'"
+ok "status --json: each node sees the other alive on the drives; the logical drive's reservations ready" \
+   wait_for 15 "node[7]['drives-alive'] == [6] and node[6]['drives-alive'] == [7] and all(l['reservations-ready'] for n in s['nodes'] for l in n['luns'] if l['type'] == 'logical-drive')"
 ok "each node keeps an NVRAM file; the slave's holds the negotiated configuration" \
    bash -c "head -c 8 '$C/node7.nvram' | grep -q SRNVRAM1 && [ \$(stat -c %s '$C/node6.nvram') -gt 36 ]"
 ok "four distinct portals, TPGT = channel + 1, port = base + channel * 16 + node id" \
