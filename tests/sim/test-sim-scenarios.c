@@ -580,6 +580,69 @@ static void test_cable_lost_in_election(void)
 }
 
 /*
+ * Regression, seed 57403 of the PR workload: a master crashes and powers
+ * on again alone.  Its first lease write, before any read, replaced its
+ * own slot (its term, epoch e) with a fresh node's knowledge, and it
+ * started epoch e again: the persistent reservations it ordered before
+ * and after shared versions.  The first read comes before the first
+ * write, and a term's epoch carries the node id: the new term is above.
+ */
+static void test_power_on_epoch_above(void)
+{
+    static const uint8_t ids[] = { 5 };
+    SraidMemberView v;
+    uint64_t before;
+    Sim *s = make(1, ids, NULL);
+
+    sim_start_all(s, 0);
+    run_ok(s, 20 * S_MS);
+    g_assert_cmphex(sim_masters(s), ==, 1u << 5);
+    g_assert_true(sim_node_view(s, 5, &v));
+    before = v.epoch;
+    g_assert_cmpuint(before & 0xf, ==, 5);
+    sim_add_fault(s, 20 * S_MS + 1, SIM_F_CRASH, 5, 0, 0);
+    sim_add_fault(s, 25 * S_MS, SIM_F_RESTART, 5, 0, 0);
+    run_ok(s, 45 * S_MS);
+    g_assert_cmphex(sim_masters(s), ==, 1u << 5);
+    g_assert_true(sim_node_view(s, 5, &v));
+    g_assert_cmpuint(v.epoch, >, before);
+    sim_free(s);
+}
+
+/*
+ * Regression, random seed 80270 (with the lease read before the first
+ * write): node 1, the last running slave, elected during a slow scan in
+ * which node 14 answered INQUIRY while killed (booting clear) and its
+ * state after it had resumed as a joiner (active slave waiting for
+ * negotiations).  Node 1 took it for a running slave and followed it;
+ * node 14 and the other joiners waited for the survivors' master: every
+ * node timed out on negotiation.  A slave waiting for its first
+ * negotiation is a joiner, whatever its INQUIRY said.
+ */
+static void test_joiner_not_voted(void)
+{
+    static const uint8_t ids[] = { 15, 14, 8, 9, 1 };
+    static const SimFault f[] = {
+        { 735, SIM_F_START, 14 }, { 898, SIM_F_START, 9 },
+        { 1071, SIM_F_START, 15 }, { 1925, SIM_F_START, 8 },
+        { 7186, SIM_F_PARTITION, 0, 0,
+          (1u << 1) | (1u << 9) | (1u << 14) | (1u << 15) },
+        { 7511, SIM_F_START, 1 }, { 10266, SIM_F_CABLE_CUT, 14, 1 },
+        { 12143, SIM_F_CONFIG_CHANGE, 14 }, { 13391, SIM_F_HEAL },
+        { 13511, SIM_F_DROP, 0, 0, 38 },
+        { 14089, SIM_F_FAST_REBOOT, 8, 0, 9 },
+        { 23174, SIM_F_DROP, 0, 0, 0 }, { 23699, SIM_F_CRASH, 15 },
+        { 27173, SIM_F_KILL_PEER, 1, 0, 9 },
+        { 27229, SIM_F_DELAY, 0, 0, 1253 },
+        { 31316, SIM_F_DELAY, 0, 0, 0 },
+        { 31316, SIM_F_CABLE_RESTORE, 14, 1 },
+        { 31316, SIM_F_RESTART, 15 }, { 31316, SIM_F_QUIET },
+    };
+
+    run_schedule(80270, 5, ids, 1, f, G_N_ELEMENTS(f));
+}
+
+/*
  * Regression, random seed 444138: both nodes restart (node 5 twice,
  * fast), and with every node's record of the old terms gone the next
  * master took epoch 1 again, below a term already written to the drives.
@@ -717,7 +780,10 @@ int main(int argc, char **argv)
     g_test_add_func("/sim/regress/lost-kill", test_lost_kill);
     g_test_add_func("/sim/regress/stopped-claim", test_stopped_claim);
     g_test_add_func("/sim/regress/epochs-grow", test_epochs_grow);
+    g_test_add_func("/sim/regress/joiner-not-voted", test_joiner_not_voted);
     g_test_add_func("/sim/regress/paused-starter", test_paused_starter);
+    g_test_add_func("/sim/regress/power-on-epoch-above",
+                    test_power_on_epoch_above);
     g_test_add_func("/sim/regress/cable-lost-in-election",
                     test_cable_lost_in_election);
     g_test_add_func("/sim/regress/disjoint-slaves-master-reboot",

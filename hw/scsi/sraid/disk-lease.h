@@ -15,9 +15,10 @@
  * drives.  A node takes over as master only once the old master's counter
  * has stood still for a full lease; a node that sees the master's counter
  * move but cannot reach the master over the bus is the one cut off, and
- * suspends itself.  Each new master takes an epoch one above every epoch
- * on the drives; a master that finds a higher epoch claimed by a live
- * node has been replaced and stops writing configuration.
+ * suspends itself.  Each new master takes an epoch above every epoch on
+ * the drives (the next term number times 16 plus its node id: no two
+ * nodes start the same epoch); a master that finds a higher epoch claimed
+ * by a live node has been replaced and stops writing configuration.
  *
  * This file is the slot's codec; membership.c decides.
  */

@@ -182,6 +182,7 @@ struct SraidMembership {
     uint64_t lease_ok_at;       /* start of the last good read */
     uint64_t lease_counter;
     bool lease_first_done;
+    bool lease_history_read;    /* a read since this object was created */
     uint16_t drives_alive_told; /* drives_alive() at the last callback */
     uint64_t scan_started_at;
     bool election_decide;       /* an election waits for a fresh lease */
@@ -781,6 +782,19 @@ static uint64_t max_epoch(SraidMembership *m)
     return e;
 }
 
+/*
+ * The epoch of a term this node starts: the next term number above every
+ * epoch known, with this node's id in the low bits (SRAID_NODE_MAX is
+ * 16), so two nodes never start the same epoch even when one of them
+ * decided on a stale lease (stopped after its last read, or powered on
+ * without its history): the higher claim wins by epoch alone.
+ */
+static uint64_t next_epoch(SraidMembership *m)
+{
+    G_STATIC_ASSERT(SRAID_NODE_MAX <= 16);
+    return ((max_epoch(m) >> 4) + 1) << 4 | m->cfg.node_id;
+}
+
 static void lease_cycle(SraidMembership *m)
 {
     SraidLeaseSlot s = {
@@ -796,6 +810,21 @@ static void lease_cycle(SraidMembership *m)
     SraidMailbox *mb;
 
     if (m->lease_busy) {
+        return;
+    }
+    if (!m->lease_history_read) {
+        /*
+         * Read before the first write: this node's own slot from an
+         * earlier start carries the newest epoch it knew, and the write
+         * would replace it with what it knows now (nothing, after a power
+         * on).  A new master then took an epoch a former master had had
+         * (found by the simulator, PR seed 57403: two states of one
+         * version).  The write follows the read at once.
+         */
+        m->lease_busy = true;
+        m->lease_read_started = now(m);
+        m->ops->lease_read(m->opaque,
+                           new_op(m, OP_LEASE_READ, m->cfg.node_id, 0));
         return;
     }
     if (is_master(m)) {
@@ -943,6 +972,7 @@ static void lease_read_done(SraidMembership *m, bool ok, const uint8_t *area)
     }
     m->lease_ok_at = m->lease_read_started;
     m->lease_first_done = true;
+    m->lease_history_read = true;
     if (drives_alive(m) != m->drives_alive_told) {
         m->drives_alive_told = drives_alive(m);
         if (m->ops->drives_alive_changed) {
@@ -1253,13 +1283,30 @@ static bool peer_live(const Peer *p)
            p->self_state != SRAID_NODE_KILLED_SLAVE;
 }
 
+/*
+ * A joiner: booting by its INQUIRY answer, or, by its state (read after
+ * every INQUIRY came back, so the later of the two answers), a slave
+ * still waiting for its first negotiation (step 505).  The INQUIRY alone
+ * may be older than the node's restart: a node killed (booting clear)
+ * and resumed as a joiner during a slow scan was taken for a running
+ * slave, voted for as master, and never took over (found by the
+ * simulator, membership seed 80270 with the lease read before the first
+ * write: every node waited for another).
+ */
+static bool peer_joining(const Peer *p)
+{
+    return p->scan_booting ||
+           (p->self_state == SRAID_NODE_ACTIVE_SLAVE &&
+            p->self_info == SRAID_NODE_INFO_WAITING_FOR_NEGOTIATIONS);
+}
+
 /* It belongs to a running cluster: not starting up like this node */
 static bool peer_running(const Peer *p)
 {
     if (p->self_state == SRAID_NODE_MASTER) {
         return true;
     }
-    return p->self_state == SRAID_NODE_ACTIVE_SLAVE && !p->scan_booting;
+    return p->self_state == SRAID_NODE_ACTIVE_SLAVE && !peer_joining(p);
 }
 
 static void startup_decide(SraidMembership *m)
@@ -1344,7 +1391,7 @@ static void become_master(SraidMembership *m)
     m->phase = PHASE_MASTER;
     m->master_lost = false;
     m->cod_pending = false;
-    m->epoch = max_epoch(m) + 1;
+    m->epoch = next_epoch(m);
     m->claim_at = t;
     set_master(m, m->cfg.node_id);
     set_self(m, SRAID_NODE_MASTER, SRAID_NODE_INFO_STARTING_UP);  /* 435 */
@@ -1835,7 +1882,7 @@ static void election_scan_done(SraidMembership *m)
             return;
         }
         /* joiners still booting do not vote (they become slaves) */
-        if (!p->scan_booting) {
+        if (!peer_joining(p)) {
             highest = MAX(highest, id);
         }
     }
@@ -2146,6 +2193,7 @@ void sraid_member_lease_read(SraidMembership *m, uint64_t token, bool ok,
                              const uint8_t *area)
 {
     g_autofree Op *op = take_op(m, token);
+    bool history = !m->lease_history_read;
 
     if (!op) {
         return;
@@ -2155,6 +2203,9 @@ void sraid_member_lease_read(SraidMembership *m, uint64_t token, bool ok,
         return;
     }
     lease_read_done(m, ok, area);
+    if (history && m->lease_history_read && m->phase != PHASE_OFF) {
+        lease_cycle(m);                 /* the write the read put off */
+    }
 }
 
 void sraid_member_on_kill(SraidMembership *m, const SraidVendorNexus *nx)
