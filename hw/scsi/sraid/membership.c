@@ -908,6 +908,7 @@ static void lease_evaluate(SraidMembership *m)
 static void lease_read_done(SraidMembership *m, bool ok, const uint8_t *area)
 {
     uint64_t t = now(m);
+    uint16_t alive;
 
     if (!ok || !area) {
         return;
@@ -973,8 +974,9 @@ static void lease_read_done(SraidMembership *m, bool ok, const uint8_t *area)
     m->lease_ok_at = m->lease_read_started;
     m->lease_first_done = true;
     m->lease_history_read = true;
-    if (drives_alive(m) != m->drives_alive_told) {
-        m->drives_alive_told = drives_alive(m);
+    alive = drives_alive(m);
+    if (alive != m->drives_alive_told) {
+        m->drives_alive_told = alive;
         if (m->ops->drives_alive_changed) {
             m->ops->drives_alive_changed(m->opaque);
         }
