@@ -15,19 +15,10 @@ TOOL=$CORE/sraidctl-host
 W=$(mktemp -d "${TMPDIR:-/tmp}/sraidctl.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 export LD_PRELOAD=$CORE/libsraidctl-fake-sg.so SRAID_FAKE_LOG=$W/log
-n=0
-ok() {      # description, then a command that must succeed
-    local desc=$1
-    shift
-    n=$((n + 1))
-    if out=$("$@" 2>&1); then
-        echo "ok $n - $desc"
-    else
-        echo "not ok $n - $desc"
-        sed 's/^/# /' <<<"$out"
-    fi
-}
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 ctl() { "$TOOL" -d /dev/null "$@"; }
+# unlike tap.sh's has, the command may fail (refusals are tested so)
 has() {     # text, command...: output (both streams) contains text
     local want=$1
     shift
