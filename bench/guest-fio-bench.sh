@@ -50,36 +50,15 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir -p "$OUT" "$DIR"
-# RAID 5: DISKS - 1 data strips a stripe; a member gives all but its
-# 8 MiB of metadata (checked against the launcher's LD size below)
-ld_bytes=$(( ($(numfmt --from=iec "$DISK_SIZE") - 8 * 1024 * 1024) * (DISKS - 1) ))
-truncate -s "$ld_bytes" "$DIR/plain.img"
-
+# shellcheck source=../tests/lib/ld-beside-scsi-hd.sh
+. "$REPO/tests/lib/ld-beside-scsi-hd.sh"
 start=$SECONDS
-if ! "$CLUSTER" up --dir "$DIR" --name gfb --nodes 1 --guests \
-        --disks $DISKS --disk-size "$DISK_SIZE" --level 5 \
-        --qemu-arg=-blockdev \
-        --qemu-arg="driver=file,filename=$DIR/plain.img,node-name=plain" \
-        --qemu-arg=-device \
-        --qemu-arg="scsi-hd,bus=hba0.0,drive=plain,scsi-id=$PLAIN_TARGET,lun=0,serial=PLAIN-HD,write-cache=$PLAIN_WCE" \
-        --qemu "$QEMU" --sraid-img "$IMG" >"$OUT/up.log" 2>&1; then
-    echo "guest-fio-bench: the cluster did not come up:" >&2
-    tail -n 20 "$OUT/up.log" >&2
-    exit 1
-fi
-size=$("$CLUSTER" status --dir "$DIR" --json | python3 -c '
-import json, sys
-st = json.load(sys.stdin)
-print([l["size"] for l in st["nodes"][0]["luns"]
-       if l["type"] == "logical-drive"][0])')
-if [ "$size" != "$ld_bytes" ]; then
-    echo "guest-fio-bench: logical drive $size bytes, plain disk $ld_bytes" >&2
+# not in $(...): it sets ld_bytes
+if ! ld_beside_scsi_hd_up gfb "write-cache=$PLAIN_WCE" >"$WORK/why"; then
+    echo "guest-fio-bench: $(cat "$WORK/why")" >&2
     exit 1
 fi
 
-gexec() {
-    "$CLUSTER" exec --dir "$DIR" --timeout "$1" $NODE "${@:2}"
-}
 ld_dev=$(gexec 30 sraid-lds -w 30 | awk 'NR == 1 {print $2}')
 plain_dev=$(gexec 30 'for b in /sys/bus/scsi/devices/*:*:'$PLAIN_TARGET':0/block/*; do echo /dev/${b##*/}; done')
 case "$ld_dev$plain_dev" in
