@@ -43,15 +43,10 @@ NODE=7
 PLAIN_TARGET=9
 DISKS=3
 
-cleanup() {
-    [ -e "$DIR/cluster.json" ] && "$CLUSTER" down --dir "$DIR" >/dev/null 2>&1
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-mkdir -p "$OUT" "$DIR"
 # shellcheck source=../tests/lib/ld-beside-scsi-hd.sh
 . "$REPO/tests/lib/ld-beside-scsi-hd.sh"
+trap ld_beside_scsi_hd_down EXIT
+mkdir -p "$OUT" "$DIR"
 start=$SECONDS
 # not in $(...): it sets ld_bytes
 if ! ld_beside_scsi_hd_up gfb "write-cache=$PLAIN_WCE" >"$WORK/why"; then

@@ -8,8 +8,15 @@
 # QEMU's default cache mode).  tests/guest/guest-compliance.sh runs
 # iscsi-test-cu on both, bench/guest-fio-bench.sh fio.
 #
-# The caller sets CLUSTER, QEMU, IMG, DIR, OUT, NODE, DISKS, DISK_SIZE,
-# PLAIN_TARGET and creates OUT and DIR.
+# The caller sets CLUSTER, QEMU, IMG, WORK (a scratch directory), DIR,
+# OUT, NODE, DISKS, DISK_SIZE, PLAIN_TARGET, creates OUT and DIR, and
+# traps EXIT with ld_beside_scsi_hd_down.
+
+# The cluster down, WORK removed
+ld_beside_scsi_hd_down() {
+    [ -e "$DIR/cluster.json" ] && "$CLUSTER" down --dir "$DIR" >/dev/null 2>&1
+    rm -rf "$WORK"
+}
 
 # ld_beside_scsi_hd_up NAME [SCSI_HD_OPTIONS]: bring it up (the launcher's
 # output in $OUT/up.log); sets ld_bytes.  On failure prints why on stdout
