@@ -49,7 +49,14 @@ for n in json.load(sys.stdin)["nodes"]:
     if n.get("alive") and n.get("state") == "master":
         print(n["node-id"]); break'
 }
+# DEMO_FAIL_LOGS=DIR: when a step fails, the nodes' QEMU logs go there
+# before the teardown removes the cluster directory
 cleanup() {
+    local rc=$?
+
+    if [ "$rc" != 0 ] && [ -n "${DEMO_FAIL_LOGS:-}" ] && [ -d "$DIR" ]; then
+        mkdir -p "$DEMO_FAIL_LOGS" && cp "$DIR"/*.log "$DEMO_FAIL_LOGS"/ 2>/dev/null
+    fi
     [ -f "$DIR/cluster.json" ] && "$TOOL" down --dir "$DIR" --purge \
         >/dev/null 2>&1
     return 0

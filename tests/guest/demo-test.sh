@@ -23,8 +23,13 @@ trap cleanup EXIT
 
 echo "1..4"
 T0=$SECONDS
-DEMO_DIR=$DIR "$REPO/scripts/demo.sh" >"$W/demo.log" 2>&1
+# a failure keeps the nodes' logs for a look afterwards
+FAIL_LOGS=${BUILD:-$REPO/build}/demo-test-failed
+rm -rf "$FAIL_LOGS"
+DEMO_DIR=$DIR DEMO_FAIL_LOGS=$FAIL_LOGS "$REPO/scripts/demo.sh" >"$W/demo.log" 2>&1
 rc=$?
+[ $rc = 0 ] || { cp "$W/demo.log" "$FAIL_LOGS/" 2>/dev/null
+                 echo "# logs kept in $FAIL_LOGS"; }
 secs=$((SECONDS - T0))
 echo "# make demo: exit $rc in $secs s"
 ok "the demo exits 0" bash -c "[ $rc = 0 ] || { tail -n 30 '$W/demo.log'; exit 1; }"
